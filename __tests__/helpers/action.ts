@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+export interface ActionRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  summary: string;
+  /** Runner-side files, to run the post step with the same state. */
+  files: { dir: string; state: string };
+}
+
+/** Parses the `name<<delimiter` / `name=value` format of GITHUB_OUTPUT and GITHUB_STATE. */
+export function parseCommandFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc;
+      const body: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) body.push(lines[i]!);
+      values[name!] = body.join('\n');
+    } else if (line.includes('=')) {
+      values[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    }
+  }
+  return values;
+}
+
+/** The environment variable the runner sets for an input (spaces to _, upper case, hyphens kept). */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+function spawnNode(script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ exitCode: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** Environment variables a test run must not inherit from the developer's shell. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const runnerOwned = /^(INPUT_|GITHUB_|RUNNER_|STATE_)|^NODE_OPTIONS$/;
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !runnerOwned.test(key)));
+}
+
+/**
+ * Runs a bundled step (main or post) the way the runner does: inputs as INPUT_*, command files
+ * for outputs, state and summary, RUNNER_TEMP and RUNNER_TOOL_CACHE, the workspace as cwd.
+ */
+export async function runStep(
+  step: 'main' | 'post',
+  options: { workspace: string; inputs?: Record<string, string>; env?: NodeJS.ProcessEnv; previous?: ActionRun },
+): Promise<ActionRun> {
+  const dir = options.previous?.files.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-runner-')));
+  const files = { output: path.join(dir, `output-${step}`), summary: path.join(dir, `summary-${step}`), state: path.join(dir, 'state') };
+  const temp = path.join(dir, 'temp');
+  const toolCache = path.join(dir, 'tool-cache');
+  await fs.mkdir(temp, { recursive: true });
+  await fs.mkdir(toolCache, { recursive: true });
+  await fs.writeFile(files.output, '');
+  await fs.writeFile(files.summary, '');
+  if (!options.previous) await fs.writeFile(files.state, '');
+  const state = options.previous?.state ?? {};
+
+  const env: NodeJS.ProcessEnv = {
+    ...cleanEnv(),
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_WORKSPACE: options.workspace,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_STATE: files.state,
+    RUNNER_TEMP: temp,
+    RUNNER_TOOL_CACHE: toolCache,
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64',
+    GITHUB_REPOSITORY: 'acme/hello',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_REF: 'refs/heads/main',
+    ...Object.fromEntries(Object.entries(options.inputs ?? {}).map(([name, value]) => [inputVariable(name), value])),
+    ...(step === 'post' ? Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])) : {}),
+    ...options.env,
+  };
+  const script = path.join(repoRoot, 'dist', step, 'index.js');
+  const result = await spawnNode(script, env, options.workspace);
+  return {
+    ...result,
+    outputs: parseCommandFile(await fs.readFile(files.output, 'utf8')),
+    state: { ...state, ...parseCommandFile(await fs.readFile(files.state, 'utf8')) },
+    summary: await fs.readFile(files.summary, 'utf8'),
+    files: { dir, state: files.state },
+  };
+}
+
+/** The `::error::` annotations of a run, decoded. */
+export function errorAnnotations(run: ActionRun): string[] {
+  return run.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('::error'))
+    .map((line) => line.replace(/^::error[^:]*::/, '').replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'));
+}

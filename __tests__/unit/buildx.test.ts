@@ -1,0 +1,84 @@
+import { describe, expect, it } from '@jest/globals';
+import { buildxBuildArgs, countCachedSteps, parseBuildMetadata, registryCacheFrom, registryCacheTo, registryErrorHint, type BuildxBuildSpec } from '../../src/image/buildx.js';
+import { parseBuildxVersion } from '../../src/image/builder.js';
+
+const digest = `sha256:${'ab'.repeat(32)}`;
+
+const spec: BuildxBuildSpec = {
+  contextDir: '/tmp/ctx',
+  dockerfile: '/tmp/ctx/Dockerfile',
+  platforms: [{ os: 'linux', arch: 'amd64' }],
+  tags: ['127.0.0.1:5000/hello:latest'],
+  push: true,
+  builder: '',
+  cacheFrom: [registryCacheFrom('127.0.0.1:5000/hello:buildcache')],
+  cacheTo: registryCacheTo('127.0.0.1:5000/hello:buildcache'),
+  metadataFile: '/tmp/meta.json',
+  sourceDateEpoch: 1700000000,
+  buildArgs: {},
+};
+
+const OUTPUT = 'type=image,push=true,compression=gzip,compression-level=9,force-compression=true,rewrite-timestamp=true';
+
+describe('buildxBuildArgs', () => {
+  it.each<[string, Partial<BuildxBuildSpec>, string[]]>([
+    [
+      'single platform push with registry cache',
+      {},
+      [
+        'buildx', 'build', '--progress', 'plain', '--file', '/tmp/ctx/Dockerfile', '--platform', 'linux/amd64',
+        '--tag', '127.0.0.1:5000/hello:latest', '--output', OUTPUT, '--provenance=false',
+        '--build-arg', 'SOURCE_DATE_EPOCH=1700000000',
+        '--cache-from', 'type=registry,ref=127.0.0.1:5000/hello:buildcache',
+        '--cache-to', 'type=registry,ref=127.0.0.1:5000/hello:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true',
+        '--metadata-file', '/tmp/meta.json', '/tmp/ctx',
+      ],
+    ],
+    [
+      'named builder, two platforms, two tags, no push, no cache export, build args sorted',
+      {
+        builder: 'b1',
+        platforms: [{ os: 'linux', arch: 'amd64' }, { os: 'linux', arch: 'arm', variant: 'v7' }],
+        tags: ['r/a:1', 'r/a:2'],
+        push: false,
+        cacheTo: '',
+        buildArgs: { Z: '1', A: '2' },
+      },
+      [
+        'buildx', 'build', '--builder', 'b1', '--progress', 'plain', '--file', '/tmp/ctx/Dockerfile', '--platform', 'linux/amd64,linux/arm/v7',
+        '--tag', 'r/a:1', '--tag', 'r/a:2', '--output', OUTPUT.replace('push=true', 'push=false'), '--provenance=false',
+        '--build-arg', 'SOURCE_DATE_EPOCH=1700000000', '--build-arg', 'A=2', '--build-arg', 'Z=1',
+        '--cache-from', 'type=registry,ref=127.0.0.1:5000/hello:buildcache',
+        '--metadata-file', '/tmp/meta.json', '/tmp/ctx',
+      ],
+    ],
+  ])('%s', (_name, change, argv) => {
+    expect(buildxBuildArgs({ ...spec, ...change })).toEqual(argv);
+  });
+});
+
+describe('buildx output parsing', () => {
+  it('reads the digest from containerimage.digest or the descriptor', () => {
+    expect(parseBuildMetadata(JSON.stringify({ 'containerimage.digest': digest, 'image.name': 'a:1,b:2' }))).toEqual({ digest, imageNames: ['a:1', 'b:2'] });
+    expect(parseBuildMetadata(JSON.stringify({ 'containerimage.descriptor': { digest } })).digest).toBe(digest);
+  });
+
+  it.each(['not json', '{}', JSON.stringify({ 'containerimage.digest': 'sha256:short' })])('rejects %s', (json) => {
+    expect(() => parseBuildMetadata(json)).toThrow(/metadata/);
+  });
+
+  it('counts cached steps in plain progress', () => {
+    expect(countCachedSteps('#5 [rootfs 1/1] COPY rootfs/ /\n#5 CACHED\n\n#6 [stage-1 2/2] COPY\n#6 CACHED\n#7 exporting')).toBe(2);
+  });
+
+  it('hints at logging in on permission errors', () => {
+    expect(registryErrorHint('ERROR: failed to push: 401 Unauthorized')).toMatch(/log in/);
+    expect(registryErrorHint('denied: requested access to the resource is denied')).toMatch(/log in/);
+    expect(registryErrorHint('no space left on device')).toBeUndefined();
+  });
+
+  it('parses the buildx version', () => {
+    expect(parseBuildxVersion('github.com/docker/buildx v0.38.2 3b3f0e5')).toBe('0.38.2');
+    expect(parseBuildxVersion('github.com/docker/buildx 0.12.1+ds1 0.12.1+ds1-1')).toBe('0.12.1');
+  });
+});

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The local stack the demo and the tests run against, all on 127.0.0.1:
+#   a registry (Debian's docker-registry), BuildKit (buildkitd as root with runc), a buildx
+#   builder with the remote driver, and crane/skopeo as independent readers.
+# Usage: scripts/stack.sh up|down|env|status|install
+# Idempotent: `up` installs what is missing (tools kept in a stable folder), starts what is not
+# running and waits until everything answers.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+TOOLS_DIR=${GSI_TOOLS_DIR:-$HOME/.cache/go-slim-image/tools}
+BIN=$TOOLS_DIR/bin
+STATE=${GSI_STACK_DIR:-/tmp/go-slim-image-stack}
+REGISTRY_PORT=${GSI_REGISTRY_PORT:-5000}
+REGISTRY=127.0.0.1:$REGISTRY_PORT
+BUILDKIT_ADDR=unix://$STATE/buildkitd.sock
+BUILDER=${GSI_BUILDER:-go-slim-image-local}
+PLUGIN_DIR=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+
+# apt and buildkitd need root; on a hosted runner that is sudo, here we already are root.
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+install_apt() {
+  local missing=()
+  for pkg in $APT_PACKAGES; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Tools are built once per pinned version; a stamp file records what is in $BIN.
+have_tool() { [ -x "$BIN/$1" ] && [ "$(cat "$BIN/.$1.version" 2>/dev/null)" = "$2" ]; }
+stamp() { echo "$2" >"$BIN/.$1.version"; }
+
+install_go_tools() {
+  mkdir -p "$BIN"
+  export GOFLAGS=-trimpath
+  if ! have_tool crane "$CRANE_VERSION"; then
+    log "go install crane $CRANE_VERSION"
+    GOBIN=$BIN go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
+    stamp crane "$CRANE_VERSION"
+  fi
+  if ! have_tool buildx "$BUILDX_VERSION"; then
+    log "go install buildx $BUILDX_VERSION"
+    GOBIN=$BIN go install "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION"
+    stamp buildx "$BUILDX_VERSION"
+  fi
+  if ! have_tool buildkitd "$BUILDKIT_VERSION" || ! have_tool buildctl "$BUILDKIT_VERSION"; then
+    # buildkit's go.mod has exclude directives, which `go install pkg@version` refuses; build the
+    # same pinned module from the Go module proxy as the main module instead.
+    log "building buildkitd and buildctl $BUILDKIT_VERSION from the Go module proxy"
+    local dir src
+    dir=$(go mod download -json "github.com/moby/buildkit@$BUILDKIT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    src=$(mktemp -d)
+    cp -r "$dir/." "$src"
+    chmod -R u+w "$src"
+    (cd "$src" && go build -mod=mod -o "$BIN/" ./cmd/buildkitd ./cmd/buildctl)
+    rm -rf "$src"
+    stamp buildkitd "$BUILDKIT_VERSION"
+    stamp buildctl "$BUILDKIT_VERSION"
+  fi
+  mkdir -p "$PLUGIN_DIR"
+  if ! cmp -s "$BIN/buildx" "$PLUGIN_DIR/docker-buildx"; then
+    cp "$BIN/buildx" "$PLUGIN_DIR/docker-buildx"
+    chmod +x "$PLUGIN_DIR/docker-buildx"
+  fi
+}
+
+install() {
+  command -v go >/dev/null || { log "Go is required on PATH"; exit 1; }
+  [ -x /usr/local/bin/docker ] || command -v docker >/dev/null || { log "the docker CLI is required (/usr/local/bin/docker)"; exit 1; }
+  install_apt
+  install_go_tools
+}
+
+pid_alive() { [ -f "$STATE/$1.pid" ] && $SUDO kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+
+wait_for() {
+  local what=$1; shift
+  for _ in $(seq 1 120); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  log "$what did not come up; its log:"
+  tail -n 40 "$STATE/$what.log" >&2 || true
+  exit 1
+}
+
+registry_up() { curl -fsS "http://$REGISTRY/v2/" >/dev/null; }
+
+start_registry() {
+  if pid_alive registry && registry_up; then return; fi
+  mkdir -p "$STATE/registry-data"
+  cat >"$STATE/registry.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $STATE/registry-data
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY
+YML
+  log "starting the registry on $REGISTRY"
+  nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
+  echo $! >"$STATE/registry.pid"
+  wait_for registry registry_up
+}
+
+buildkit_up() { "$BIN/buildctl" --addr "$BUILDKIT_ADDR" debug workers >/dev/null; }
+
+start_buildkitd() {
+  if pid_alive buildkitd && buildkit_up; then return; fi
+  mkdir -p "$STATE/buildkit"
+  cat >"$STATE/buildkitd.toml" <<TOML
+root = "$STATE/buildkit"
+[grpc]
+  address = ["$BUILDKIT_ADDR"]
+[worker.oci]
+  enabled = true
+  binary = "$(command -v runc || echo /usr/sbin/runc)"
+  gc = true
+  gckeepstorage = 10000
+[worker.containerd]
+  enabled = false
+[registry."$REGISTRY"]
+  http = true
+  insecure = true
+TOML
+  log "starting buildkitd at $BUILDKIT_ADDR"
+  $SUDO env PATH="$BIN:/usr/sbin:/sbin:$PATH" nohup "$BIN/buildkitd" --config "$STATE/buildkitd.toml" --oci-worker-net=host >"$STATE/buildkitd.log" 2>&1 &
+  echo $! >"$STATE/buildkitd.pid"
+  wait_for buildkitd test -S "$STATE/buildkitd.sock"
+  [ -z "$SUDO" ] || $SUDO chmod a+rw "$STATE/buildkitd.sock"
+  wait_for buildkitd buildkit_up
+}
+
+create_builder() {
+  if docker buildx inspect "$BUILDER" >/dev/null 2>&1; then return; fi
+  log "creating the buildx builder $BUILDER (remote driver)"
+  docker buildx create --name "$BUILDER" --driver remote "$BUILDKIT_ADDR" >/dev/null
+  docker buildx inspect --bootstrap "$BUILDER" >/dev/null
+}
+
+print_env() {
+  cat <<ENV
+export GSI_REGISTRY=$REGISTRY
+export GSI_BUILDER=$BUILDER
+export GSI_BUILDKIT_ADDR=$BUILDKIT_ADDR
+export GSI_STACK_DIR=$STATE
+export GSI_TOOLS_BIN=$BIN
+export PATH=$BIN:\$PATH
+ENV
+}
+
+stop() {
+  for name in buildkitd registry; do
+    if pid_alive "$name"; then
+      log "stopping $name"
+      $SUDO kill "$(cat "$STATE/$name.pid")" 2>/dev/null || true
+      for _ in $(seq 1 40); do pid_alive "$name" || break; sleep 0.25; done
+    fi
+    rm -f "$STATE/$name.pid"
+  done
+}
+
+case "${1:-}" in
+  install) install ;;
+  up)
+    mkdir -p "$STATE"
+    install
+    start_registry
+    start_buildkitd
+    create_builder
+    print_env
+    ;;
+  env) print_env ;;
+  status)
+    pid_alive registry && registry_up && echo "registry: up ($REGISTRY)" || echo "registry: down"
+    pid_alive buildkitd && buildkit_up && echo "buildkitd: up ($BUILDKIT_ADDR)" || echo "buildkitd: down"
+    ;;
+  down) stop ;;
+  *) echo "usage: $0 up|down|env|status|install" >&2; exit 2 ;;
+esac

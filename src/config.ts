@@ -1,0 +1,183 @@
+import path from 'node:path';
+import { InputError } from './errors.js';
+import { Inputs, type InputKey } from './inputs.js';
+import { parsePlatformList, PlatformSyntaxError, type Platform } from './platform.js';
+import { formatImageName, isValidTag, parseImageName, ReferenceError, repositoryRef, type ImageName } from './reference.js';
+
+/** Everything one run needs, parsed and validated once from the inputs. */
+export interface Config {
+  /** Absolute folder of the Go module to build (inside the workspace). */
+  workingDirectory: string;
+  /** The main package, relative to workingDirectory, as `go build` takes it (`.`, `./cmd/api`). */
+  mainPackage: string;
+  /** File name of the binary inside the image (`/usr/local/bin/<name>`). */
+  binaryName: string;
+  /** Repository the image is pushed to, without tag. */
+  image: ImageName;
+  /** Full references (`registry/repo:tag`) to push. */
+  tags: string[];
+  platforms: Platform[];
+  push: boolean;
+  /** Registry cache reference read and written by buildx. */
+  cacheRef: string;
+  /** Named buildx builder to use; empty for the current one. */
+  builder: string;
+  /** BuildKit address for a remote-driver builder the action creates. */
+  buildkitEndpoint: string;
+  /** The user's extra -ldflags, appended after the stripping flags. */
+  ldflags: string;
+  buildTags: string[];
+  /** Ports for EXPOSE, e.g. `8080/tcp`. */
+  expose: string[];
+}
+
+/** Reads one raw input; returns '' when it is not set. */
+export type InputReader = (name: string) => string;
+
+const TRUE_VALUES = ['true', 'True', 'TRUE'];
+const FALSE_VALUES = ['false', 'False', 'FALSE'];
+const BUILD_TAG = /^[A-Za-z0-9_.]+$/;
+const PORT = /^[0-9]{1,5}(?:\/(?:tcp|udp|sctp))?$/;
+const BINARY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function list(text: string): string[] {
+  return text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+}
+
+export function parseBoolean(input: string, value: string): boolean {
+  if (TRUE_VALUES.includes(value)) return true;
+  if (FALSE_VALUES.includes(value)) return false;
+  throw new InputError(input, value, 'true or false');
+}
+
+/** Resolves a path input against the workspace and refuses one that escapes it. */
+export function resolveInside(workspace: string, input: string, value: string): string {
+  const resolved = path.resolve(workspace, value);
+  const relative = path.relative(workspace, resolved);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new InputError(input, value, `a path inside the workspace (${workspace})`);
+  }
+  return resolved;
+}
+
+function parseImage(value: string): ImageName {
+  if (!value.trim()) throw new InputError(Inputs.image.name, value, 'an image name such as ghcr.io/owner/app (required)');
+  try {
+    const name = parseImageName(value);
+    if (name.digest) throw new ReferenceError(value, 'a digest cannot be pushed to');
+    return name;
+  } catch (error) {
+    if (error instanceof ReferenceError) {
+      throw new InputError(Inputs.image.name, value, `an image name such as ghcr.io/owner/app (${error.message})`);
+    }
+    throw error;
+  }
+}
+
+/** Tag names apply to `image`; full references (with a registry or a slash) are taken as they are. */
+function parseTags(value: string, image: ImageName): string[] {
+  const tags: string[] = [];
+  for (const entry of list(value)) {
+    if (isValidTag(entry)) {
+      tags.push(formatImageName({ ...image, tag: entry }));
+      continue;
+    }
+    try {
+      const name = parseImageName(entry);
+      if (!name.tag || name.digest) throw new ReferenceError(entry, 'a full reference needs a tag');
+      tags.push(formatImageName(name));
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      throw new InputError(Inputs.tags.name, entry, `a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a full reference registry/name:tag (${error.message})`);
+    }
+  }
+  if (image.tag) tags.unshift(formatImageName(image));
+  return [...new Set(tags)];
+}
+
+function defaultBinaryName(mainPackage: string, workingDirectory: string): string {
+  const base = path.basename(path.resolve(workingDirectory, mainPackage));
+  const name = base.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return name || 'app';
+}
+
+/** Builds the Config from raw inputs; throws InputError on the first bad one, before any slow work. */
+export function parseConfig(read: InputReader, workspace: string): Config {
+  const get = (key: InputKey): string => {
+    const value = read(Inputs[key].name).trim();
+    return value === '' ? Inputs[key].default : value;
+  };
+
+  const imageName = parseImage(read(Inputs.image.name));
+  const image: ImageName = { registry: imageName.registry, repository: imageName.repository };
+
+  const workingDirectory = resolveInside(workspace, Inputs.workingDirectory.name, get('workingDirectory'));
+  const mainPackage = get('main');
+  if (path.isAbsolute(mainPackage) || mainPackage.split(/[\\/]/).includes('..')) {
+    throw new InputError(Inputs.main.name, mainPackage, 'a package path inside working-directory such as . or ./cmd/server');
+  }
+
+  let platforms: Platform[];
+  try {
+    platforms = parsePlatformList(get('platforms'));
+  } catch (error) {
+    if (error instanceof PlatformSyntaxError) {
+      throw new InputError(Inputs.platforms.name, error.value, `a comma or newline list of os/arch[/variant] such as linux/amd64,linux/arm64 (${error.message})`);
+    }
+    throw error;
+  }
+  if (platforms.length === 0) throw new InputError(Inputs.platforms.name, get('platforms'), 'at least one os/arch such as linux/amd64');
+
+  const binaryName = get('binaryName') || defaultBinaryName(mainPackage, workingDirectory);
+  if (!BINARY_NAME.test(binaryName)) throw new InputError(Inputs.binaryName.name, binaryName, 'a file name of letters, digits, . _ -');
+
+  const buildTags = list(get('goBuildTags'));
+  for (const tag of buildTags) {
+    if (!BUILD_TAG.test(tag)) throw new InputError(Inputs.goBuildTags.name, tag, 'build tags of letters, digits, _ and .');
+  }
+
+  const expose = list(get('expose')).map((port) => {
+    if (!PORT.test(port) || Number(port.split('/')[0]) > 65535) {
+      throw new InputError(Inputs.expose.name, port, 'ports such as 8080 or 8080/tcp, 53/udp');
+    }
+    return port;
+  });
+
+  const cacheRefValue = get('cacheRef');
+  let cacheRef = `${repositoryRef(image)}:buildcache`;
+  if (cacheRefValue) {
+    try {
+      const name = parseImageName(cacheRefValue);
+      cacheRef = formatImageName({ ...name, tag: name.tag ?? 'buildcache' });
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      throw new InputError(Inputs.cacheRef.name, cacheRefValue, `an image reference such as ghcr.io/owner/app:buildcache (${error.message})`);
+    }
+  }
+
+  const builder = get('builder');
+  const buildkitEndpoint = get('buildkitEndpoint');
+  if (builder && buildkitEndpoint) {
+    throw new InputError(Inputs.buildkitEndpoint.name, buildkitEndpoint, `either builder or buildkit-endpoint, not both (builder is "${builder}")`);
+  }
+  if (buildkitEndpoint && !/^(tcp|unix|ssh|docker-container|kube-pod|npipe):\/\/.+/.test(buildkitEndpoint)) {
+    throw new InputError(Inputs.buildkitEndpoint.name, buildkitEndpoint, 'a BuildKit address such as tcp://127.0.0.1:1234 or unix:///run/buildkit/buildkitd.sock');
+  }
+
+  return {
+    workingDirectory,
+    mainPackage,
+    binaryName,
+    image,
+    // An image input that carries its own tag means exactly that tag unless tags is set too.
+    tags: parseTags(imageName.tag && !read(Inputs.tags.name).trim() ? '' : get('tags'), imageName),
+    platforms,
+    push: parseBoolean(Inputs.push.name, get('push')),
+    cacheRef,
+    builder,
+    buildkitEndpoint,
+    ldflags: get('ldflags'),
+    buildTags,
+    expose,
+  };
+}

@@ -1,0 +1,89 @@
+import { formatPlatform, type Platform } from '../platform.js';
+
+export interface BuildxBuildSpec {
+  contextDir: string;
+  dockerfile: string;
+  platforms: readonly Platform[];
+  tags: readonly string[];
+  push: boolean;
+  /** Builder name for --builder; empty for the current builder. */
+  builder: string;
+  cacheFrom: readonly string[];
+  /** Registry ref the layer cache is exported to; empty to export none. */
+  cacheTo: string;
+  metadataFile: string;
+  sourceDateEpoch: number;
+  buildArgs: Readonly<Record<string, string>>;
+}
+
+/** Registry cache export: every stage's layers, as an OCI image manifest, never failing the build. */
+export function registryCacheTo(ref: string): string {
+  return `type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`;
+}
+
+export function registryCacheFrom(ref: string): string {
+  return `type=registry,ref=${ref}`;
+}
+
+/** The whole `docker buildx build` argv (pure). */
+export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
+  const args = ['buildx', 'build'];
+  if (spec.builder) args.push('--builder', spec.builder);
+  args.push('--progress', 'plain');
+  args.push('--file', spec.dockerfile);
+  args.push('--platform', spec.platforms.map(formatPlatform).join(','));
+  for (const tag of spec.tags) args.push('--tag', tag);
+  const output = [
+    'type=image',
+    `push=${spec.push}`,
+    'compression=gzip',
+    'compression-level=9',
+    'force-compression=true',
+    'rewrite-timestamp=true',
+  ];
+  args.push('--output', output.join(','));
+  args.push('--provenance=false');
+  args.push('--build-arg', `SOURCE_DATE_EPOCH=${spec.sourceDateEpoch}`);
+  for (const key of Object.keys(spec.buildArgs).sort()) args.push('--build-arg', `${key}=${spec.buildArgs[key]}`);
+  for (const from of spec.cacheFrom) args.push('--cache-from', from);
+  if (spec.cacheTo) args.push('--cache-to', spec.cacheTo);
+  args.push('--metadata-file', spec.metadataFile);
+  args.push(spec.contextDir);
+  return args;
+}
+
+/** What buildx's --metadata-file tells about the pushed image. */
+export interface BuildMetadata {
+  digest: string;
+  imageNames: string[];
+}
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** Reads the metadata file defensively: the digest may be only in the descriptor. */
+export function parseBuildMetadata(json: string): BuildMetadata {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    throw new Error('buildx wrote a metadata file that is not JSON');
+  }
+  const descriptor = data['containerimage.descriptor'] as { digest?: unknown } | undefined;
+  const digest = [data['containerimage.digest'], descriptor?.digest].find((d): d is string => typeof d === 'string' && DIGEST.test(d));
+  if (!digest) throw new Error('buildx metadata has no image digest (containerimage.digest)');
+  const names = typeof data['image.name'] === 'string' ? (data['image.name'] as string).split(',').filter(Boolean) : [];
+  return { digest, imageNames: names };
+}
+
+/** Steps buildx's plain progress reports as CACHED. */
+export function countCachedSteps(progress: string): number {
+  return progress.split('\n').filter((line) => /^#\d+ CACHED$/.test(line.trim())).length;
+}
+
+/** A hint for registry permission errors, the most common first-run failure. */
+export function registryErrorHint(stderr: string): string | undefined {
+  if (/denied|unauthorized|authentication required|403 Forbidden/i.test(stderr)) {
+    return 'the registry refused the push: log in first (for example with docker/login-action) and check the token may write packages.';
+  }
+  return undefined;
+}

@@ -1,0 +1,26 @@
+import type { ImageName } from '../reference.js';
+import { type ImageManifest, isIndex, RegistryClient } from './registry.js';
+import { imageDescriptors, platformOf, platformSize, type PlatformSize } from '../report/size.js';
+
+/** Reads the pushed image (a manifest or an index) back from the registry and sizes every platform. */
+export async function readImageSizes(name: ImageName, digest: string, client = new RegistryClient()): Promise<PlatformSize[]> {
+  const { manifest } = await client.getManifest(name, digest);
+  if (!isIndex(manifest)) {
+    const { platform } = await readConfigPlatform(client, name, manifest);
+    return [platformSize(platform, digest, manifest)];
+  }
+  const sizes: PlatformSize[] = [];
+  for (const descriptor of imageDescriptors(manifest)) {
+    const child = await client.getManifest(name, descriptor.digest);
+    if (isIndex(child.manifest)) continue;
+    sizes.push(platformSize(platformOf(descriptor), descriptor.digest, child.manifest));
+  }
+  return sizes;
+}
+
+/** A single manifest does not say its platform; its config blob does. */
+async function readConfigPlatform(client: RegistryClient, name: ImageName, manifest: ImageManifest): Promise<{ platform: string }> {
+  const response = await client.getBlob(name, manifest.config.digest);
+  const config = (await response.json()) as { os?: string; architecture?: string; variant?: string };
+  return { platform: [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown/unknown' };
+}

@@ -1,0 +1,183 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ActionError } from '../errors.js';
+import { registryBaseUrl, type ImageName } from '../reference.js';
+
+export const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  platform?: { os: string; architecture: string; variant?: string };
+  annotations?: Record<string, string>;
+}
+
+export interface ImageManifest {
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+}
+
+export interface ImageIndex {
+  mediaType?: string;
+  manifests: Descriptor[];
+}
+
+export type Manifest = ImageManifest | ImageIndex;
+
+export function isIndex(manifest: Manifest): manifest is ImageIndex {
+  return Array.isArray((manifest as ImageIndex).manifests);
+}
+
+interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Registry credentials from the docker config that `docker login` and docker/login-action write. */
+export async function dockerConfigCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
+  const dir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker');
+  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
+  try {
+    config = JSON.parse(await fs.readFile(path.join(dir, 'config.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const keys = registry === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
+  for (const key of keys) {
+    const entry = config.auths?.[key];
+    if (!entry) continue;
+    if (entry.username && entry.password) return { username: entry.username, password: entry.password };
+    if (entry.auth) {
+      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    }
+  }
+  return undefined;
+}
+
+/** Parses `Bearer realm="…",service="…",scope="…"` into its scheme and parameters. */
+export function parseAuthChallenge(header: string): { scheme: string; params: Record<string, string> } {
+  const space = header.indexOf(' ');
+  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  const params: Record<string, string> = {};
+  const pattern = /([A-Za-z_]+)="([^"]*)"/g;
+  for (let match = pattern.exec(header); match; match = pattern.exec(header)) params[match[1]!.toLowerCase()] = match[2]!;
+  return { scheme, params };
+}
+
+export interface RegistryClientOptions {
+  fetchImpl?: typeof fetch;
+  credentials?: (registry: string) => Promise<Credentials | undefined>;
+  /** Attempts for a request answered 5xx/429 or failing at the network level. */
+  attempts?: number;
+  retryDelayMs?: number;
+}
+
+/** A small OCI distribution client: pull-side reads with Basic or Bearer-token challenge auth. */
+export class RegistryClient {
+  private readonly fetchImpl: typeof fetch;
+  private readonly credentials: (registry: string) => Promise<Credentials | undefined>;
+  private readonly authorization = new Map<string, string>();
+  private readonly attempts: number;
+  private readonly retryDelayMs: number;
+
+  constructor(options: RegistryClientOptions = {}) {
+    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.credentials = options.credentials ?? ((registry) => dockerConfigCredentials(registry));
+    this.attempts = options.attempts ?? 4;
+    this.retryDelayMs = options.retryDelayMs ?? 500;
+  }
+
+  async getManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string; bytes: number }> {
+    const response = await this.request(name, `manifests/${reference}`, { accept: MANIFEST_ACCEPT });
+    const text = await response.text();
+    return { manifest: JSON.parse(text) as Manifest, digest: response.headers.get('docker-content-digest') ?? '', bytes: Buffer.byteLength(text) };
+  }
+
+  /** Returns undefined when the reference does not exist (404). */
+  async findManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string } | undefined> {
+    try {
+      return await this.getManifest(name, reference);
+    } catch (error) {
+      if (error instanceof RegistryHttpError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async getBlob(name: ImageName, digest: string): Promise<Response> {
+    return this.request(name, `blobs/${digest}`, {});
+  }
+
+  private async request(name: ImageName, suffix: string, headers: Record<string, string>): Promise<Response> {
+    const url = `${registryBaseUrl(name.registry)}/v2/${name.repository}/${suffix}`;
+    const scopeKey = `${name.registry}/${name.repository}`;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      try {
+        let response = await this.send(url, headers, scopeKey);
+        if (response.status === 401) {
+          await this.authenticate(name, response.headers.get('www-authenticate') ?? '', url);
+          response = await this.send(url, headers, scopeKey);
+        }
+        if (response.ok) return response;
+        const body = await response.text().catch(() => '');
+        const error = new RegistryHttpError(url, response.status, body);
+        if (response.status < 500 && response.status !== 429) throw error;
+        lastError = error;
+      } catch (error) {
+        if (error instanceof RegistryHttpError && error.status < 500 && error.status !== 429) throw error;
+        lastError = error;
+      }
+      if (attempt < this.attempts) await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
+    }
+    if (lastError instanceof RegistryHttpError) throw lastError;
+    throw new ActionError(`GET ${url} failed after ${this.attempts} attempts: ${lastError instanceof Error ? lastError.message : String(lastError)}`, { cause: lastError });
+  }
+
+  private send(url: string, headers: Record<string, string>, scopeKey: string): Promise<Response> {
+    const authorization = this.authorization.get(scopeKey);
+    return this.fetchImpl(url, { headers: { ...headers, ...(authorization ? { authorization } : {}) }, redirect: 'follow' });
+  }
+
+  private async authenticate(name: ImageName, challenge: string, url: string): Promise<void> {
+    const { scheme, params } = parseAuthChallenge(challenge);
+    const credentials = await this.credentials(name.registry);
+    const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
+    const scopeKey = `${name.registry}/${name.repository}`;
+    if (scheme === 'basic') {
+      if (!basic) throw new RegistryHttpError(url, 401, 'the registry wants a login and the docker config has none for it');
+      this.authorization.set(scopeKey, basic);
+      return;
+    }
+    if (scheme !== 'bearer' || !params.realm) throw new RegistryHttpError(url, 401, `unsupported auth challenge "${challenge}"`);
+    const tokenUrl = new URL(params.realm);
+    if (params.service) tokenUrl.searchParams.set('service', params.service);
+    tokenUrl.searchParams.set('scope', params.scope ?? `repository:${name.repository}:pull`);
+    const response = await this.fetchImpl(tokenUrl, { headers: basic ? { authorization: basic } : {} });
+    if (!response.ok) throw new RegistryHttpError(tokenUrl.origin + tokenUrl.pathname, response.status, 'token request refused');
+    const body = (await response.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryHttpError(tokenUrl.origin + tokenUrl.pathname, response.status, 'token response has no token');
+    this.authorization.set(scopeKey, `Bearer ${token}`);
+  }
+}
+
+export class RegistryHttpError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    body: string,
+  ) {
+    super(`GET ${url} answered HTTP ${status}${body ? `: ${body.slice(0, 300).trim()}` : ''}`);
+    this.name = 'RegistryHttpError';
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Every input, output and state key of the action, named once. Defaults here must equal
+ * action.yml's (a unit test compares them): the runner applies action.yml's, the CLI and
+ * direct `node` runs rely on these.
+ */
+export const Inputs = {
+  image: { name: 'image', default: '' },
+  platforms: { name: 'platforms', default: 'linux/amd64' },
+  workingDirectory: { name: 'working-directory', default: '.' },
+  main: { name: 'main', default: '.' },
+  binaryName: { name: 'binary-name', default: '' },
+  tags: { name: 'tags', default: 'latest' },
+  push: { name: 'push', default: 'true' },
+  cacheRef: { name: 'cache-ref', default: '' },
+  builder: { name: 'builder', default: '' },
+  buildkitEndpoint: { name: 'buildkit-endpoint', default: '' },
+  ldflags: { name: 'ldflags', default: '' },
+  goBuildTags: { name: 'go-build-tags', default: 'netgo,osusergo' },
+  expose: { name: 'expose', default: '' },
+} as const;
+
+export type InputKey = keyof typeof Inputs;
+
+export const Outputs = {
+  digest: 'digest',
+  imageRef: 'image-ref',
+  tags: 'tags',
+  size: 'size',
+  binarySize: 'binary-size',
+  goVersion: 'go-version',
+} as const;
+
+export const State = {
+  isPost: 'isPost',
+  builderToRemove: 'builder-to-remove',
+} as const;

@@ -1,0 +1,20 @@
+import * as core from '@actions/core';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { actionReporter } from './action-reporter.js';
+import { parseConfig } from './config.js';
+import { Inputs } from './inputs.js';
+import { runPipeline } from './pipeline.js';
+
+/** The action's main step: parse every input once, run the pipeline, fail the step on any error. */
+export async function run(): Promise<void> {
+  try {
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const config = parseConfig((name) => core.getInput(name), workspace);
+    const workDir = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `go-slim-image-${randomBytes(4).toString('hex')}`);
+    await runPipeline(config, { workDir, env: process.env, workingDirectoryInput: core.getInput(Inputs.workingDirectory.name) || '.' }, actionReporter);
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}

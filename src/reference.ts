@@ -1,0 +1,85 @@
+/** An image reference split the way registries address it. */
+export interface ImageName {
+  /** Registry host[:port] as written, e.g. `127.0.0.1:5000`, `ghcr.io`; `docker.io` when omitted. */
+  registry: string;
+  /** Repository path inside the registry, e.g. `acme/api` (Docker Hub singles get `library/`). */
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+
+export class ReferenceError extends Error {
+  constructor(readonly value: string, reason: string) {
+    super(reason);
+    this.name = 'ReferenceError';
+  }
+}
+
+export function isValidTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
+/** Parses `[registry/]repository[:tag][@digest]` with Docker's rules for where the registry ends. */
+export function parseImageName(text: string): ImageName {
+  const value = text.trim();
+  if (!value) throw new ReferenceError(text, 'the image name is empty');
+  let rest = value;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) throw new ReferenceError(text, `"${digest}" is not a sha256 digest`);
+  }
+  let tag: string | undefined;
+  const lastSlash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!isValidTag(tag)) throw new ReferenceError(text, `"${tag}" is not a valid tag`);
+  }
+  const parts = rest.split('/');
+  let registry = 'docker.io';
+  const first = parts[0]!;
+  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+    registry = first;
+    parts.shift();
+    if (!HOST.test(registry)) throw new ReferenceError(text, `"${registry}" is not a valid registry host`);
+  }
+  if (registry === 'docker.io' && parts.length === 1) parts.unshift('library');
+  for (const part of parts) {
+    if (!COMPONENT.test(part)) {
+      throw new ReferenceError(text, `"${part}" is not a valid repository name component (lowercase letters, digits, and . _ - separators)`);
+    }
+  }
+  const repository = parts.join('/');
+  if (repository.length > 255) throw new ReferenceError(text, 'the repository name is longer than 255 characters');
+  return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}
+
+/** `registry/repository` without tag or digest. */
+export function repositoryRef(name: ImageName): string {
+  return `${name.registry}/${name.repository}`;
+}
+
+export function formatImageName(name: ImageName): string {
+  return repositoryRef(name) + (name.tag ? `:${name.tag}` : '') + (name.digest ? `@${name.digest}` : '');
+}
+
+/** Registries on the loopback interface are spoken to over plain HTTP, as Docker does. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.replace(/:[0-9]+$/, '');
+  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
+}
+
+/** Base URL of the registry's HTTP API. */
+export function registryBaseUrl(registry: string): string {
+  if (registry === 'docker.io') return 'https://registry-1.docker.io';
+  return `${isLoopbackRegistry(registry) ? 'http' : 'https'}://${registry}`;
+}
