@@ -1,8 +1,26 @@
 import path from 'node:path';
 import { InputError } from './errors.js';
 import { Inputs, type InputKey } from './inputs.js';
-import { parsePlatformList, PlatformSyntaxError, type Platform } from './platform.js';
+import { formatPlatform, LINUX_GO_PLATFORMS, parsePlatformList, PlatformSyntaxError, unsupportedPlatforms, type Platform } from './platform.js';
 import { formatImageName, isValidTag, parseImageName, ReferenceError, repositoryRef, type ImageName } from './reference.js';
+import { checkTemplate } from './templates.js';
+
+/** `auto` lets the action decide from the program's dependencies. */
+export type Tristate = 'auto' | 'true' | 'false';
+
+/** How the image is built. */
+export type BuildMode =
+  /** Binaries compiled on the runner; the generated Dockerfile only assembles them. */
+  | { kind: 'prebuilt' }
+  /** A generated self-contained Dockerfile that compiles inside BuildKit; `goImage` empty means golang:<resolved version>. */
+  | { kind: 'source'; goImage: string }
+  /** The user's own Dockerfile, used as it is (absolute path). */
+  | { kind: 'dockerfile'; path: string };
+
+export interface Compression {
+  algorithm: 'gzip' | 'zstd';
+  level: number;
+}
 
 /** Everything one run needs, parsed and validated once from the inputs. */
 export interface Config {
@@ -29,7 +47,17 @@ export interface Config {
   buildTags: string[];
   /** Ports for EXPOSE, e.g. `8080/tcp`. */
   expose: string[];
+  build: BuildMode;
+  /** Final stage base image (`scratch` by default). */
+  baseImage: string;
+  caCertificates: Tristate;
+  timezoneData: Tristate;
+  compression: Compression;
 }
+
+/** Default level per algorithm: the smallest layers gzip can make; zstd's level that pulls as fast with a better ratio. */
+export const DEFAULT_COMPRESSION_LEVEL = { gzip: 9, zstd: 19 } as const;
+const COMPRESSION_LEVELS = { gzip: [0, 9], zstd: [0, 22] } as const;
 
 /** Reads one raw input; returns '' when it is not set. */
 export type InputReader = (name: string) => string;
@@ -42,6 +70,45 @@ const BINARY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function list(text: string): string[] {
   return text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+}
+
+function parseEnum<T extends string>(input: string, value: string, accepted: readonly T[]): T {
+  if ((accepted as readonly string[]).includes(value)) return value as T;
+  throw new InputError(input, value, `one of ${accepted.join(', ')}`);
+}
+
+function parseCompression(algorithmValue: string, levelValue: string): Compression {
+  const algorithm = parseEnum(Inputs.compression.name, algorithmValue, ['gzip', 'zstd'] as const);
+  const [min, max] = COMPRESSION_LEVELS[algorithm];
+  if (levelValue === '') return { algorithm, level: DEFAULT_COMPRESSION_LEVEL[algorithm] };
+  const level = Number(levelValue);
+  if (!/^\d+$/.test(levelValue) || level < min || level > max) {
+    throw new InputError(Inputs.compressionLevel.name, levelValue, `a whole number from ${min} to ${max} for ${algorithm}`);
+  }
+  return { algorithm, level };
+}
+
+function parseBuildMode(get: (key: InputKey) => string, workspace: string, workingDirectory: string): BuildMode {
+  const dockerfile = get('dockerfile');
+  const mode = parseEnum(Inputs.dockerfileMode.name, get('dockerfileMode'), ['prebuilt', 'source'] as const);
+  if (dockerfile) {
+    const file = path.resolve(workingDirectory, dockerfile);
+    resolveInside(workspace, Inputs.dockerfile.name, path.relative(workspace, file));
+    return { kind: 'dockerfile', path: file };
+  }
+  if (mode === 'source') {
+    const goImage = get('goImage');
+    if (goImage) {
+      try {
+        parseImageName(goImage);
+      } catch (error) {
+        if (!(error instanceof ReferenceError)) throw error;
+        throw new InputError(Inputs.goImage.name, goImage, `a golang image reference such as golang:1.26 (${error.message})`);
+      }
+    }
+    return { kind: 'source', goImage };
+  }
+  return { kind: 'prebuilt' };
 }
 
 export function parseBoolean(input: string, value: string): boolean {
@@ -127,6 +194,10 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     throw error;
   }
   if (platforms.length === 0) throw new InputError(Inputs.platforms.name, get('platforms'), 'at least one os/arch such as linux/amd64');
+  const nonLinux = platforms.find((p) => p.os !== 'linux');
+  if (nonLinux) throw new InputError(Inputs.platforms.name, formatPlatform(nonLinux), 'linux/<arch> platforms (container images run on Linux)');
+  const unknown = unsupportedPlatforms(platforms, LINUX_GO_PLATFORMS)[0];
+  if (unknown) throw new InputError(Inputs.platforms.name, unknown.platform, `a platform Go can build (closest: ${unknown.closest.join(', ')}; see go tool dist list)`);
 
   const binaryName = get('binaryName') || defaultBinaryName(mainPackage, workingDirectory);
   if (!BINARY_NAME.test(binaryName)) throw new InputError(Inputs.binaryName.name, binaryName, 'a file name of letters, digits, . _ -');
@@ -155,6 +226,27 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     }
   }
 
+  if (parseBoolean(Inputs.cgo.name, get('cgo'))) {
+    throw new InputError(
+      Inputs.cgo.name,
+      'true',
+      'false: cgo is not supported yet, because cross-compiling cgo needs a C cross toolchain per target and a libc in the image. ' +
+        'Use a pure-Go alternative of the C dependency (for example modernc.org/sqlite instead of mattn/go-sqlite3), ' +
+        'or pass your own Dockerfile with the dockerfile input',
+    );
+  }
+  checkTemplate(Inputs.ldflags.name, get('ldflags'));
+  const baseImage = get('baseImage');
+  if (baseImage !== 'scratch') {
+    try {
+      parseImageName(baseImage);
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      throw new InputError(Inputs.baseImage.name, baseImage, `scratch or an image reference such as gcr.io/distroless/static (${error.message})`);
+    }
+  }
+  const tristate = (key: 'caCertificates' | 'timezoneData') => parseEnum<Tristate>(Inputs[key].name, get(key), ['auto', 'true', 'false']);
+
   const builder = get('builder');
   const buildkitEndpoint = get('buildkitEndpoint');
   if (builder && buildkitEndpoint) {
@@ -179,5 +271,10 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     ldflags: get('ldflags'),
     buildTags,
     expose,
+    build: parseBuildMode(get, workspace, workingDirectory),
+    baseImage,
+    caCertificates: tristate('caCertificates'),
+    timezoneData: tristate('timezoneData'),
+    compression: parseCompression(get('compression'), get('compressionLevel')),
   };
 }

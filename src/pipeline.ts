@@ -1,22 +1,27 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Config } from './config.js';
+import type { Config, Tristate } from './config.js';
 import { ActionError, errorMessage, InputError } from './errors.js';
 import { execCommand } from './exec.js';
-import { readSourceInfo } from './git.js';
-import { binaryContextPath, compileAll, type BuiltBinary, type CompileRequest } from './go/compile.js';
+import { readSourceInfo, templateValues, type SourceInfo } from './git.js';
+import { binaryContextPath, compileAll, STRIP_LDFLAGS, type BuiltBinary, type CompileRequest } from './go/compile.js';
+import { listDependencies, needsCaCertificates, needsZoneinfo } from './go/deps.js';
 import { readElf, staticBinaryProblems } from './go/elf.js';
 import { describeGo, distList, requireGoModule, requireMainPackage, type GoTool } from './go/gotool.js';
 import { prepareBuilder } from './image/builder.js';
 import { buildxBuildArgs, countCachedSteps, parseBuildMetadata, registryCacheFrom, registryCacheTo, registryErrorHint } from './image/buildx.js';
-import { writeBuildContext } from './image/context.js';
+import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
+import { compressLayers, pushOciImage, pushTargets, readOciImage } from './image/oci-layout.js';
+import { RegistryClient } from './image/registry.js';
+import type { FinalStageSpec, RootfsSpec } from './image/dockerfile.js';
 import { readImageSizes } from './image/inspect.js';
 import { Inputs, Outputs, State } from './inputs.js';
-import { formatPlatform, unsupportedPlatforms } from './platform.js';
+import { formatPlatform, goEnv, unsupportedPlatforms } from './platform.js';
 import { repositoryRef } from './reference.js';
 import type { Reporter } from './reporter.js';
 import { formatBytes, type PlatformSize } from './report/size.js';
 import { renderSummary } from './report/summary.js';
+import { expandTemplate } from './templates.js';
 
 export interface RunEnvironment {
   /** A folder this run owns for the build context and metadata. */
@@ -42,6 +47,7 @@ async function checkBinaries(binaries: readonly BuiltBinary[]): Promise<void> {
   }
 }
 
+/** The Go to build with, after checking every platform is one it can target. */
 async function resolveGo(config: Config, environment: RunEnvironment): Promise<GoTool> {
   const tool = await describeGo('go', environment.env);
   const unsupported = unsupportedPlatforms(config.platforms, await distList(tool));
@@ -49,32 +55,78 @@ async function resolveGo(config: Config, environment: RunEnvironment): Promise<G
     const first = unsupported[0]!;
     throw new InputError(Inputs.platforms.name, first.platform, `a platform Go ${tool.version} can build (closest: ${first.closest.join(', ')}; see go tool dist list)`);
   }
-  const nonLinux = config.platforms.find((p) => p.os !== 'linux');
-  if (nonLinux) throw new InputError(Inputs.platforms.name, formatPlatform(nonLinux), 'linux/<arch> platforms (container images run on Linux)');
+  await requireMainPackage(tool, config.workingDirectory, config.mainPackage);
   return tool;
 }
 
-/** The whole run: Go binaries -> build context -> buildx push -> sizes -> outputs and summary. */
-export async function runPipeline(config: Config, environment: RunEnvironment, reporter: Reporter): Promise<RunResult> {
-  await requireGoModule(config.workingDirectory, environment.workingDirectoryInput);
+/** Applies the `auto` rules for CA certificates and zoneinfo from the program's dependencies. */
+async function decideRootfs(config: Config, go: GoTool, reporter: Reporter): Promise<RootfsSpec> {
+  const decide = (setting: Tristate, auto: () => Promise<boolean>) => (setting === 'auto' ? auto() : Promise.resolve(setting === 'true'));
+  const first = config.platforms[0]!;
+  let packages: Awaited<ReturnType<typeof listDependencies>> | undefined;
+  const deps = async () => (packages ??= await listDependencies(go.go, config.workingDirectory, config.mainPackage, { ...go.env, CGO_ENABLED: '0', ...goEnv(first) }, config.buildTags));
+  const caCertificates = await decide(config.caCertificates, async () => needsCaCertificates(await deps()));
+  const zoneinfo = await decide(config.timezoneData, async () => needsZoneinfo(await deps()));
+  reporter.info(
+    `CA certificates: ${caCertificates ? 'included' : 'left out'}${config.caCertificates === 'auto' ? ' (auto: the program ' + (caCertificates ? 'uses' : 'does not use') + ' crypto/x509)' : ''}; ` +
+      `zoneinfo: ${zoneinfo ? 'included' : 'left out'}${config.timezoneData === 'auto' ? ' (auto: ' + (zoneinfo ? 'time.LoadLocation is called and time/tzdata is not embedded' : 'no time.LoadLocation outside the standard library, or time/tzdata embedded') + ')' : ''}`,
+  );
+  return { caCertificates, zoneinfo };
+}
+
+function ociLabels(config: Config, source: SourceInfo, env: NodeJS.ProcessEnv): Record<string, string> {
+  const labels: Record<string, string> = {
+    'org.opencontainers.image.title': config.binaryName,
+    'org.opencontainers.image.created': new Date(source.epoch * 1000).toISOString(),
+    'org.opencontainers.image.version': source.version,
+  };
+  if (source.revision) labels['org.opencontainers.image.revision'] = source.revision;
+  if (env.GITHUB_REPOSITORY) labels['org.opencontainers.image.source'] = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
+  return labels;
+}
+
+interface PreparedContext {
+  context: BuildContext;
+  binaries: BuiltBinary[];
+  compileSeconds: number;
+  goVersion: string;
+}
+
+/** Compiles on the runner (prebuilt) or writes the self-contained Dockerfile (source), or takes the user's. */
+async function prepareContext(config: Config, environment: RunEnvironment, source: SourceInfo, reporter: Reporter): Promise<PreparedContext> {
+  if (config.build.kind === 'dockerfile') {
+    return { context: { dir: config.workingDirectory, dockerfile: config.build.path, namedContexts: {} }, binaries: [], compileSeconds: 0, goVersion: '' };
+  }
+
   const go = await resolveGo(config, environment);
-  await requireMainPackage(go, config.workingDirectory, config.mainPackage);
-  reporter.setOutput(Outputs.goVersion, go.version);
-
-  const builder = await reporter.group('Preparing the buildx builder', () => prepareBuilder(config));
-  if (builder.created) reporter.saveState(State.builderToRemove, builder.name);
-  reporter.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'}`);
-
+  const ldflags = expandTemplate(config.ldflags, templateValues(source));
+  const rootfs = await decideRootfs(config, go, reporter);
+  const spec: FinalStageSpec = { binaryName: config.binaryName, baseImage: config.baseImage, expose: config.expose, labels: ociLabels(config, source, environment.env), rootfs };
   const contextDir = path.join(environment.workDir, 'context');
   await fs.rm(contextDir, { recursive: true, force: true });
+
+  if (config.build.kind === 'source') {
+    const goImage = config.build.goImage || `golang:${go.version}`;
+    const context = await writeSourceContext(
+      contextDir,
+      config.workingDirectory,
+      spec,
+      { goImage, mainPackage: config.mainPackage, buildTags: config.buildTags, ldflags: [STRIP_LDFLAGS, ldflags].filter(Boolean).join(' ') },
+      go.goroot,
+      source.epoch,
+    );
+    reporter.info(`Source mode: BuildKit compiles in ${goImage} on the build platform`);
+    return { context, binaries: [], compileSeconds: 0, goVersion: go.version };
+  }
+
   const requests: CompileRequest[] = config.platforms.map((platform) => ({
     platform,
     mainPackage: config.mainPackage,
     output: path.join(contextDir, binaryContextPath(platform, config.binaryName)),
     buildTags: config.buildTags,
-    userLdflags: config.ldflags,
+    userLdflags: ldflags,
   }));
-  const compileStarted = Date.now();
+  const started = Date.now();
   const binaries = await reporter.group(`Compiling ${config.mainPackage} for ${config.platforms.map(formatPlatform).join(', ')}`, async () => {
     const built = await compileAll(requests, async (args, env) => {
       reporter.info(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} go ${args.join(' ')}`);
@@ -83,31 +135,48 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
     for (const binary of built) reporter.info(`${formatPlatform(binary.platform)}: ${formatBytes(binary.size)} in ${binary.seconds.toFixed(1)} s`);
     return built;
   });
-  const compileSeconds = (Date.now() - compileStarted) / 1000;
+  const compileSeconds = (Date.now() - started) / 1000;
   await checkBinaries(binaries);
-  const largestBinary = Math.max(...binaries.map((b) => b.size));
-  reporter.setOutput(Outputs.binarySize, largestBinary);
+  const context = await writePrebuiltContext(contextDir, spec, go.goroot, source.epoch);
+  return { context, binaries, compileSeconds, goVersion: go.version };
+}
+
+/** Checks of the file system that need no tool, so a wrong path fails before anything slow. */
+async function preflight(config: Config, environment: RunEnvironment): Promise<void> {
+  await requireGoModule(config.workingDirectory, environment.workingDirectoryInput);
+  if (config.build.kind === 'dockerfile') {
+    const dockerfile = config.build.path;
+    await fs.access(dockerfile).catch(() => {
+      throw new InputError(Inputs.dockerfile.name, path.relative(config.workingDirectory, dockerfile), 'the path of a Dockerfile relative to working-directory (no such file)');
+    });
+  }
+}
+
+/** The whole run: Go binaries -> build context -> buildx push -> sizes -> outputs and summary. */
+export async function runPipeline(config: Config, environment: RunEnvironment, reporter: Reporter): Promise<RunResult> {
+  await preflight(config, environment);
+
+  const builder = await reporter.group('Preparing the buildx builder', () => prepareBuilder(config));
+  if (builder.created) reporter.saveState(State.builderToRemove, builder.name);
+  reporter.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'}`);
 
   const source = await readSourceInfo(config.workingDirectory, environment.env);
-  const labels: Record<string, string> = {
-    'org.opencontainers.image.title': config.binaryName,
-    'org.opencontainers.image.created': new Date(source.epoch * 1000).toISOString(),
-  };
-  if (source.revision) labels['org.opencontainers.image.revision'] = source.revision;
-  if (environment.env.GITHUB_REPOSITORY) {
-    labels['org.opencontainers.image.source'] = `${environment.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${environment.env.GITHUB_REPOSITORY}`;
-  }
-  const context = await writeBuildContext(contextDir, { binaryName: config.binaryName, baseImage: 'scratch', expose: config.expose, labels }, source.epoch);
-  reporter.info(`Build context: ${formatBytes(context.bytes)} sent to BuildKit`);
+  const prepared = await prepareContext(config, environment, source, reporter);
+  if (prepared.goVersion) reporter.setOutput(Outputs.goVersion, prepared.goVersion);
+  if (prepared.binaries.length > 0) reporter.setOutput(Outputs.binarySize, Math.max(...prepared.binaries.map((b) => b.size)));
+  if (prepared.context.bytes !== undefined) reporter.info(`Build context: ${formatBytes(prepared.context.bytes)} sent to BuildKit`);
 
   const metadataFile = path.join(environment.workDir, 'metadata.json');
+  const ociDest = path.join(environment.workDir, 'oci');
   await fs.rm(metadataFile, { force: true });
+  await fs.rm(ociDest, { recursive: true, force: true });
   const args = buildxBuildArgs({
-    contextDir,
-    dockerfile: context.dockerfile,
+    contextDir: prepared.context.dir,
+    dockerfile: prepared.context.dockerfile,
+    namedContexts: prepared.context.namedContexts,
+    compression: config.compression,
     platforms: config.platforms,
-    tags: config.tags,
-    push: config.push,
+    ociDest,
     builder: builder.name,
     cacheFrom: [registryCacheFrom(config.cacheRef)],
     cacheTo: config.push ? registryCacheTo(config.cacheRef) : '',
@@ -131,15 +200,23 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
   const cachedSteps = countCachedSteps(progress);
 
   const metadata = parseBuildMetadata(await fs.readFile(metadataFile, 'utf8'));
-  const imageRef = `${repositoryRef(config.image)}@${metadata.digest}`;
-  reporter.setOutput(Outputs.digest, metadata.digest);
+  let image = await readOciImage(ociDest);
+  if (image.root.digest !== metadata.digest) reporter.warning(`buildx reported ${metadata.digest} but exported ${image.root.digest}`);
+  if (config.compression.algorithm === 'gzip') image = await compressLayers(image, config.compression.level);
+  const client = new RegistryClient();
+  if (config.push) {
+    await reporter.group('Pushing the image', () => pushOciImage(client, image, pushTargets(config.image, config.tags), (line) => reporter.info(line)));
+  }
+  const digest = image.root.digest;
+  const imageRef = `${repositoryRef(config.image)}@${digest}`;
+  reporter.setOutput(Outputs.digest, digest);
   reporter.setOutput(Outputs.imageRef, imageRef);
   reporter.setOutput(Outputs.tags, config.tags.join('\n'));
 
   let sizes: PlatformSize[] = [];
   if (config.push) {
     try {
-      sizes = await readImageSizes(config.image, metadata.digest);
+      sizes = await readImageSizes(config.image, digest, client);
       reporter.setOutput(Outputs.size, Math.max(...sizes.map((s) => s.compressed)));
     } catch (error) {
       reporter.warning(`The image was pushed, but its size could not be read back from the registry: ${errorMessage(error)}`);
@@ -153,11 +230,11 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
       tags: config.tags,
       pushed: config.push,
       sizes,
-      binaries: binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size })),
-      goVersion: go.version,
+      binaries: prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size })),
+      goVersion: prepared.goVersion,
       cachedSteps,
-      seconds: { compile: compileSeconds, build: buildSeconds },
+      seconds: { compile: prepared.compileSeconds, build: buildSeconds },
     }),
   );
-  return { digest: metadata.digest, imageRef, tags: config.tags, sizes, binaries, cachedSteps };
+  return { digest, imageRef, tags: config.tags, sizes, binaries: prepared.binaries, cachedSteps };
 }

@@ -70,6 +70,15 @@ export function goEnv(platform: Platform): Record<string, string> {
   return { GOOS: platform.os, GOARCH: platform.arch, ...extra };
 }
 
+/**
+ * The Linux targets of `go tool dist list` (Go 1.26). Checked while parsing inputs, so a typo fails
+ * before Go is downloaded; the toolchain's own list is checked again once it is installed.
+ */
+export const LINUX_GO_PLATFORMS = [
+  'linux/386', 'linux/amd64', 'linux/arm', 'linux/arm64', 'linux/loong64', 'linux/mips', 'linux/mips64',
+  'linux/mips64le', 'linux/mipsle', 'linux/ppc64', 'linux/ppc64le', 'linux/riscv64', 'linux/s390x',
+] as const;
+
 /** Levenshtein distance, for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);

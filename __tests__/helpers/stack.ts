@@ -60,6 +60,16 @@ export function imageFiles(s: Stack, ref: string, platform?: string): { path: st
     });
 }
 
+/** One file's bytes from an image's flattened filesystem (crane export + tar). */
+export function imageFile(s: Stack, ref: string, file: string, platform?: string): Buffer {
+  const dir = spawnSync('mktemp', ['-d'], { encoding: 'utf8' }).stdout.trim();
+  const tarFile = path.join(dir, 'fs.tar');
+  execFileSync(path.join(s.toolsBin, 'crane'), ['export', ...(platform ? ['--platform', platform] : []), ref, tarFile, '--insecure']);
+  const bytes = execFileSync('tar', ['-xOf', tarFile, file], { maxBuffer: 512 * 1024 * 1024 });
+  execFileSync('rm', ['-rf', dir]);
+  return bytes;
+}
+
 /** Drops BuildKit's local cache, so the next build can only hit the registry cache. */
 export function pruneBuildkit(s: Stack): void {
   execFileSync(path.join(s.toolsBin, 'buildctl'), ['--addr', s.buildkitAddr, 'prune', '--all'], { stdio: 'ignore' });

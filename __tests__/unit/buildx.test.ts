@@ -7,9 +7,10 @@ const digest = `sha256:${'ab'.repeat(32)}`;
 const spec: BuildxBuildSpec = {
   contextDir: '/tmp/ctx',
   dockerfile: '/tmp/ctx/Dockerfile',
+  namedContexts: {},
+  compression: { algorithm: 'gzip', level: 9 },
   platforms: [{ os: 'linux', arch: 'amd64' }],
-  tags: ['127.0.0.1:5000/hello:latest'],
-  push: true,
+  ociDest: '/tmp/oci',
   builder: '',
   cacheFrom: [registryCacheFrom('127.0.0.1:5000/hello:buildcache')],
   cacheTo: registryCacheTo('127.0.0.1:5000/hello:buildcache'),
@@ -18,7 +19,7 @@ const spec: BuildxBuildSpec = {
   buildArgs: {},
 };
 
-const OUTPUT = 'type=image,push=true,compression=gzip,compression-level=9,force-compression=true,rewrite-timestamp=true';
+const OUTPUT = 'type=oci,dest=/tmp/oci,tar=false,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true';
 
 describe('buildxBuildArgs', () => {
   it.each<[string, Partial<BuildxBuildSpec>, string[]]>([
@@ -27,7 +28,7 @@ describe('buildxBuildArgs', () => {
       {},
       [
         'buildx', 'build', '--progress', 'plain', '--file', '/tmp/ctx/Dockerfile', '--platform', 'linux/amd64',
-        '--tag', '127.0.0.1:5000/hello:latest', '--output', OUTPUT, '--provenance=false',
+        '--output', OUTPUT, '--provenance=false',
         '--build-arg', 'SOURCE_DATE_EPOCH=1700000000',
         '--cache-from', 'type=registry,ref=127.0.0.1:5000/hello:buildcache',
         '--cache-to', 'type=registry,ref=127.0.0.1:5000/hello:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true',
@@ -35,21 +36,29 @@ describe('buildxBuildArgs', () => {
       ],
     ],
     [
-      'named builder, two platforms, two tags, no push, no cache export, build args sorted',
+      'named builder, two platforms, no cache export, build args sorted',
       {
         builder: 'b1',
         platforms: [{ os: 'linux', arch: 'amd64' }, { os: 'linux', arch: 'arm', variant: 'v7' }],
-        tags: ['r/a:1', 'r/a:2'],
-        push: false,
         cacheTo: '',
         buildArgs: { Z: '1', A: '2' },
       },
       [
         'buildx', 'build', '--builder', 'b1', '--progress', 'plain', '--file', '/tmp/ctx/Dockerfile', '--platform', 'linux/amd64,linux/arm/v7',
-        '--tag', 'r/a:1', '--tag', 'r/a:2', '--output', OUTPUT.replace('push=true', 'push=false'), '--provenance=false',
+        '--output', OUTPUT, '--provenance=false',
         '--build-arg', 'SOURCE_DATE_EPOCH=1700000000', '--build-arg', 'A=2', '--build-arg', 'Z=1',
         '--cache-from', 'type=registry,ref=127.0.0.1:5000/hello:buildcache',
         '--metadata-file', '/tmp/meta.json', '/tmp/ctx',
+      ],
+    ],
+    [
+      'zstd layers and a named rootfs context',
+      { compression: { algorithm: 'zstd', level: 19 }, namedContexts: { rootfs: '/tmp/rootfs' }, cacheFrom: [], cacheTo: '' },
+      [
+        'buildx', 'build', '--progress', 'plain', '--file', '/tmp/ctx/Dockerfile', '--platform', 'linux/amd64',
+        '--build-context', 'rootfs=/tmp/rootfs',
+        '--output', 'type=oci,dest=/tmp/oci,tar=false,compression=zstd,compression-level=19,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true',
+        '--provenance=false', '--build-arg', 'SOURCE_DATE_EPOCH=1700000000', '--metadata-file', '/tmp/meta.json', '/tmp/ctx',
       ],
     ],
   ])('%s', (_name, change, argv) => {

@@ -35,6 +35,11 @@ describe('parseConfig', () => {
       ldflags: '',
       buildTags: ['netgo', 'osusergo'],
       expose: [],
+      build: { kind: 'prebuilt' },
+      baseImage: 'scratch',
+      caCertificates: 'auto',
+      timezoneData: 'auto',
+      compression: { algorithm: 'gzip', level: 9 },
     });
   });
 
@@ -44,6 +49,19 @@ describe('parseConfig', () => {
     [{ image: '127.0.0.1:5000/hello:pinned', tags: 'extra' }, ['127.0.0.1:5000/hello:pinned', '127.0.0.1:5000/hello:extra']],
   ])('derives full tag references from %j', (inputs, tags) => {
     expect(configFrom({ image: '127.0.0.1:5000/hello', ...inputs }).tags).toEqual(tags);
+  });
+
+  it('reads the build mode, base image and compression', () => {
+    expect(configFrom({ image: 'r/a', 'dockerfile-mode': 'source' }).build).toEqual({ kind: 'source', goImage: '' });
+    expect(configFrom({ image: 'r/a', 'dockerfile-mode': 'source', 'go-image': '127.0.0.1:5000/golang:1.26' }).build).toEqual({ kind: 'source', goImage: '127.0.0.1:5000/golang:1.26' });
+    expect(configFrom({ image: 'r/a', 'working-directory': 'svc', dockerfile: 'build/Dockerfile' }).build).toEqual({ kind: 'dockerfile', path: '/work/space/svc/build/Dockerfile' });
+    expect(configFrom({ image: 'r/a', compression: 'zstd' }).compression).toEqual({ algorithm: 'zstd', level: 19 });
+    expect(configFrom({ image: 'r/a', compression: 'gzip', 'compression-level': '6' }).compression).toEqual({ algorithm: 'gzip', level: 6 });
+    expect(configFrom({ image: 'r/a', 'base-image': 'gcr.io/distroless/static:nonroot' }).baseImage).toBe('gcr.io/distroless/static:nonroot');
+  });
+
+  it('explains why cgo is refused and what to do instead', () => {
+    expect(inputErrorOf({ image: 'r/a', cgo: 'true' }).message).toMatch(/C cross toolchain.*pure-Go alternative.*dockerfile input/);
   });
 
   it('reads paths, platforms, ports and names', () => {
@@ -88,6 +106,20 @@ describe('parseConfig', () => {
     [{ 'cache-ref': 'UPPER/case' }, 'cache-ref'],
     [{ builder: 'b', 'buildkit-endpoint': 'tcp://127.0.0.1:1234' }, 'buildkit-endpoint'],
     [{ 'buildkit-endpoint': 'localhost:1234' }, 'buildkit-endpoint'],
+    [{ platforms: 'linux/amd65' }, 'platforms'],
+    [{ platforms: 'windows/amd64' }, 'platforms'],
+    [{ cgo: 'true' }, 'cgo'],
+    [{ cgo: 'maybe' }, 'cgo'],
+    [{ 'dockerfile-mode': 'inline' }, 'dockerfile-mode'],
+    [{ dockerfile: '../../../etc/Dockerfile' }, 'dockerfile'],
+    [{ 'dockerfile-mode': 'source', 'go-image': 'Golang:1' }, 'go-image'],
+    [{ 'base-image': 'bad image' }, 'base-image'],
+    [{ 'ca-certificates': 'yes' }, 'ca-certificates'],
+    [{ 'timezone-data': 'always' }, 'timezone-data'],
+    [{ compression: 'brotli' }, 'compression'],
+    [{ 'compression-level': '10' }, 'compression-level'],
+    [{ compression: 'zstd', 'compression-level': '23' }, 'compression-level'],
+    [{ ldflags: '-X main.v={{.Branch}}' }, 'ldflags'],
   ])('rejects %j naming the input %s', (inputs, input) => {
     const error = inputErrorOf({ image: '127.0.0.1:5000/hello', ...inputs });
     expect(error.input).toBe(input);

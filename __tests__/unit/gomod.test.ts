@@ -13,6 +13,11 @@ describe('parseGoMod', () => {
 
   it('reads go.work files, which have no module line', () => {
     expect(parseGoMod('go 1.23\n\nuse ./a\n', 'go.work')).toEqual({ module: '', go: '1.23' });
+    expect(parseGoMod('go 1.23\ntoolchain go1.24.1\nuse ./a\n', 'go.work')).toEqual({ module: '', go: '1.23', toolchain: '1.24.1' });
+  });
+
+  it('drops a toolchain suffix such as +auto', () => {
+    expect(parseGoMod('module a\ngo 1.22\ntoolchain go1.23.4+auto\n')).toEqual({ module: 'a', go: '1.22', toolchain: '1.23.4' });
   });
 
   it.each(['go 1.22\n', 'module a\ngo one\n', 'module a\ngo 1.22 1.23\n', 'module a\ntoolchain 1.22\n'])('rejects %j', (content) => {

@@ -31510,6 +31510,15 @@ const Inputs = {
     ldflags: { name: 'ldflags', default: '' },
     goBuildTags: { name: 'go-build-tags', default: 'netgo,osusergo' },
     expose: { name: 'expose', default: '' },
+    cgo: { name: 'cgo', default: 'false' },
+    dockerfileMode: { name: 'dockerfile-mode', default: 'prebuilt' },
+    dockerfile: { name: 'dockerfile', default: '' },
+    baseImage: { name: 'base-image', default: 'scratch' },
+    goImage: { name: 'go-image', default: '' },
+    caCertificates: { name: 'ca-certificates', default: 'auto' },
+    timezoneData: { name: 'timezone-data', default: 'auto' },
+    compression: { name: 'compression', default: 'gzip' },
+    compressionLevel: { name: 'compression-level', default: '' },
 };
 const Outputs = {
     digest: 'digest',

@@ -107,7 +107,7 @@ export function staticBinaryProblems(info: ElfInfo, goarch: string): string[] {
     const libraries = info.needed.length > 0 ? info.needed.join(', ') : 'none listed';
     problems.push(
       `it is dynamically linked (interpreter ${info.interpreter ?? 'none'}; needs ${libraries}) and cannot run in a scratch image; ` +
-        'build it with CGO_ENABLED=0 and without -linkmode=external',
+        'build it with CGO_ENABLED=0 and without -linkmode=external or -buildmode=pie (check GOFLAGS)',
     );
   }
   return problems;

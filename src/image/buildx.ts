@@ -1,11 +1,15 @@
+import type { Compression } from '../config.js';
 import { formatPlatform, type Platform } from '../platform.js';
 
 export interface BuildxBuildSpec {
   contextDir: string;
   dockerfile: string;
+  /** Extra named contexts (`--build-context name=path`). */
+  namedContexts: Readonly<Record<string, string>>;
+  compression: Compression;
   platforms: readonly Platform[];
-  tags: readonly string[];
-  push: boolean;
+  /** Folder buildx exports the image to as an OCI layout; the action compresses and pushes it. */
+  ociDest: string;
   /** Builder name for --builder; empty for the current builder. */
   builder: string;
   cacheFrom: readonly string[];
@@ -32,15 +36,12 @@ export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
   args.push('--progress', 'plain');
   args.push('--file', spec.dockerfile);
   args.push('--platform', spec.platforms.map(formatPlatform).join(','));
-  for (const tag of spec.tags) args.push('--tag', tag);
-  const output = [
-    'type=image',
-    `push=${spec.push}`,
-    'compression=gzip',
-    'compression-level=9',
-    'force-compression=true',
-    'rewrite-timestamp=true',
-  ];
+  for (const name of Object.keys(spec.namedContexts).sort()) args.push('--build-context', `${name}=${spec.namedContexts[name]}`);
+  // gzip: layers leave BuildKit uncompressed and the action gzips them with zlib (smaller than
+  // BuildKit's Go deflate); zstd: BuildKit compresses.
+  const compression =
+    spec.compression.algorithm === 'gzip' ? ['compression=uncompressed'] : [`compression=zstd`, `compression-level=${spec.compression.level}`, 'force-compression=true'];
+  const output = ['type=oci', `dest=${spec.ociDest}`, 'tar=false', ...compression, 'oci-mediatypes=true', 'rewrite-timestamp=true'];
   args.push('--output', output.join(','));
   args.push('--provenance=false');
   args.push('--build-arg', `SOURCE_DATE_EPOCH=${spec.sourceDateEpoch}`);

@@ -1,20 +1,37 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { renderAccountFiles, renderDockerfile, renderDockerignore, ROOTFS_DIR, type DockerfileSpec } from './dockerfile.js';
+import { rootCertificates } from 'node:tls';
+import {
+  CA_BUNDLE_PATH,
+  renderAccountFiles,
+  renderPrebuiltDockerfile,
+  renderPrebuiltDockerignore,
+  renderSourceDockerfile,
+  renderSourceDockerignore,
+  ZONEINFO_PATH,
+  type FinalStageSpec,
+  type RootfsSpec,
+  type SourceBuildSpec,
+} from './dockerfile.js';
 
+/** What buildx is pointed at. */
 export interface BuildContext {
+  /** The main build context folder. */
   dir: string;
   dockerfile: string;
-  /** Bytes of the files BuildKit will receive (the .dockerignore'd context). */
-  bytes: number;
+  /** Named contexts (`--build-context name=dir`). */
+  namedContexts: Record<string, string>;
+  /** Bytes of the files BuildKit will receive, when the action can tell. */
+  bytes?: number;
 }
 
-async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
+/**
+ * The CA bundle put into images: the Mozilla root store that ships inside the action's own Node
+ * runtime (`tls.rootCertificates`). It is the same on Linux, macOS and Windows runners (Windows has
+ * no CA file to copy) and changes only when the runtime does, which keeps images reproducible.
+ */
+export function caBundle(): string {
+  return `${rootCertificates.join('\n')}\n`;
 }
 
 /** Gives every file and folder the same mtime so layers do not depend on when they were written. */
@@ -25,20 +42,57 @@ async function pinTimes(dir: string, epochSeconds: number): Promise<void> {
   await fs.utimes(dir, epochSeconds, epochSeconds);
 }
 
-/**
- * Writes the Dockerfile, .dockerignore and rootfs files into `dir`, next to the `bin/` folder the
- * compile step filled, and returns what BuildKit will be sent.
- */
-export async function writeBuildContext(dir: string, spec: DockerfileSpec, sourceDateEpoch: number): Promise<BuildContext> {
-  const etc = path.join(dir, ROOTFS_DIR, 'etc');
-  await fs.mkdir(etc, { recursive: true });
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+/** Writes /etc/passwd, /etc/group and, when asked, the CA bundle and Go's zoneinfo.zip. */
+export async function writeRootfs(dir: string, spec: RootfsSpec, goroot: string): Promise<void> {
+  const write = async (file: string, content: string | Buffer) => {
+    const target = path.join(dir, file);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, content, { mode: 0o644 });
+  };
   const accounts = renderAccountFiles();
-  await fs.writeFile(path.join(etc, 'passwd'), accounts.passwd, { mode: 0o644 });
-  await fs.writeFile(path.join(etc, 'group'), accounts.group, { mode: 0o644 });
+  await write('etc/passwd', accounts.passwd);
+  await write('etc/group', accounts.group);
+  if (spec.caCertificates) await write(CA_BUNDLE_PATH, caBundle());
+  if (spec.zoneinfo) await write(ZONEINFO_PATH, await fs.readFile(path.join(goroot, 'lib', 'time', 'zoneinfo.zip')));
+}
+
+/** Prebuilt mode: the Dockerfile, .dockerignore and rootfs next to the `bin/` folder the compile step filled. */
+export async function writePrebuiltContext(dir: string, spec: FinalStageSpec, goroot: string, sourceDateEpoch: number): Promise<BuildContext> {
+  await writeRootfs(path.join(dir, 'rootfs'), spec.rootfs, goroot);
   const dockerfile = path.join(dir, 'Dockerfile');
-  await fs.writeFile(dockerfile, renderDockerfile(spec));
-  await fs.writeFile(path.join(dir, '.dockerignore'), renderDockerignore());
+  await fs.writeFile(dockerfile, renderPrebuiltDockerfile(spec));
+  await fs.writeFile(path.join(dir, '.dockerignore'), renderPrebuiltDockerignore());
   await pinTimes(dir, sourceDateEpoch);
-  const sent = (await folderBytes(path.join(dir, ROOTFS_DIR))) + (await folderBytes(path.join(dir, 'bin')));
-  return { dir, dockerfile, bytes: sent };
+  const bytes = (await folderBytes(path.join(dir, 'rootfs'))) + (await folderBytes(path.join(dir, 'bin')));
+  return { dir, dockerfile, namedContexts: {}, bytes };
+}
+
+/**
+ * Source mode: the Go module folder is the context; the generated Dockerfile and its
+ * `Dockerfile.dockerignore` (BuildKit reads an ignore file named after the Dockerfile) live in the
+ * action's own folder so nothing is written into the user's checkout.
+ */
+export async function writeSourceContext(
+  dir: string,
+  moduleDir: string,
+  spec: FinalStageSpec,
+  build: SourceBuildSpec,
+  goroot: string,
+  sourceDateEpoch: number,
+): Promise<BuildContext> {
+  const rootfs = path.join(dir, 'rootfs');
+  await writeRootfs(rootfs, spec.rootfs, goroot);
+  await pinTimes(rootfs, sourceDateEpoch);
+  const dockerfile = path.join(dir, 'Dockerfile');
+  await fs.writeFile(dockerfile, renderSourceDockerfile(spec, build));
+  await fs.writeFile(`${dockerfile}.dockerignore`, renderSourceDockerignore());
+  return { dir: moduleDir, dockerfile, namedContexts: { rootfs } };
 }

@@ -82,7 +82,18 @@ export interface RegistryClientOptions {
   retryDelayMs?: number;
 }
 
-/** A small OCI distribution client: pull-side reads with Basic or Bearer-token challenge auth. */
+type Access = 'pull' | 'pull,push';
+
+interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  access?: Access;
+  /** Statuses that are an answer rather than an error (404 for existence checks). */
+  expect?: number[];
+}
+
+/** An OCI distribution client: reads and pushes, with Basic or Bearer-token challenge auth and retries. */
 export class RegistryClient {
   private readonly fetchImpl: typeof fetch;
   private readonly credentials: (registry: string) => Promise<Credentials | undefined>;
@@ -98,7 +109,7 @@ export class RegistryClient {
   }
 
   async getManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string; bytes: number }> {
-    const response = await this.request(name, `manifests/${reference}`, { accept: MANIFEST_ACCEPT });
+    const response = await this.request(name, `manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
     const text = await response.text();
     return { manifest: JSON.parse(text) as Manifest, digest: response.headers.get('docker-content-digest') ?? '', bytes: Buffer.byteLength(text) };
   }
@@ -117,22 +128,47 @@ export class RegistryClient {
     return this.request(name, `blobs/${digest}`, {});
   }
 
-  private async request(name: ImageName, suffix: string, headers: Record<string, string>): Promise<Response> {
-    const url = `${registryBaseUrl(name.registry)}/v2/${name.repository}/${suffix}`;
-    const scopeKey = `${name.registry}/${name.repository}`;
+  async hasBlob(name: ImageName, digest: string): Promise<boolean> {
+    const response = await this.request(name, `blobs/${digest}`, { method: 'HEAD', access: 'pull,push', expect: [404] });
+    return response.ok;
+  }
+
+  /** Monolithic upload: POST a session, PUT the bytes with their digest. Retried from the start as a whole. */
+  async putBlob(name: ImageName, digest: string, data: Buffer): Promise<void> {
+    await this.retrying(`upload ${digest} to ${name.registry}/${name.repository}`, async () => {
+      const session = await this.request(name, 'blobs/uploads/', { method: 'POST', access: 'pull,push', headers: { 'content-length': '0' } });
+      const location = session.headers.get('location');
+      if (!location) throw new RegistryHttpError(`${registryBaseUrl(name.registry)}/v2/${name.repository}/blobs/uploads/`, session.status, 'no Location header for the upload');
+      const url = new URL(location, `${registryBaseUrl(name.registry)}/`);
+      url.searchParams.set('digest', digest);
+      await this.requestUrl(name, url.toString(), {
+        method: 'PUT',
+        access: 'pull,push',
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length) },
+        body: data,
+      });
+    });
+  }
+
+  async putManifest(name: ImageName, reference: string, mediaType: string, body: Buffer): Promise<string> {
+    const response = await this.request(name, `manifests/${reference}`, { method: 'PUT', access: 'pull,push', headers: { 'content-type': mediaType }, body });
+    return response.headers.get('docker-content-digest') ?? '';
+  }
+
+  async deleteManifest(name: ImageName, digest: string): Promise<boolean> {
+    const response = await this.request(name, `manifests/${digest}`, { method: 'DELETE', access: 'pull,push', expect: [404, 405, 400] });
+    return response.ok;
+  }
+
+  private request(name: ImageName, suffix: string, options: RequestOptions): Promise<Response> {
+    return this.requestUrl(name, `${registryBaseUrl(name.registry)}/v2/${name.repository}/${suffix}`, options);
+  }
+
+  private async retrying<T>(what: string, task: () => Promise<T>): Promise<T> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       try {
-        let response = await this.send(url, headers, scopeKey);
-        if (response.status === 401) {
-          await this.authenticate(name, response.headers.get('www-authenticate') ?? '', url);
-          response = await this.send(url, headers, scopeKey);
-        }
-        if (response.ok) return response;
-        const body = await response.text().catch(() => '');
-        const error = new RegistryHttpError(url, response.status, body);
-        if (response.status < 500 && response.status !== 429) throw error;
-        lastError = error;
+        return await task();
       } catch (error) {
         if (error instanceof RegistryHttpError && error.status < 500 && error.status !== 429) throw error;
         lastError = error;
@@ -140,19 +176,42 @@ export class RegistryClient {
       if (attempt < this.attempts) await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
     }
     if (lastError instanceof RegistryHttpError) throw lastError;
-    throw new ActionError(`GET ${url} failed after ${this.attempts} attempts: ${lastError instanceof Error ? lastError.message : String(lastError)}`, { cause: lastError });
+    throw new ActionError(`${what} failed after ${this.attempts} attempts: ${lastError instanceof Error ? lastError.message : String(lastError)}`, { cause: lastError });
   }
 
-  private send(url: string, headers: Record<string, string>, scopeKey: string): Promise<Response> {
+  private requestUrl(name: ImageName, url: string, options: RequestOptions): Promise<Response> {
+    const method = options.method ?? 'GET';
+    const access = options.access ?? 'pull';
+    const scopeKey = `${name.registry}/${name.repository}:${access}`;
+    // A single POST+PUT upload is retried as a whole by putBlob; everything else is retried here.
+    const attempt = async () => {
+      let response = await this.send(url, method, options, scopeKey);
+      if (response.status === 401) {
+        await this.authenticate(name, response.headers.get('www-authenticate') ?? '', url, access);
+        response = await this.send(url, method, options, scopeKey);
+      }
+      if (response.ok || options.expect?.includes(response.status)) return response;
+      const body = method === 'HEAD' ? '' : await response.text().catch(() => '');
+      throw new RegistryHttpError(url, response.status, body, method);
+    };
+    return method === 'PUT' && url.includes('/blobs/uploads/') ? attempt() : this.retrying(`${method} ${url}`, attempt);
+  }
+
+  private send(url: string, method: string, options: RequestOptions, scopeKey: string): Promise<Response> {
     const authorization = this.authorization.get(scopeKey);
-    return this.fetchImpl(url, { headers: { ...headers, ...(authorization ? { authorization } : {}) }, redirect: 'follow' });
+    return this.fetchImpl(url, {
+      method,
+      headers: { ...options.headers, ...(authorization ? { authorization } : {}) },
+      ...(options.body !== undefined ? { body: options.body } : {}),
+      redirect: 'follow',
+    });
   }
 
-  private async authenticate(name: ImageName, challenge: string, url: string): Promise<void> {
+  private async authenticate(name: ImageName, challenge: string, url: string, access: Access): Promise<void> {
     const { scheme, params } = parseAuthChallenge(challenge);
     const credentials = await this.credentials(name.registry);
     const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
-    const scopeKey = `${name.registry}/${name.repository}`;
+    const scopeKey = `${name.registry}/${name.repository}:${access}`;
     if (scheme === 'basic') {
       if (!basic) throw new RegistryHttpError(url, 401, 'the registry wants a login and the docker config has none for it');
       this.authorization.set(scopeKey, basic);
@@ -161,7 +220,7 @@ export class RegistryClient {
     if (scheme !== 'bearer' || !params.realm) throw new RegistryHttpError(url, 401, `unsupported auth challenge "${challenge}"`);
     const tokenUrl = new URL(params.realm);
     if (params.service) tokenUrl.searchParams.set('service', params.service);
-    tokenUrl.searchParams.set('scope', params.scope ?? `repository:${name.repository}:pull`);
+    tokenUrl.searchParams.set('scope', `repository:${name.repository}:${access}`);
     const response = await this.fetchImpl(tokenUrl, { headers: basic ? { authorization: basic } : {} });
     if (!response.ok) throw new RegistryHttpError(tokenUrl.origin + tokenUrl.pathname, response.status, 'token request refused');
     const body = (await response.json()) as { token?: string; access_token?: string };
@@ -176,8 +235,9 @@ export class RegistryHttpError extends Error {
     readonly url: string,
     readonly status: number,
     body: string,
+    method = 'GET',
   ) {
-    super(`GET ${url} answered HTTP ${status}${body ? `: ${body.slice(0, 300).trim()}` : ''}`);
+    super(`${method} ${url} answered HTTP ${status}${body ? `: ${body.slice(0, 300).trim()}` : ''}`);
     this.name = 'RegistryHttpError';
   }
 }

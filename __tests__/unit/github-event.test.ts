@@ -1,0 +1,64 @@
+import { describe, expect, it } from '@jest/globals';
+import { retryDelay, hasNextPage, DEFAULT_RETRY } from '../../src/github/comments.js';
+import { commentDecision, pullRequestFromEvent } from '../../src/github/event.js';
+import { pullRequestEvent } from '../fixtures/pull-request-event.js';
+
+describe('pull_request event', () => {
+  it('reads the PR of a branch in the same repository', () => {
+    expect(pullRequestFromEvent('pull_request', pullRequestEvent({ number: 12 }))).toEqual({
+      owner: 'acme',
+      repo: 'hello',
+      issueNumber: 12,
+      fork: false,
+      baseRef: 'main',
+      headSha: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c',
+    });
+  });
+
+  it('knows a fork, including a deleted one', () => {
+    expect(pullRequestFromEvent('pull_request', pullRequestEvent({ fork: true }))?.fork).toBe(true);
+    const deleted = pullRequestEvent({ fork: true });
+    (deleted.pull_request.head as { repo: unknown }).repo = null;
+    expect(pullRequestFromEvent('pull_request', deleted)?.fork).toBe(true);
+  });
+
+  it('is not a PR on push', () => {
+    expect(pullRequestFromEvent('push', pullRequestEvent())).toBeUndefined();
+    expect(pullRequestFromEvent(undefined, {})).toBeUndefined();
+  });
+
+  it.each([
+    ['auto', true, false, { post: true }],
+    ['auto', false, false, { post: false }],
+    ['always', false, false, { post: false, warning: expect.stringContaining('not for a pull request') }],
+    ['never', true, false, { post: false }],
+    ['always', true, true, { post: false }],
+  ] as const)('comment: %s (PR %s, matrix leg %s)', (mode, hasPr, leg, decision) => {
+    const pr = hasPr ? pullRequestFromEvent('pull_request', pullRequestEvent()) : undefined;
+    expect(commentDecision(mode, pr, leg)).toMatchObject(decision);
+  });
+});
+
+describe('retries', () => {
+  const error = (status: number, headers: Record<string, string> = {}) => ({ status, message: 'x', response: { headers } });
+  it.each([
+    ['a 502', error(502), 1, 1000],
+    ['a 502, third try', error(502), 3, 4000],
+    ['a 429 with retry-after', error(429, { 'retry-after': '7' }), 1, 7000],
+    ['a secondary rate limit (403 + retry-after)', error(403, { 'retry-after': '3' }), 1, 3000],
+    ['a primary rate limit (403, none remaining)', error(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1010' }), 1, 10_000],
+    ['an hour-long rate limit, capped', error(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '4600' }), 1, 60_000],
+    ['a network error', new Error('ECONNRESET'), 2, 2000],
+    ['a plain 403', error(403), 1, undefined],
+    ['a 404', error(404), 1, undefined],
+    ['a 422', error(422), 1, undefined],
+  ])('%s', (_name, err, attempt, delay) => {
+    expect(retryDelay(err, attempt, DEFAULT_RETRY, 1_000_000)).toBe(delay);
+  });
+
+  it('follows rel="next" in a Link header', () => {
+    expect(hasNextPage('<https://api.github.com/repositories/1/issues/7/comments?page=2>; rel="next", <https://api.github.com/repositories/1/issues/7/comments?page=3>; rel="last"')).toBe(true);
+    expect(hasNextPage('<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=1>; rel="first"')).toBe(false);
+    expect(hasNextPage(undefined)).toBe(false);
+  });
+});

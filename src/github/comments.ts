@@ -1,0 +1,137 @@
+import { getOctokit } from '@actions/github';
+import { ActionError, errorMessage } from '../errors.js';
+
+/** The issue or pull request a comment goes on. */
+export interface CommentTarget {
+  owner: string;
+  repo: string;
+  issueNumber: number;
+}
+
+export interface RetryPolicy {
+  /** Tries per request, the first included. */
+  attempts: number;
+  baseDelayMs: number;
+  /** No single wait is longer than this (a rate limit resetting in an hour is not waited for). */
+  maxDelayMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1000, maxDelayMs: 60_000 };
+
+export interface UpsertOptions {
+  token: string;
+  /** REST API root; GITHUB_API_URL on the runner (GitHub Enterprise Server: https://host/api/v3). */
+  apiUrl: string;
+  target: CommentTarget;
+  /** The hidden marker that identifies the comment (see report/comment.ts). */
+  marker: string;
+  /** The whole comment body; must contain the marker. */
+  body: string;
+  perPage?: number;
+  retry?: RetryPolicy;
+}
+
+/**
+ * What happened. `forbidden` and `not-found` (a fork's read-only token, a token without
+ * `pull-requests: write`, a deleted PR) are results, not errors: the caller warns and goes on.
+ */
+export type UpsertResult =
+  | { outcome: 'created' | 'updated' | 'unchanged'; id: number; url: string }
+  | { outcome: 'forbidden' | 'not-found'; status: number; message: string };
+
+interface HttpErrorLike {
+  status: number;
+  message: string;
+  response?: { headers: Record<string, string | number | undefined> };
+}
+
+function httpError(error: unknown): HttpErrorLike | undefined {
+  if (typeof error === 'object' && error !== null && typeof (error as HttpErrorLike).status === 'number') return error as HttpErrorLike;
+  return undefined;
+}
+
+/**
+ * How long to wait before retrying, or undefined when the error is not worth a retry: 5xx,
+ * 429 and 403 rate limits (primary: `x-ratelimit-remaining: 0`; secondary: `retry-after`) are;
+ * any other 4xx is final. Network failures (no status) are retried with backoff.
+ */
+export function retryDelay(error: unknown, attempt: number, policy: RetryPolicy, now = Date.now()): number | undefined {
+  const http = httpError(error);
+  const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  if (!http) return backoff;
+  const headers = http.response?.headers ?? {};
+  const retryAfter = headers['retry-after'] !== undefined ? Number(headers['retry-after']) : undefined;
+  const rateLimited = http.status === 429 || (http.status === 403 && (retryAfter !== undefined || String(headers['x-ratelimit-remaining']) === '0'));
+  if (http.status < 500 && !rateLimited) return undefined;
+  if (retryAfter !== undefined && Number.isFinite(retryAfter)) return Math.min(policy.maxDelayMs, Math.max(0, retryAfter * 1000));
+  const reset = Number(headers['x-ratelimit-reset']);
+  if (rateLimited && Number.isFinite(reset) && reset > 0) return Math.min(policy.maxDelayMs, Math.max(0, reset * 1000 - now));
+  return backoff;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Runs one API call, retrying per `retryDelay`; throws the last error when out of attempts. */
+export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  const sleep = policy.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = retryDelay(error, attempt, policy);
+      if (delay === undefined || attempt >= policy.attempts) throw error;
+      await sleep(delay);
+    }
+  }
+}
+
+/** Whether a `Link` header has a `rel="next"` page. */
+export function hasNextPage(link: string | undefined): boolean {
+  return !!link && /<[^>]+>;\s*rel="([^"]*\s)?next(\s[^"]*)?"/.test(link);
+}
+
+/**
+ * Creates the comment that carries `marker` on the issue, or updates it in place when one exists
+ * (found by paging through every comment, oldest first). One comment per marker, however often it runs.
+ */
+export async function upsertComment(options: UpsertOptions): Promise<UpsertResult> {
+  if (!options.body.includes(options.marker)) throw new ActionError('The comment body does not contain its marker, so it could never be found again to update.');
+  const octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') });
+  const policy = options.retry ?? DEFAULT_RETRY;
+  const { owner, repo, issueNumber } = options.target;
+  const perPage = options.perPage ?? 100;
+  const where = `${owner}/${repo}#${issueNumber}`;
+  try {
+    let existing: { id: number; body?: string; html_url: string } | undefined;
+    for (let page = 1; !existing; page++) {
+      const response = await withRetry(() => octokit.rest.issues.listComments({ owner, repo, issue_number: issueNumber, per_page: perPage, page }), policy);
+      existing = response.data.find((comment) => comment.body?.includes(options.marker));
+      if (existing || !hasNextPage(response.headers.link)) break;
+    }
+    if (existing) {
+      if (existing.body === options.body) return { outcome: 'unchanged', id: existing.id, url: existing.html_url };
+      const id = existing.id;
+      const updated = await withRetry(() => octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body: options.body }), policy);
+      return { outcome: 'updated', id: updated.data.id, url: updated.data.html_url };
+    }
+    const created = await withRetry(() => octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: options.body }), policy);
+    return { outcome: 'created', id: created.data.id, url: created.data.html_url };
+  } catch (error) {
+    const http = httpError(error);
+    if (http?.status === 403 || http?.status === 404) {
+      return { outcome: http.status === 403 ? 'forbidden' : 'not-found', status: http.status, message: `GitHub answered HTTP ${http.status} on the comment for ${where}: ${http.message}` };
+    }
+    throw new ActionError(`Could not write the size comment on ${where} through ${options.apiUrl}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/** The warning a caller shows for a `forbidden`/`not-found` result. */
+export function commentWarning(result: Extract<UpsertResult, { outcome: 'forbidden' | 'not-found' }>, fork: boolean): string {
+  const why = fork
+    ? 'pull requests from forks get a read-only token'
+    : result.outcome === 'forbidden'
+      ? "the token cannot write comments (give the job `permissions: pull-requests: write`, or pass a token that can)"
+      : 'the pull request or repository was not found with this token';
+  return `The size comment was not posted: ${why}. The report is in the job summary. (${result.message})`;
+}

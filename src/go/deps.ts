@@ -1,0 +1,52 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { execCommand } from '../exec.js';
+
+/** One package of the main package's dependency graph, as `go list -deps` reports it. */
+export interface DependencyPackage {
+  importPath: string;
+  standard: boolean;
+  dir: string;
+  goFiles: string[];
+}
+
+const FORMAT = '{{.ImportPath}}\t{{.Standard}}\t{{.Dir}}\t{{join .GoFiles ","}}';
+
+export function parseDepsListing(listing: string): DependencyPackage[] {
+  return listing
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [importPath = '', standard, dir = '', files = ''] = line.split('\t');
+      return { importPath, standard: standard === 'true', dir, goFiles: files ? files.split(',') : [] };
+    });
+}
+
+export async function listDependencies(go: string, cwd: string, mainPackage: string, env: NodeJS.ProcessEnv, buildTags: readonly string[]): Promise<DependencyPackage[]> {
+  const args = ['list', '-deps', '-f', FORMAT];
+  if (buildTags.length > 0) args.push('-tags', buildTags.join(','));
+  const { stdout } = await execCommand(go, [...args, mainPackage], { cwd, env });
+  return parseDepsListing(stdout);
+}
+
+/** TLS clients and servers verify peers with crypto/x509, which needs a CA bundle on Linux. */
+export function needsCaCertificates(packages: readonly DependencyPackage[]): boolean {
+  return packages.some((p) => p.importPath === 'crypto/x509');
+}
+
+const LOADS_LOCATION = /\bLoadLocation\s*\(/;
+
+/**
+ * The `timezone-data: auto` rule: zoneinfo goes into the image when some non-standard package of
+ * the program calls time.LoadLocation and the program does not embed time/tzdata itself. Programs
+ * that only use UTC or the local zone (which is UTC in a scratch container) need no zoneinfo.
+ */
+export async function needsZoneinfo(packages: readonly DependencyPackage[], readFile = (file: string) => fs.readFile(file, 'utf8')): Promise<boolean> {
+  if (packages.some((p) => p.importPath === 'time/tzdata')) return false;
+  for (const pkg of packages.filter((p) => !p.standard)) {
+    for (const file of pkg.goFiles) {
+      if (LOADS_LOCATION.test(await readFile(path.join(pkg.dir, file)))) return true;
+    }
+  }
+  return false;
+}

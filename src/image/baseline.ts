@@ -1,0 +1,26 @@
+import { formatImageName, type ImageName } from '../reference.js';
+import type { Baseline, ClassifyOptions } from '../report/size.js';
+import { readImageSizes } from './inspect.js';
+import { addLayerDetails, LayerReader } from './layers.js';
+import { RegistryClient } from './registry.js';
+
+/**
+ * Reads the baseline image (e.g. the tag the default branch pushes): `missing` when the tag does
+ * not exist yet (the first run must not fail), otherwise every platform's sizes, with
+ * uncompressed sizes when a layer reader is given (layers shared with the new image are read once).
+ */
+export async function readBaseline(
+  name: ImageName,
+  client: RegistryClient = new RegistryClient(),
+  reader?: LayerReader,
+  options: ClassifyOptions = {},
+): Promise<Baseline> {
+  const reference = name.digest ?? name.tag ?? 'latest';
+  const ref = formatImageName(name);
+  const found = await client.findManifest(name, reference);
+  if (!found) return { state: 'missing', ref };
+  const digest = found.digest || reference;
+  let sizes = await readImageSizes(name, digest, client);
+  if (reader) sizes = await addLayerDetails(reader, name, sizes, options);
+  return { state: 'found', ref, digest, sizes };
+}

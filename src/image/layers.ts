@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { ActionError } from '../errors.js';
+import type { ImageName } from '../reference.js';
+import type { LayerDetails, LayerEntry, PlatformSize } from '../report/size.js';
+import { withLayerDetails, type ClassifyOptions } from '../report/size.js';
+import type { Descriptor } from './registry.js';
+import { RegistryClient } from './registry.js';
+import { TarLister } from './tar.js';
+
+export type LayerCompression = 'gzip' | 'zstd' | 'none';
+
+/** What one pass over a layer blob found. */
+export interface LayerContents extends LayerDetails {
+  digest: string;
+  compressed: number;
+  compression: LayerCompression;
+  /** sha256 of the uncompressed tar: must equal the config's `rootfs.diff_ids` entry. */
+  diffId: string;
+  entries: LayerEntry[];
+}
+
+export class UnsupportedLayerError extends ActionError {
+  constructor(
+    readonly digest: string,
+    readonly mediaType: string,
+    reason: string,
+  ) {
+    super(`Layer ${digest} (${mediaType}) cannot be read: ${reason}`);
+    this.name = 'UnsupportedLayerError';
+  }
+}
+
+/** The compression of a layer media type (OCI and Docker schema 2); undefined when unknown. */
+export function layerCompression(mediaType: string): LayerCompression | undefined {
+  if (/\+gzip$|\.tar\.gzip$|^application\/vnd\.docker\.image\.rootfs\.(foreign\.)?diff\.tar\.gzip$/.test(mediaType)) return 'gzip';
+  if (/\+zstd$/.test(mediaType)) return 'zstd';
+  if (/\.tar$/.test(mediaType)) return 'none';
+  return undefined;
+}
+
+/**
+ * Whether this Node can decompress zstd: `zlib.createZstdDecompress` exists from Node 22.15 / 23.8
+ * (so on the action's node24 runtime), not on Node 20.
+ */
+export function zstdAvailable(): boolean {
+  return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function';
+}
+
+function decompressor(compression: LayerCompression, digest: string, mediaType: string): Transform | undefined {
+  if (compression === 'gzip') return zlib.createGunzip();
+  if (compression === 'zstd') {
+    if (!zstdAvailable()) throw new UnsupportedLayerError(digest, mediaType, `zstd needs Node 22.15 or later (this is ${process.version})`);
+    return zlib.createZstdDecompress();
+  }
+  return undefined;
+}
+
+/** A pass-through that hashes and counts what flows through it. */
+function meter(): { stream: Transform; result: () => { bytes: number; digest: string } } {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ bytes, digest: `sha256:${hash.digest('hex')}` }) };
+}
+
+/**
+ * Streams one layer blob through decompression once: counts the uncompressed bytes, hashes both
+ * sides (the blob digest is verified) and lists the tar entries without keeping the blob.
+ */
+export async function readLayer(client: RegistryClient, name: ImageName, layer: Descriptor): Promise<LayerContents> {
+  const compression = layerCompression(layer.mediaType);
+  if (!compression) throw new UnsupportedLayerError(layer.digest, layer.mediaType, 'unknown layer media type');
+  const inflate = decompressor(compression, layer.digest, layer.mediaType);
+  const response = await client.getBlob(name, layer.digest);
+  if (!response.body) throw new ActionError(`The registry sent no body for layer ${layer.digest}`);
+  const blob = meter();
+  const tar = meter();
+  const lister = new TarLister();
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      try {
+        lister.write(chunk);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
+  const source = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  try {
+    await (inflate ? pipeline(source, blob.stream, inflate, tar.stream, sink) : pipeline(source, blob.stream, tar.stream, sink));
+    lister.end();
+  } catch (error) {
+    throw new ActionError(`Reading layer ${layer.digest} of ${name.registry}/${name.repository} failed: ${(error as Error).message}`, { cause: error });
+  }
+  const compressed = blob.result();
+  if (compressed.digest !== layer.digest) throw new ActionError(`Layer ${layer.digest} of ${name.registry}/${name.repository} arrived with digest ${compressed.digest}`);
+  const uncompressed = tar.result();
+  return { digest: layer.digest, compressed: compressed.bytes, compression, uncompressed: uncompressed.bytes, diffId: uncompressed.digest, entries: lister.entries };
+}
+
+/**
+ * Reads layers at most once per digest within a run: platforms and tags share layers (the
+ * rootfs layer of every platform is usually the same blob), and a failed read is not cached.
+ */
+export class LayerReader {
+  private readonly cache = new Map<string, Promise<LayerContents>>();
+
+  constructor(
+    private readonly client: RegistryClient = new RegistryClient(),
+    private readonly read: typeof readLayer = readLayer,
+  ) {}
+
+  layer(name: ImageName, layer: Descriptor): Promise<LayerContents> {
+    let pending = this.cache.get(layer.digest);
+    if (!pending) {
+      pending = this.read(this.client, name, layer);
+      this.cache.set(layer.digest, pending);
+      pending.catch(() => this.cache.delete(layer.digest));
+    }
+    return pending;
+  }
+
+  /** Digests read (or being read) so far. */
+  get cached(): string[] {
+    return [...this.cache.keys()];
+  }
+}
+
+/** Fills in uncompressed sizes and contents for every layer of the given platforms (each layer read once). */
+export async function addLayerDetails(reader: LayerReader, name: ImageName, sizes: readonly PlatformSize[], options: ClassifyOptions = {}): Promise<PlatformSize[]> {
+  const details = new Map<string, LayerContents>();
+  for (const size of sizes) {
+    for (const layer of size.layers) {
+      if (details.has(layer.digest)) continue;
+      const mediaType = layer.mediaType ?? 'application/vnd.oci.image.layer.v1.tar+gzip';
+      details.set(layer.digest, await reader.layer(name, { mediaType, digest: layer.digest, size: layer.compressed }));
+    }
+  }
+  return sizes.map((size) => withLayerDetails(size, details, options));
+}

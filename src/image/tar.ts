@@ -1,0 +1,152 @@
+import type { LayerEntry } from '../report/size.js';
+
+const BLOCK = 512;
+
+export class TarError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TarError';
+  }
+}
+
+function readString(block: Buffer, offset: number, length: number): string {
+  const end = block.indexOf(0, offset);
+  return block.toString('utf8', offset, end < 0 || end > offset + length ? offset + length : end);
+}
+
+/** A numeric header field: octal text, or GNU base-256 when the high bit of the first byte is set. */
+function readNumber(block: Buffer, offset: number, length: number): number {
+  if ((block[offset]! & 0x80) !== 0) {
+    let value = block[offset]! & 0x7f;
+    for (let i = 1; i < length; i++) value = value * 256 + block[offset + i]!;
+    return value;
+  }
+  const text = readString(block, offset, length).trim();
+  return text ? parseInt(text, 8) : 0;
+}
+
+/** `path`, `linkpath` and `size` records of a PAX extended header. */
+export function parsePax(data: Buffer): Record<string, string> {
+  const records: Record<string, string> = {};
+  let offset = 0;
+  while (offset < data.length) {
+    const space = data.indexOf(0x20, offset);
+    if (space < 0) break;
+    const length = parseInt(data.toString('utf8', offset, space), 10);
+    if (!Number.isFinite(length) || length <= 0) break;
+    const record = data.toString('utf8', space + 1, offset + length - 1);
+    const equals = record.indexOf('=');
+    if (equals > 0) records[record.slice(0, equals)] = record.slice(equals + 1);
+    offset += length;
+  }
+  return records;
+}
+
+const TYPES: Record<string, LayerEntry['type']> = { '0': 'file', '\0': 'file', '7': 'file', '1': 'hardlink', '2': 'symlink', '5': 'dir' };
+
+/**
+ * A streaming tar reader that keeps only the headers: feed it chunks of any size with `write`,
+ * and it lists the entries (ustar, PAX `x`/`g` and GNU `L` long names, base-256 sizes) while
+ * skipping file contents, so a layer of any size needs only one 512-byte block of memory.
+ */
+export class TarLister {
+  readonly entries: LayerEntry[] = [];
+  /** Bytes seen, i.e. the uncompressed size of the stream. */
+  bytes = 0;
+  private header = Buffer.alloc(BLOCK);
+  private headerFill = 0;
+  /** Bytes of content (plus padding) still to skip. */
+  private skip = 0;
+  /** Content of a PAX or GNU long-name record being collected, and what it is for. */
+  private collect?: { kind: 'pax' | 'longname'; data: Buffer; fill: number; padding: number };
+  private pending: { path?: string; size?: number } = {};
+
+  write(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.collect) {
+        const c = this.collect;
+        const take = Math.min(c.data.length - c.fill, chunk.length - offset);
+        chunk.copy(c.data, c.fill, offset, offset + take);
+        c.fill += take;
+        offset += take;
+        if (c.fill === c.data.length) {
+          this.finishRecord(c.kind, c.data);
+          this.skip = c.padding;
+          this.collect = undefined;
+        }
+        continue;
+      }
+      if (this.skip > 0) {
+        const take = Math.min(this.skip, chunk.length - offset);
+        this.skip -= take;
+        offset += take;
+        continue;
+      }
+      const take = Math.min(BLOCK - this.headerFill, chunk.length - offset);
+      chunk.copy(this.header, this.headerFill, offset, offset + take);
+      this.headerFill += take;
+      offset += take;
+      if (this.headerFill === BLOCK) {
+        this.headerFill = 0;
+        this.readHeader(this.header);
+      }
+    }
+  }
+
+  /** Throws when the stream stopped inside a header or a file. */
+  end(): void {
+    if (this.headerFill !== 0 || this.skip !== 0 || this.collect) throw new TarError(`the tar stream is truncated after ${this.bytes} bytes`);
+  }
+
+  private readHeader(block: Buffer): void {
+    if (block.every((byte) => byte === 0)) return; // end-of-archive blocks
+    const magic = block.toString('latin1', 257, 262);
+    if (magic !== 'ustar' && block.toString('latin1', 257, 263) !== 'ustar ') {
+      // Old v7 tar has no magic; check the header checksum instead of trusting garbage.
+      if (!this.checksumOk(block)) throw new TarError(`not a tar stream (bad header at byte ${this.bytes})`);
+    }
+    const size = readNumber(block, 124, 12);
+    const typeflag = String.fromCharCode(block[156]!);
+    const padded = Math.ceil(size / BLOCK) * BLOCK;
+    if (typeflag === 'x' || typeflag === 'L') {
+      this.collect = { kind: typeflag === 'x' ? 'pax' : 'longname', data: Buffer.alloc(size), fill: 0, padding: padded - size };
+      if (size === 0) {
+        this.finishRecord(this.collect.kind, this.collect.data);
+        this.collect = undefined;
+      }
+      return;
+    }
+    if (typeflag === 'g' || typeflag === 'K') {
+      this.skip = padded; // global PAX defaults and GNU long link names do not change our listing
+      return;
+    }
+    const prefix = magic === 'ustar' ? readString(block, 345, 155) : '';
+    const short = readString(block, 0, 100);
+    const name = this.pending.path ?? (prefix ? `${prefix}/${short}` : short);
+    const type = TYPES[typeflag] ?? 'other';
+    const entrySize = this.pending.size ?? size;
+    this.entries.push({ name: name.replace(/^(\.\/|\/)+/, ''), size: type === 'file' ? entrySize : 0, type, mode: readNumber(block, 100, 8) & 0o7777 });
+    this.pending = {};
+    // Hard links, symlinks and folders carry no content even when the size field is set.
+    this.skip = type === 'file' || type === 'other' ? Math.ceil(entrySize / BLOCK) * BLOCK : 0;
+  }
+
+  private finishRecord(kind: 'pax' | 'longname', data: Buffer): void {
+    if (kind === 'longname') {
+      this.pending.path = readString(data, 0, data.length);
+      return;
+    }
+    const records = parsePax(data);
+    if (records.path !== undefined) this.pending.path = records.path;
+    if (records.size !== undefined) this.pending.size = Number(records.size);
+  }
+
+  private checksumOk(block: Buffer): boolean {
+    const stored = readNumber(block, 148, 8);
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
+    return sum === stored;
+  }
+}

@@ -1,0 +1,54 @@
+/** How often and how patiently a flaky network call is retried. */
+export interface RetryPolicy {
+  /** Total tries, the first included. */
+  attempts: number;
+  /** Wait before the second try; doubled for each later one (plus up to 25% jitter). */
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, initialDelayMs: 2_000, maxDelayMs: 20_000 };
+
+/** Wait before try number `attempt + 1` (attempt counts from 1). */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
+  return Math.round(base * (1 + 0.25 * random()));
+}
+
+/** Thrown after the last try; carries how many tries were made and the last failure as `cause`. */
+export class RetriesExhaustedError extends Error {
+  constructor(
+    readonly attempts: number,
+    readonly lastError: unknown,
+  ) {
+    super(`${attempts} attempt(s) failed: ${lastError instanceof Error ? lastError.message : String(lastError)}`, { cause: lastError });
+    this.name = 'RetriesExhaustedError';
+  }
+}
+
+/**
+ * Runs `task` until it succeeds, `isRetryable` says a failure is final (that error is rethrown as is),
+ * or the attempts run out (RetriesExhaustedError).
+ */
+export async function withRetry<T>(
+  task: (attempt: number) => Promise<T>,
+  options: {
+    policy: RetryPolicy;
+    isRetryable: (error: unknown) => boolean;
+    onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+    sleep?: (ms: number) => Promise<void>;
+  },
+): Promise<T> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await task(attempt);
+    } catch (error) {
+      if (!options.isRetryable(error)) throw error;
+      if (attempt >= options.policy.attempts) throw new RetriesExhaustedError(attempt, error);
+      const delay = backoffDelay(options.policy, attempt);
+      options.onRetry?.(error, attempt, delay);
+      await sleep(delay);
+    }
+  }
+}
