@@ -13,4 +13,6 @@ export const actionReporter: Reporter = {
     await core.summary.addRaw(markdown, true).write();
   },
   saveState: (name, value) => core.saveState(name, value),
+  exportVariable: (name, value) => core.exportVariable(name, value),
+  addPath: (dir) => core.addPath(dir),
 };

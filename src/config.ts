@@ -3,6 +3,8 @@ import { InputError } from './errors.js';
 import { Inputs, type InputKey } from './inputs.js';
 import { formatPlatform, LINUX_GO_PLATFORMS, parsePlatformList, PlatformSyntaxError, unsupportedPlatforms, type Platform } from './platform.js';
 import { formatImageName, isValidTag, parseImageName, ReferenceError, repositoryRef, type ImageName } from './reference.js';
+import { CACHE_SAVE_MODES, type CacheSaveMode } from './go/caches.js';
+import { parseVersionSpec } from './go/versions.js';
 import { checkTemplate } from './templates.js';
 
 /** `auto` lets the action decide from the program's dependencies. */
@@ -53,6 +55,18 @@ export interface Config {
   caCertificates: Tristate;
   timezoneData: Tristate;
   compression: Compression;
+  go: GoRequest;
+  /** Restore and save Go's module and build caches with the Actions cache service. */
+  cache: boolean;
+  cacheSave: CacheSaveMode;
+}
+
+/** Which Go to build with (see go/toolchain.ts). */
+export interface GoRequest {
+  versionSpec: string;
+  versionFile: string;
+  checkLatest: boolean;
+  downloadBaseUrl: string;
 }
 
 /** Default level per algorithm: the smallest layers gzip can make; zstd's level that pulls as fast with a better ratio. */
@@ -247,6 +261,15 @@ export function parseConfig(read: InputReader, workspace: string): Config {
   }
   const tristate = (key: 'caCertificates' | 'timezoneData') => parseEnum<Tristate>(Inputs[key].name, get(key), ['auto', 'true', 'false']);
 
+  const goVersion = get('goVersion');
+  if (goVersion) parseVersionSpec(goVersion);
+  const goVersionFile = get('goVersionFile');
+  if (goVersionFile) resolveInside(workspace, Inputs.goVersionFile.name, path.relative(workspace, path.resolve(workingDirectory, goVersionFile)));
+  const goDownloadBaseUrl = get('goDownloadBaseUrl');
+  if (goDownloadBaseUrl && !/^https?:\/\/[^/\s]+/.test(goDownloadBaseUrl)) {
+    throw new InputError(Inputs.goDownloadBaseUrl.name, goDownloadBaseUrl, 'an http(s) URL of a Go download mirror, e.g. https://mirrors.example.com/golang');
+  }
+
   const builder = get('builder');
   const buildkitEndpoint = get('buildkitEndpoint');
   if (builder && buildkitEndpoint) {
@@ -276,5 +299,8 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     caCertificates: tristate('caCertificates'),
     timezoneData: tristate('timezoneData'),
     compression: parseCompression(get('compression'), get('compressionLevel')),
+    go: { versionSpec: goVersion, versionFile: goVersionFile, checkLatest: parseBoolean(Inputs.checkLatest.name, get('checkLatest')), downloadBaseUrl: goDownloadBaseUrl },
+    cache: parseBoolean(Inputs.cache.name, get('cache')),
+    cacheSave: parseEnum(Inputs.cacheSave.name, get('cacheSave'), CACHE_SAVE_MODES),
   };
 }

@@ -26,6 +26,12 @@ export const Inputs = {
   timezoneData: { name: 'timezone-data', default: 'auto' },
   compression: { name: 'compression', default: 'gzip' },
   compressionLevel: { name: 'compression-level', default: '' },
+  goVersion: { name: 'go-version', default: '' },
+  goVersionFile: { name: 'go-version-file', default: '' },
+  checkLatest: { name: 'check-latest', default: 'false' },
+  goDownloadBaseUrl: { name: 'go-download-base-url', default: '' },
+  cache: { name: 'cache', default: 'true' },
+  cacheSave: { name: 'cache-save', default: 'auto' },
 } as const;
 
 export type InputKey = keyof typeof Inputs;
@@ -37,9 +43,12 @@ export const Outputs = {
   size: 'size',
   binarySize: 'binary-size',
   goVersion: 'go-version',
+  goCacheHit: 'go-cache-hit',
 } as const;
 
 export const State = {
   isPost: 'isPost',
   builderToRemove: 'builder-to-remove',
+  goCaches: 'go-caches',
+  cacheSave: 'cache-save',
 } as const;

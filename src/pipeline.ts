@@ -7,7 +7,8 @@ import { readSourceInfo, templateValues, type SourceInfo } from './git.js';
 import { binaryContextPath, compileAll, STRIP_LDFLAGS, type BuiltBinary, type CompileRequest } from './go/compile.js';
 import { listDependencies, needsCaCertificates, needsZoneinfo } from './go/deps.js';
 import { readElf, staticBinaryProblems } from './go/elf.js';
-import { describeGo, distList, requireGoModule, requireMainPackage, type GoTool } from './go/gotool.js';
+import { distList, requireGoModule, requireMainPackage, type GoTool } from './go/gotool.js';
+import { setupGo } from './go/setup.js';
 import { prepareBuilder } from './image/builder.js';
 import { buildxBuildArgs, countCachedSteps, parseBuildMetadata, registryCacheFrom, registryCacheTo, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
@@ -47,9 +48,12 @@ async function checkBinaries(binaries: readonly BuiltBinary[]): Promise<void> {
   }
 }
 
-/** The Go to build with, after checking every platform is one it can target. */
-async function resolveGo(config: Config, environment: RunEnvironment): Promise<GoTool> {
-  const tool = await describeGo('go', environment.env);
+/** Installs Go and restores its caches, then checks every platform is one it can target. */
+async function resolveGo(config: Config, environment: RunEnvironment, reporter: Reporter): Promise<GoTool> {
+  const setup = await setupGo(config, environment.env, reporter);
+  const tool = setup.tool;
+  reporter.setOutput(Outputs.goVersion, tool.version);
+  reporter.setOutput(Outputs.goCacheHit, String(setup.caches?.build.hit ?? false));
   const unsupported = unsupportedPlatforms(config.platforms, await distList(tool));
   if (unsupported.length > 0) {
     const first = unsupported[0]!;
@@ -98,7 +102,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
     return { context: { dir: config.workingDirectory, dockerfile: config.build.path, namedContexts: {} }, binaries: [], compileSeconds: 0, goVersion: '' };
   }
 
-  const go = await resolveGo(config, environment);
+  const go = await resolveGo(config, environment, reporter);
   const ldflags = expandTemplate(config.ldflags, templateValues(source));
   const rootfs = await decideRootfs(config, go, reporter);
   const spec: FinalStageSpec = { binaryName: config.binaryName, baseImage: config.baseImage, expose: config.expose, labels: ociLabels(config, source, environment.env), rootfs };
@@ -162,7 +166,6 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
 
   const source = await readSourceInfo(config.workingDirectory, environment.env);
   const prepared = await prepareContext(config, environment, source, reporter);
-  if (prepared.goVersion) reporter.setOutput(Outputs.goVersion, prepared.goVersion);
   if (prepared.binaries.length > 0) reporter.setOutput(Outputs.binarySize, Math.max(...prepared.binaries.map((b) => b.size)));
   if (prepared.context.bytes !== undefined) reporter.info(`Build context: ${formatBytes(prepared.context.bytes)} sent to BuildKit`);
 

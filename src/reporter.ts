@@ -9,4 +9,8 @@ export interface Reporter {
   setSecret(value: string): void;
   addSummary(markdown: string): Promise<void>;
   saveState(name: string, value: string): void;
+  /** Makes a variable visible to this process and to later steps. */
+  exportVariable(name: string, value: string): void;
+  /** Prepends a folder to PATH for this process and later steps. */
+  addPath(dir: string): void;
 }

@@ -40,6 +40,9 @@ describe('parseConfig', () => {
       caCertificates: 'auto',
       timezoneData: 'auto',
       compression: { algorithm: 'gzip', level: 9 },
+      go: { versionSpec: '', versionFile: '', checkLatest: false, downloadBaseUrl: '' },
+      cache: true,
+      cacheSave: 'auto',
     });
   });
 
@@ -120,6 +123,12 @@ describe('parseConfig', () => {
     [{ 'compression-level': '10' }, 'compression-level'],
     [{ compression: 'zstd', 'compression-level': '23' }, 'compression-level'],
     [{ ldflags: '-X main.v={{.Branch}}' }, 'ldflags'],
+    [{ 'go-version': 'latest-ish' }, 'go-version'],
+    [{ 'go-version-file': '../../../go.mod' }, 'go-version-file'],
+    [{ 'check-latest': 'sometimes' }, 'check-latest'],
+    [{ 'go-download-base-url': 'ftp://mirror' }, 'go-download-base-url'],
+    [{ cache: 'off' }, 'cache'],
+    [{ 'cache-save': 'sometimes' }, 'cache-save'],
   ])('rejects %j naming the input %s', (inputs, input) => {
     const error = inputErrorOf({ image: '127.0.0.1:5000/hello', ...inputs });
     expect(error.input).toBe(input);

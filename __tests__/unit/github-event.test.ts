@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { retryDelay, hasNextPage, DEFAULT_RETRY } from '../../src/github/comments.js';
-import { commentDecision, pullRequestFromEvent } from '../../src/github/event.js';
-import { pullRequestEvent } from '../fixtures/pull-request-event.js';
+import { commentDecision, pullRequestFromEvent, readRunContext, type RunContext } from '../../src/github/event.js';
+import { pullRequestEvent, writePullRequestEvent } from '../fixtures/pull-request-event.js';
+import { contexts, PR_HEAD_SHA, PUSH_SHA } from '../fixtures/run-context.js';
 
 describe('pull_request event', () => {
   it('reads the PR of a branch in the same repository', () => {
@@ -60,5 +61,26 @@ describe('retries', () => {
     expect(hasNextPage('<https://api.github.com/repositories/1/issues/7/comments?page=2>; rel="next", <https://api.github.com/repositories/1/issues/7/comments?page=3>; rel="last"')).toBe(true);
     expect(hasNextPage('<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=1>; rel="first"')).toBe(false);
     expect(hasNextPage(undefined)).toBe(false);
+  });
+});
+
+describe('run context', () => {
+  it.each<[string, () => RunContext, Partial<RunContext>]>([
+    ['branch push', contexts.defaultBranch, { eventName: 'push', ref: 'refs/heads/main', sha: PUSH_SHA, defaultBranch: 'main', runId: '12345678901' }],
+    ['pull request: the head commit, not the merge commit', contexts.pullRequest, { ref: 'refs/pull/42/merge', sha: PR_HEAD_SHA, defaultBranch: 'main' }],
+    ['tag at the default branch head', () => contexts.tag('v1.0.0'), { tagOnDefaultBranch: true }],
+    ['tag at another branch head', () => contexts.tag('v1.0.0', 'refs/heads/release-1.0'), { tagOnDefaultBranch: false }],
+  ])('%s', (_name, context, expected) => {
+    expect(context()).toMatchObject(expected);
+  });
+
+  it('does not know where a tag not at a branch head is', () => {
+    expect(contexts.tag('v1.0.0', null).tagOnDefaultBranch).toBeUndefined();
+  });
+
+  it('reads GITHUB_EVENT_PATH, and survives a missing payload', async () => {
+    const { env } = await writePullRequestEvent({ number: 7, fork: true });
+    expect(await readRunContext({ ...env, GITHUB_RUN_ID: '1' })).toMatchObject({ pullRequest: { issueNumber: 7, fork: true }, defaultBranch: 'main', sha: PR_HEAD_SHA });
+    expect(await readRunContext({ GITHUB_EVENT_PATH: '/nonexistent/event.json', GITHUB_REF: 'refs/heads/x', GITHUB_SHA: PUSH_SHA })).toMatchObject({ ref: 'refs/heads/x', defaultBranch: '' });
   });
 });

@@ -153,7 +153,8 @@ describe('files on disk', () => {
     await write('0a/0a11-d');
     const when = Date.now() - 7200_000;
     expect(await backdateBuildCache(dir, when)).toBe(2);
-    expect((await fs.stat(path.join(dir, '0a/0a11-a'))).mtimeMs).toBe(when);
+    // file systems round mtimes to their own resolution
+    expect(Math.abs((await fs.stat(path.join(dir, '0a/0a11-a'))).mtimeMs - when)).toBeLessThan(1);
     expect((await fs.stat(path.join(dir, 'README'))).mtimeMs).toBeGreaterThan(when);
   });
 

@@ -75,3 +75,70 @@ export function commentDecision(mode: CommentMode, pr: PullRequestContext | unde
   if (!pr) return mode === 'always' ? { post: false, warning: 'comment: always, but this run is not for a pull request, so there is nothing to comment on.' } : { post: false };
   return { post: true, target: pr };
 }
+
+/** What a workflow run is building, from the runner's GITHUB_* variables and the event payload. */
+export interface RunContext {
+  /** GITHUB_EVENT_NAME, e.g. `push`, `pull_request`, `workflow_dispatch`. */
+  eventName: string;
+  /** GITHUB_REF: `refs/heads/<branch>`, `refs/tags/<tag>` or `refs/pull/<n>/merge`. */
+  ref: string;
+  /**
+   * The commit the image is named after: the pull request's head commit on pull requests (a commit
+   * that exists in the repository, not GitHub's throw-away merge commit), GITHUB_SHA otherwise.
+   */
+  sha: string;
+  /** GITHUB_RUN_ID: the same for every job and every re-run attempt of one workflow run. */
+  runId: string;
+  /** Payload `repository.default_branch`; empty when the payload does not say. */
+  defaultBranch: string;
+  /**
+   * On tag pushes, whether the tagged commit is on the default branch: true when the payload's
+   * `base_ref` is the default branch, false when it is another branch, undefined when GitHub did
+   * not say (it leaves `base_ref` null unless the tag points at a branch head).
+   */
+  tagOnDefaultBranch?: boolean;
+  /** The pull request, on pull_request-like events. */
+  pullRequest?: PullRequestContext;
+  /** GITHUB_ACTOR, e.g. `dependabot[bot]`. */
+  actor: string;
+}
+
+interface RunPayload extends EventPayload {
+  base_ref?: string | null;
+  repository?: RepositoryPayload & { default_branch?: string };
+}
+
+/** The run context from the environment and the parsed event payload (pure). */
+export function runContextFromEvent(env: NodeJS.ProcessEnv, payload: RunPayload): RunContext {
+  const eventName = env.GITHUB_EVENT_NAME ?? '';
+  const pullRequest = pullRequestFromEvent(eventName, payload);
+  const defaultBranch = payload.repository?.default_branch ?? '';
+  const ref = env.GITHUB_REF ?? '';
+  let tagOnDefaultBranch: boolean | undefined;
+  if (ref.startsWith('refs/tags/') && typeof payload.base_ref === 'string' && defaultBranch) {
+    tagOnDefaultBranch = payload.base_ref === `refs/heads/${defaultBranch}`;
+  }
+  return {
+    eventName,
+    ref,
+    sha: (pullRequest?.headSha || env.GITHUB_SHA) ?? '',
+    runId: env.GITHUB_RUN_ID ?? '',
+    defaultBranch,
+    ...(tagOnDefaultBranch !== undefined ? { tagOnDefaultBranch } : {}),
+    ...(pullRequest ? { pullRequest } : {}),
+    actor: env.GITHUB_ACTOR ?? '',
+  };
+}
+
+/** Reads GITHUB_EVENT_PATH (an unreadable or missing payload counts as empty) and the GITHUB_* variables. */
+export async function readRunContext(env: NodeJS.ProcessEnv = process.env): Promise<RunContext> {
+  let payload: RunPayload = {};
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      payload = JSON.parse(await fs.readFile(env.GITHUB_EVENT_PATH, 'utf8')) as RunPayload;
+    } catch {
+      payload = {};
+    }
+  }
+  return runContextFromEvent(env, payload);
+}

@@ -12,6 +12,7 @@ import {
   archiveUrl,
   downloadBaseUrl,
   formatGoPlatform,
+  goVersionToSemver,
   GoInputs,
   hostGoPlatform,
   matchToolCache,
@@ -71,6 +72,11 @@ export interface GoInstallOptions {
   env?: NodeJS.ProcessEnv;
   /** Retries of the release list request (archive downloads use @actions/tool-cache's own retries). */
   retry?: RetryPolicy;
+  /**
+   * A Go already installed outside the tool cache (the `go` on PATH, e.g. from actions/setup-go or a
+   * self-hosted runner's image): used when it satisfies the request and nothing newer is asked for.
+   */
+  preinstalled?: { version: string; goroot: string };
 }
 
 /** A download that failed for good: names the URL and, when there was one, the HTTP status. */
@@ -298,6 +304,12 @@ export async function installGo(request: GoInstallRequest, log: GoInstallLog, op
     if (version && goroot) {
       log.info(`Found Go ${semverToGoVersion(version)} in the tool cache at ${goroot}`);
       return installation(goroot, version, true);
+    }
+    const preinstalled = options.preinstalled;
+    const preinstalledSemver = preinstalled && goVersionToSemver(preinstalled.version);
+    if (preinstalled && preinstalledSemver && spec.kind !== 'alias' && matchToolCache(spec, [preinstalledSemver])) {
+      log.info(`Using Go ${preinstalled.version} already on PATH (${preinstalled.goroot}): it satisfies ${spec.text}`);
+      return installation(preinstalled.goroot, preinstalledSemver, true);
     }
   }
 

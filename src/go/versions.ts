@@ -1,3 +1,4 @@
+import { Inputs } from '../inputs.js';
 import path from 'node:path';
 import semver from 'semver';
 import { ActionError, InputError } from '../errors.js';
@@ -10,9 +11,9 @@ import { GoModError, parseGoMod } from './gomod.js';
 
 /** The inputs this module's errors name (the caller's action.yml spells them the same). */
 export const GoInputs = {
-  version: 'go-version',
-  versionFile: 'go-version-file',
-  downloadBaseUrl: 'go-download-base-url',
+  version: Inputs.goVersion.name,
+  versionFile: Inputs.goVersionFile.name,
+  downloadBaseUrl: Inputs.goDownloadBaseUrl.name,
 } as const;
 
 /** Where Go releases come from unless go-download-base-url or GO_DOWNLOAD_BASE_URL says otherwise. */

@@ -1,0 +1,133 @@
+import { describe, expect, it } from '@jest/globals';
+import { imagetoolsCreateArgs, indexPlatforms, legPrefix, removeTemporaryTags, temporaryTag, tombstoneManifest, type ImagetoolsCreateSpec } from '../../src/image/merge.js';
+import { sha256 } from '../../src/image/oci-layout.js';
+import type { RegistryClient } from '../../src/image/registry.js';
+import { parsePlatform } from '../../src/platform.js';
+import { parseImageName } from '../../src/reference.js';
+
+const sha = '9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d';
+const d1 = `sha256:${'11'.repeat(32)}`;
+const d2 = `sha256:${'22'.repeat(32)}`;
+
+describe('temporaryTag', () => {
+  it.each([
+    ['linux/amd64', '12345678901', '9a8b7c6-12345678901-linux-amd64'],
+    ['linux/arm64', '12345678901', '9a8b7c6-12345678901-linux-arm64'],
+    ['linux/arm/v7', '12345678901', '9a8b7c6-12345678901-linux-arm-v7'],
+    ['linux/amd64/v3', undefined, '9a8b7c6-linux-amd64-v3'],
+  ])('%s (run %s) -> %s', (platform, runId, tag) => {
+    expect(temporaryTag({ sha, ...(runId ? { runId } : {}) }, parsePlatform(platform))).toBe(tag);
+  });
+
+  it('refuses something that is not a commit', () => {
+    expect(() => legPrefix({ sha: 'main' })).toThrow(/not a commit SHA/);
+  });
+});
+
+describe('imagetoolsCreateArgs', () => {
+  it.each<[string, ImagetoolsCreateSpec, string[]]>([
+    [
+      'two legs, two tags, annotations sorted',
+      {
+        tags: ['ghcr.io/acme/hello:1.2.3', 'ghcr.io/acme/hello:latest'],
+        annotations: { 'org.opencontainers.image.revision': sha, 'io.github.go-slim-image.legs': '9a8b7c6-1' },
+        sources: [`ghcr.io/acme/hello@${d1}`, `ghcr.io/acme/hello@${d2}`],
+      },
+      [
+        'buildx', 'imagetools', 'create',
+        '--tag', 'ghcr.io/acme/hello:1.2.3', '--tag', 'ghcr.io/acme/hello:latest',
+        '--annotation', 'index:io.github.go-slim-image.legs=9a8b7c6-1',
+        '--annotation', `index:org.opencontainers.image.revision=${sha}`,
+        `ghcr.io/acme/hello@${d1}`, `ghcr.io/acme/hello@${d2}`,
+      ],
+    ],
+    [
+      'named builder, one tag in another registry',
+      { builder: 'gsi', tags: ['docker.io/acme/hello:main'], sources: [`ghcr.io/acme/hello@${d1}`] },
+      ['buildx', 'imagetools', 'create', '--builder', 'gsi', '--tag', 'docker.io/acme/hello:main', `ghcr.io/acme/hello@${d1}`],
+    ],
+  ])('%s', (_name, spec, args) => {
+    expect(imagetoolsCreateArgs(spec)).toEqual(args);
+  });
+
+  it('needs a tag and a source', () => {
+    expect(() => imagetoolsCreateArgs({ tags: [], sources: ['a@b'] })).toThrow(/at least one tag/);
+    expect(() => imagetoolsCreateArgs({ tags: ['x:y'], sources: [] })).toThrow(/at least one platform/);
+  });
+});
+
+describe('tombstone', () => {
+  it('is the same bytes every time, an OCI 1.1 artifact with the empty descriptor', () => {
+    const a = tombstoneManifest();
+    expect(a.digest).toBe(tombstoneManifest().digest);
+    expect(a.digest).toBe(sha256(a.bytes));
+    const manifest = JSON.parse(a.bytes.toString()) as { artifactType: string; config: { digest: string; size: number } };
+    expect(manifest.artifactType).toBe('application/vnd.go-slim-image.removed-tag.v1');
+    expect(manifest.config).toMatchObject({ digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 });
+  });
+});
+
+describe('indexPlatforms', () => {
+  it('leaves out attestation manifests', () => {
+    const index = {
+      manifests: [
+        { mediaType: 'm', digest: d1, size: 1, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },
+        { mediaType: 'm', digest: d2, size: 1, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
+      ],
+    };
+    expect(indexPlatforms(index)).toEqual(['linux/arm/v7']);
+  });
+});
+
+/** A registry with tags and manifests in memory, deletes as distribution does them (by digest, taking every tag along). */
+function memoryRegistry(options: { deletes: boolean }) {
+  const manifests = new Map<string, Buffer>();
+  const tags = new Map<string, string>();
+  const blobs = new Set<string>();
+  const client = {
+    hasBlob: async (_name: unknown, digest: string) => blobs.has(digest),
+    putBlob: async (_name: unknown, digest: string) => void blobs.add(digest),
+    putManifest: async (_name: unknown, reference: string, _type: string, body: Buffer) => {
+      const digest = sha256(body);
+      manifests.set(digest, body);
+      if (!reference.startsWith('sha256:')) tags.set(reference, digest);
+      return digest;
+    },
+    deleteManifest: async (_name: unknown, digest: string) => {
+      if (!options.deletes || !manifests.has(digest)) return false;
+      manifests.delete(digest);
+      for (const [tag, target] of tags) if (target === digest) tags.delete(tag);
+      return true;
+    },
+    findManifest: async (_name: unknown, reference: string) => {
+      const digest = reference.startsWith('sha256:') ? reference : tags.get(reference);
+      const body = digest ? manifests.get(digest) : undefined;
+      return body && digest ? { manifest: JSON.parse(body.toString()), digest } : undefined;
+    },
+  };
+  return { client: client as unknown as RegistryClient, manifests, tags };
+}
+
+describe('removeTemporaryTags', () => {
+  const image = parseImageName('127.0.0.1:5000/acme/hello');
+  const leg = Buffer.from(JSON.stringify({ schemaVersion: 2, config: { digest: d1 }, layers: [] }));
+
+  it('removes the tags and leaves the image they pointed at, and its other tags', async () => {
+    const { client, manifests, tags } = memoryRegistry({ deletes: true });
+    const digest = await client.putManifest(image, 'abc1234-linux-amd64', 'm', leg);
+    await client.putManifest(image, 'keep-me', 'm', leg);
+    const result = await removeTemporaryTags(client, image, ['abc1234-linux-amd64']);
+    expect(result).toEqual({ removed: ['abc1234-linux-amd64'], kept: [] });
+    expect([...tags.keys()]).toEqual(['keep-me']);
+    expect(manifests.has(digest)).toBe(true);
+    expect(manifests.has(tombstoneManifest().digest)).toBe(false);
+  });
+
+  it('keeps the tags where they are when the registry does not allow deletes', async () => {
+    const { client, tags } = memoryRegistry({ deletes: false });
+    const digest = await client.putManifest(image, 'abc1234-linux-amd64', 'm', leg);
+    const result = await removeTemporaryTags(client, image, ['abc1234-linux-amd64']);
+    expect(result).toEqual({ removed: [], kept: ['abc1234-linux-amd64'], reason: '127.0.0.1:5000 does not allow deleting manifests' });
+    expect(tags.get('abc1234-linux-amd64')).toBe(digest);
+  });
+});

@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+// go-slim-image against the alternatives, side by side in one run, on the local stack.
+// Usage: node scripts/bench/bench.mjs [--reps N | --reps hello=3,node_exporter=1] [--workloads a,b]
+//          [--scenarios cold,nochange,change,multi] [--smoke] [--out DIR]
+// Needs the stack (scripts/stack.sh up); scripts/bench/run.sh starts it and then runs this.
+// This run prunes BuildKit's local state before every cold and every fresh-runner build (announced
+// in the log): do not run it while other builds rely on the local builder's cache.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { contenders, floor } from './contenders.mjs';
+import { baseImages } from './bases.mjs';
+import { imageSizes, log, measurePush, openLog, pruneBuildkit, repoRoot, rmrf, run, stackEnv, duBytes } from './lib.mjs';
+import { renderMarkdown, summarize } from './report.mjs';
+import { defaultWorkloads, fetchSource, makeWorkspace, oneLineChange, workloads } from './workloads.mjs';
+
+export const KO_VERSION = 'v0.19.1';
+const ALL_SCENARIOS = ['cold', 'nochange', 'change', 'multi'];
+const MULTI = ['linux/amd64', 'linux/arm64'];
+
+function options(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      reps: { type: 'string' },
+      workloads: { type: 'string' },
+      scenarios: { type: 'string' },
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log('usage: npm run bench -- [--reps 3 | --reps hello=3,node_exporter=1] [--workloads hello,node_exporter,caddy] [--scenarios cold,nochange,change,multi] [--smoke] [--out DIR]');
+    process.exit(0);
+  }
+  const ids = (values.workloads ?? (values.smoke ? 'hello' : defaultWorkloads.join(','))).split(',').filter(Boolean);
+  for (const id of ids) if (!workloads[id]) throw new Error(`--workloads: unknown workload "${id}"; known: ${Object.keys(workloads).join(', ')}`);
+  const scenarios = (values.scenarios ?? (values.smoke ? 'cold,change' : ALL_SCENARIOS.join(','))).split(',').filter(Boolean);
+  for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`--scenarios: unknown scenario "${s}"; known: ${ALL_SCENARIOS.join(', ')}`);
+  // --reps 3, or per workload: --reps hello=3,node_exporter=1 (a workload not named gets 3, or *=N).
+  const reps = {};
+  const spec = values.reps ?? (values.smoke ? '1' : '3');
+  const parts = spec.split(',');
+  const fallback = Number(parts.find((p) => !p.includes('=') || p.startsWith('*='))?.replace('*=', '') ?? 3);
+  for (const id of ids) reps[id] = fallback;
+  for (const p of parts.filter((x) => x.includes('=') && !x.startsWith('*='))) {
+    const [id, n] = p.split('=');
+    if (!workloads[id]) throw new Error(`--reps: unknown workload "${id}"`);
+    reps[id] = Number(n);
+  }
+  for (const [id, n] of Object.entries(reps)) if (!Number.isInteger(n) || n < 1) throw new Error(`--reps: "${spec}" gives ${id} ${n} repetitions; expected a whole number ≥ 1`);
+  return { workloads: ids, scenarios, reps, smoke: values.smoke, out: path.resolve(values.out ?? path.join(repoRoot, 'bench/results')) };
+}
+
+async function ensureKo(stack) {
+  const ko = path.join(stack.toolsBin, 'ko');
+  const stamp = path.join(stack.toolsBin, '.ko.version');
+  if ((await fs.readFile(stamp, 'utf8').catch(() => '')).trim() === KO_VERSION) return;
+  log(`go install github.com/google/ko@${KO_VERSION}`);
+  await run('go', ['install', `github.com/google/ko@${KO_VERSION}`], { env: { ...process.env, GOBIN: stack.toolsBin, GOFLAGS: '-trimpath' } });
+  await fs.access(ko);
+  await fs.writeFile(stamp, `${KO_VERSION}\n`);
+}
+
+async function versions(stack) {
+  const text = async (cmd, args) => (await run(cmd, args).catch(() => ({ stdout: '?' }))).stdout.trim();
+  const stamp = async (tool) => (await fs.readFile(path.join(stack.toolsBin, `.${tool}.version`), 'utf8').catch(() => '?')).trim();
+  const pkg = JSON.parse(await fs.readFile(path.join(repoRoot, 'package.json'), 'utf8'));
+  const rev = await text('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']);
+  const dirty = (await text('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'dist', 'src'])) ? ' + uncommitted changes' : '';
+  const buildkitInfo = await text(path.join(stack.toolsBin, 'buildctl'), ['--addr', stack.buildkitAddr, 'debug', 'info']);
+  return {
+    goSlimImage: `${pkg.version} (${rev}${dirty})`,
+    go: (await text('go', ['env', 'GOVERSION'])),
+    buildx: await stamp('buildx'),
+    buildkit: /BuildKit:\s*(\S+\s*\S*)/.exec(buildkitInfo)?.[1]?.trim() ?? (await stamp('buildkitd')),
+    ko: (await text(path.join(stack.toolsBin, 'ko'), ['version'])) || KO_VERSION,
+    crane: await stamp('crane'),
+    docker: await text('docker', ['version', '--format', '{{.Client.Version}}']),
+    node: process.version,
+  };
+}
+
+function machine() {
+  return {
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? '?',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+async function main() {
+  const opts = options(process.argv.slice(2));
+  const stack = stackEnv();
+  const started = new Date();
+  const stampName = started.toISOString().replace(/[:]/g, '').replace(/\..*/, '');
+  const runId = stampName.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const scratchRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-bench-'));
+  await fs.mkdir(opts.out, { recursive: true });
+  const logFile = path.join(scratchRoot, 'bench.log');
+  openLog(logFile);
+  log(`log of every command: ${logFile}`);
+  log(`workloads ${opts.workloads.join(', ')}; scenarios ${opts.scenarios.join(', ')}; reps ${JSON.stringify(opts.reps)}`);
+
+  await fs.access(path.join(repoRoot, 'dist/main/index.js')).catch(() => {
+    throw new Error('dist/main/index.js is missing: run `npm run build` first');
+  });
+  await ensureKo(stack);
+  const bases = await baseImages(stack);
+  const runs = [];
+  const cacheBytes = {};
+
+  /** One build by one contender; records time, pushed bytes and sizes (or the error). */
+  async function measure(c, ctx, scenario, rep) {
+    const record = { workload: ctx.workload, contender: c.id, scenario, rep, platforms: ctx.platforms };
+    const reason = c.unsupported(ctx.platforms);
+    if (reason) return runs.push({ ...record, skipped: reason });
+    try {
+      if (c === floor) {
+        Object.assign(record, await c.build(ctx));
+      } else {
+        const r = await measurePush(stack, [ctx.repoPath], () => c.build(ctx));
+        record.seconds = r.seconds;
+        record.pushed = r.pushed;
+        record.sizes = await imageSizes(stack, r.ref);
+      }
+      log(`${ctx.workload} · ${c.id} · ${scenario} #${rep}: ${record.seconds.toFixed(1)} s, sizes ${JSON.stringify(record.sizes)}, pushed ${record.pushed ?? '-'} B`);
+    } catch (error) {
+      record.error = String(error.message ?? error).slice(0, 2000);
+      log(`${ctx.workload} · ${c.id} · ${scenario} #${rep} FAILED: ${record.error}`);
+    }
+    runs.push(record);
+    return record;
+  }
+
+  for (const workload of opts.workloads) {
+    const w = workloads[workload];
+    log(`== ${workload}: ${w.label}`);
+    const source = await fetchSource(workload);
+    for (let rep = 1; rep <= opts.reps[workload]; rep++) {
+      for (const c of [floor, ...contenders]) {
+        const chain = opts.scenarios.filter((s) => s !== 'multi');
+        if (chain.length === 0) break;
+        const scratch = path.join(scratchRoot, `${workload}-${c.id}-r${rep}`);
+        await fs.mkdir(scratch, { recursive: true });
+        const repoPath = `bench-${runId}/${workload}/${c.id}-r${rep}`;
+        const ctx = {
+          stack, bases, workload, scratch, main: w.main, platforms: ['linux/amd64'], repoPath,
+          repo: `${stack.registry}/${repoPath}`,
+          workspace: await makeWorkspace(source, path.join(scratch, 'ws')),
+          caches: { gocache: path.join(scratch, 'gocache'), gomodcache: path.join(scratch, 'gomodcache') },
+        };
+        // cold: empty builder, empty Go caches, empty cache ref (a new repository).
+        if (c !== floor) await pruneBuildkit(stack);
+        await measure(c, ctx, 'cold', rep);
+        if (chain.includes('nochange')) await measure(c, ctx, 'nochange', rep);
+        if (chain.includes('change')) {
+          // A fresh runner after a one-line commit: BuildKit starts empty (registry cache only);
+          // the runner-side Go caches are the ones the cold build left, as restored by a cache step.
+          cacheBytes[`${workload}/${c.id}`] ??= (await duBytes(ctx.caches.gocache)) + (await duBytes(ctx.caches.gomodcache));
+          await oneLineChange(ctx.workspace, workload, rep);
+          if (c !== floor) await pruneBuildkit(stack);
+          await measure(c, ctx, 'change', rep);
+        }
+        await rmrf(scratch);
+      }
+      if (opts.scenarios.includes('multi')) {
+        for (const c of [floor, ...contenders]) {
+          const scratch = path.join(scratchRoot, `${workload}-${c.id}-multi-r${rep}`);
+          await fs.mkdir(scratch, { recursive: true });
+          const repoPath = `bench-${runId}/${workload}/${c.id}-multi-r${rep}`;
+          const ctx = {
+            stack, bases, workload, scratch, main: w.main, platforms: MULTI, repoPath,
+            repo: `${stack.registry}/${repoPath}`,
+            workspace: await makeWorkspace(source, path.join(scratch, 'ws')),
+            caches: { gocache: path.join(scratch, 'gocache'), gomodcache: path.join(scratch, 'gomodcache') },
+          };
+          if (c !== floor && !c.unsupported(MULTI)) await pruneBuildkit(stack);
+          await measure(c, ctx, 'multi', rep);
+          await rmrf(scratch);
+        }
+      }
+    }
+  }
+
+  const finished = new Date();
+  const argv = process.argv.slice(2);
+  const result = {
+    date: started.toISOString(),
+    durationSeconds: Math.round((finished - started) / 1000),
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    machine: machine(),
+    versions: await versions(stack),
+    options: { workloads: opts.workloads, scenarios: opts.scenarios, reps: opts.reps, smoke: opts.smoke },
+    bases,
+    workloads: Object.fromEntries(opts.workloads.map((id) => [id, workloads[id]])),
+    contenders: Object.fromEntries([floor, ...contenders].map((c) => [c.id, c.label])),
+    restoredGoCacheBytes: cacheBytes,
+    runs,
+  };
+  result.summary = summarize(result);
+  const base = path.join(opts.out, `bench-${stampName}${opts.smoke ? '-smoke' : ''}`);
+  await fs.writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  await fs.writeFile(`${base}.md`, renderMarkdown(result));
+  log(`wrote ${base}.md and ${base}.json (${result.durationSeconds} s); command log: ${logFile}`);
+  process.stdout.write(`${base}.json\n`);
+  if (runs.some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  process.stderr.write(`[bench] ${error.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,194 @@
+// The contenders, each building one workload into one repository of the local registry, and the
+// floor (a plain `go build`, no image). Each build() returns the wall time of the user-facing
+// command; sizes and pushed bytes are read from the registry afterwards by bench.mjs.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { repoRoot, run } from './lib.mjs';
+
+const buildFlags = ['-trimpath', '-ldflags=-s -w -buildid=', '-tags', 'netgo,osusergo'];
+
+/** Environment of a runner-side Go build: the scenario's GOCACHE/GOMODCACHE, the stack's tools on PATH. */
+function goEnv(ctx) {
+  return { ...process.env, PATH: `${ctx.stack.toolsBin}:${process.env.PATH}`, GOCACHE: ctx.caches.gocache, GOMODCACHE: ctx.caches.gomodcache, CGO_ENABLED: '0' };
+}
+
+function cacheOptions(repo) {
+  return [
+    '--cache-from', `type=registry,ref=${repo}:buildcache`,
+    '--cache-to', `type=registry,ref=${repo}:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`,
+  ];
+}
+
+/** The article's recipe (seed article §1 and §3.1), with COPY go.sum* so a module without deps builds. */
+export function articleDockerfile({ golang, alpine, main }) {
+  return `FROM ${golang} AS builder
+WORKDIR /app
+COPY go.mod go.sum* ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 GOOS=linux go build -a -installsuffix cgo -o main ${main}
+
+FROM ${alpine}
+WORKDIR /root/
+COPY --from=builder /app/main .
+CMD ["./main"]
+`;
+}
+
+/** The same recipe as a Dockerfile-only expert writes it: native cross-compilation, cache mounts, stripped. */
+export function crossDockerfile({ golang, alpine, main }) {
+  return `FROM --platform=$BUILDPLATFORM ${golang} AS builder
+ARG TARGETOS TARGETARCH
+WORKDIR /app
+COPY go.mod go.sum* ./
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
+COPY . .
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \\
+    CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build ${buildFlags.slice(0, 1).join(' ')} -ldflags="-s -w" -o /out/main ${main}
+
+FROM ${alpine}
+WORKDIR /root/
+COPY --from=builder /out/main .
+CMD ["./main"]
+`;
+}
+
+function dockerfileContender(id, label, render, multiPlatform) {
+  return {
+    id,
+    label,
+    unsupported: (platforms) =>
+      platforms.length > 1 && !multiPlatform
+        ? 'the builder stage runs on each target platform, which needs QEMU emulation and an arm64 golang image (neither exists on this machine)'
+        : null,
+    async build(ctx) {
+      const dockerfile = path.join(ctx.scratch, `Dockerfile.${id}`);
+      await fs.writeFile(dockerfile, render({ golang: ctx.bases.golang, alpine: ctx.bases.alpine, main: ctx.main }));
+      const args = [
+        'buildx', 'build', '--builder', ctx.stack.builder, '--platform', ctx.platforms.join(','), '-f', dockerfile,
+        '--tag', `${ctx.repo}:latest`, '--push', '--provenance=false', ...cacheOptions(ctx.repo), path.join(ctx.workspace, 'src'),
+      ];
+      const { seconds } = await run('docker', args, { env: { ...process.env, PATH: `${ctx.stack.toolsBin}:${process.env.PATH}` } });
+      return { seconds, ref: `${ctx.repo}:latest` };
+    },
+  };
+}
+
+let actionDefaults;
+async function actionInputs() {
+  actionDefaults ??= YAML.parse(await fs.readFile(path.join(repoRoot, 'action.yml'), 'utf8')).inputs;
+  return Object.fromEntries(Object.entries(actionDefaults).map(([name, spec]) => [name, spec.default ?? '']));
+}
+
+/** The environment the Actions runner gives a step: inputs as INPUT_*, command files, RUNNER_*. */
+async function runnerEnv(ctx, inputs) {
+  const dir = await fs.mkdtemp(path.join(ctx.scratch, 'runner-'));
+  const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), state: path.join(dir, 'state') };
+  for (const f of Object.values(files)) await fs.writeFile(f, '');
+  await fs.mkdir(path.join(dir, 'temp'));
+  await fs.mkdir(path.join(dir, 'tool-cache'));
+  const inherited = Object.fromEntries(Object.entries(goEnv(ctx)).filter(([k]) => !/^(INPUT_|GITHUB_|RUNNER_|STATE_|ACTIONS_)|^NODE_OPTIONS$|^CGO_ENABLED$/.test(k)));
+  const all = { ...(await actionInputs()), ...inputs };
+  return {
+    files,
+    env: {
+      ...inherited,
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: ctx.workspace,
+      GITHUB_OUTPUT: files.output,
+      GITHUB_STEP_SUMMARY: files.summary,
+      GITHUB_STATE: files.state,
+      GITHUB_REPOSITORY: `bench/${ctx.workload}`,
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_REF: 'refs/heads/main',
+      RUNNER_OS: 'Linux',
+      RUNNER_ARCH: 'X64',
+      RUNNER_TEMP: path.join(dir, 'temp'),
+      RUNNER_TOOL_CACHE: path.join(dir, 'tool-cache'),
+      ...Object.fromEntries(Object.entries(all).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v])),
+    },
+  };
+}
+
+function parseOutputs(text) {
+  const values = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
+    if (!heredoc) continue;
+    const body = [];
+    for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) body.push(lines[i]);
+    values[heredoc[1]] = body.join('\n');
+  }
+  return values;
+}
+
+const goSlimImage = {
+  id: 'go-slim-image',
+  label: 'go-slim-image (prebuilt)',
+  unsupported: () => null,
+  async build(ctx) {
+    const { env, files } = await runnerEnv(ctx, {
+      image: ctx.repo,
+      tags: 'latest',
+      'working-directory': 'src',
+      main: ctx.main,
+      platforms: ctx.platforms.join(','),
+      builder: ctx.stack.builder,
+      'dockerfile-mode': 'prebuilt',
+    });
+    const { seconds } = await run(process.execPath, [path.join(repoRoot, 'dist/main/index.js')], { cwd: ctx.workspace, env });
+    const outputs = parseOutputs(await fs.readFile(files.output, 'utf8'));
+    if (!outputs['image-ref']) throw new Error('go-slim-image set no image-ref output');
+    return { seconds, ref: `${ctx.repo}:latest` };
+  },
+};
+
+const ko = {
+  id: 'ko',
+  label: 'ko (static base)',
+  unsupported: () => null,
+  async build(ctx) {
+    const env = { ...goEnv(ctx), KO_DOCKER_REPO: ctx.repo, KO_DEFAULTBASEIMAGE: ctx.bases.static };
+    delete env.CGO_ENABLED; // ko sets CGO_ENABLED=0 itself unless told otherwise
+    const { seconds } = await run(
+      path.join(ctx.stack.toolsBin, 'ko'),
+      ['build', '--bare', '--tags', 'latest', '--platform', ctx.platforms.join(','), ctx.main],
+      { cwd: path.join(ctx.workspace, 'src'), env },
+    );
+    return { seconds, ref: `${ctx.repo}:latest` };
+  },
+};
+
+export const contenders = [
+  goSlimImage,
+  dockerfileContender('article', 'article Dockerfile', articleDockerfile, false),
+  dockerfileContender('dockerfile-cross', 'Dockerfile, cross + cache mounts', crossDockerfile, true),
+  ko,
+];
+
+/**
+ * The floor: `go build` of the same binary per platform with the same flags, nothing else. Its
+ * size is `gzip -9 -n` of each binary: what the smallest possible image layer would weigh.
+ */
+export const floor = {
+  id: 'floor',
+  label: 'floor: go build + gzip -9',
+  unsupported: () => null,
+  async build(ctx) {
+    let seconds = 0;
+    const sizes = {};
+    for (const platform of ctx.platforms) {
+      const [goos, goarch] = platform.split('/');
+      const out = path.join(ctx.scratch, 'floor', goos, goarch, 'app');
+      const r = await run('go', ['build', ...buildFlags, '-o', out, ctx.main], { cwd: path.join(ctx.workspace, 'src'), env: { ...goEnv(ctx), GOOS: goos, GOARCH: goarch } });
+      seconds += r.seconds;
+      const { stdout } = await run('bash', ['-c', 'gzip -9 -n -c "$1" | wc -c', 'gzip', out]);
+      sizes[platform] = Number(stdout.trim());
+    }
+    return { seconds, sizes };
+  },
+};

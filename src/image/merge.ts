@@ -1,0 +1,321 @@
+import { ActionError, errorMessage } from '../errors.js';
+import { execCommand } from '../exec.js';
+import { formatPlatform, type Platform } from '../platform.js';
+import { formatImageName, parseImageName, repositoryRef, type ImageName } from '../reference.js';
+import { registryErrorHint } from './buildx.js';
+import { platformTagSuffix } from './cache.js';
+import { sha256 } from './oci-layout.js';
+import { isIndex, type Descriptor, type ImageIndex, type RegistryClient } from './registry.js';
+import { sanitizeTag } from './tags.js';
+
+/*
+ * Matrix builds: each leg pushes its platform image by digest and points a temporary tag at it;
+ * the merge job finds the legs by those tags, stitches one index with `docker buildx imagetools
+ * create`, verifies it and removes the temporary tags.
+ *
+ * Why a temporary tag rather than an OCI referrer: the merge job must find a leg knowing only the
+ * commit, the run and the platform. A tag is a name it can compute; a referrer hangs off a subject
+ * digest the merge job does not know, and the referrers API is missing on many registries
+ * (Docker Hub's fallback tag scheme needs the subject digest too).
+ */
+
+const SHORT_SHA = 7;
+
+export interface LegKey {
+  /** Commit the run builds (RunContext.sha). */
+  sha: string;
+  /**
+   * GITHUB_RUN_ID. Part of the tag because a branch push and a tag push of the same commit run
+   * concurrently and may build different images (the version stamped into the binary); the run id
+   * is the same for every job and every re-run attempt of one workflow run.
+   */
+  runId?: string;
+}
+
+/** `<sha7>[-<run id>]`, the part every leg of one run shares. */
+export function legPrefix(key: LegKey): string {
+  if (!/^[0-9a-f]{7,64}$/i.test(key.sha)) throw new ActionError(`cannot name the matrix legs: "${key.sha}" is not a commit SHA`);
+  return [key.sha.slice(0, SHORT_SHA).toLowerCase(), key.runId].filter(Boolean).join('-');
+}
+
+/** The temporary tag of one leg: `<sha7>[-<run id>]-<os>-<arch>[-<variant>]` (pure). */
+export function temporaryTag(key: LegKey, platform: Platform): string {
+  return sanitizeTag(`${legPrefix(key)}-${platformTagSuffix(platform)}`);
+}
+
+/** Annotation on the merged index naming the legs it was stitched from, so a re-run can recognise it. */
+export const LEGS_ANNOTATION = 'io.github.go-slim-image.legs';
+export const REVISION_ANNOTATION = 'org.opencontainers.image.revision';
+
+export interface ImagetoolsCreateSpec {
+  /** --builder; empty for the current builder (imagetools reads its registry configuration). */
+  builder?: string;
+  /** Full references the index is pushed to. */
+  tags: readonly string[];
+  /** Index-level annotations. */
+  annotations?: Readonly<Record<string, string>>;
+  /** `repository@digest` of each platform image, in the order the index lists them. */
+  sources: readonly string[];
+}
+
+/**
+ * The `docker buildx imagetools create` argv (pure). imagetools writes the index as the sources
+ * come (descriptors with the platform read from each config), annotations sorted by Go's JSON map
+ * encoding, no time stamps: the same sources in the same order give the same index digest.
+ */
+export function imagetoolsCreateArgs(spec: ImagetoolsCreateSpec): string[] {
+  if (spec.tags.length === 0) throw new ActionError('merge needs at least one tag to push the index to');
+  if (spec.sources.length === 0) throw new ActionError('merge needs at least one platform image');
+  const args = ['buildx', 'imagetools', 'create'];
+  if (spec.builder) args.push('--builder', spec.builder);
+  for (const tag of spec.tags) args.push('--tag', tag);
+  const annotations = spec.annotations ?? {};
+  for (const key of Object.keys(annotations).sort()) args.push('--annotation', `index:${key}=${annotations[key]}`);
+  args.push(...spec.sources);
+  return args;
+}
+
+/** A leg found by its temporary tag. */
+export interface Leg {
+  platform: Platform;
+  tag: string;
+  digest: string;
+  mediaType: string;
+}
+
+/** `artifactType` of the manifest a removed temporary tag is pointed at before it is deleted. */
+export const TOMBSTONE_ARTIFACT_TYPE = 'application/vnd.go-slim-image.removed-tag.v1';
+const EMPTY_MEDIA_TYPE = 'application/vnd.oci.empty.v1+json';
+const EMPTY_BLOB = Buffer.from('{}');
+const EMPTY_DESCRIPTOR = { mediaType: EMPTY_MEDIA_TYPE, digest: sha256(EMPTY_BLOB), size: 2, data: EMPTY_BLOB.toString('base64') };
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/**
+ * The one manifest every removed temporary tag is moved to (pure, always the same bytes): an OCI
+ * 1.1 artifact with the empty config and layer. Nothing else ever points at it, so deleting it by
+ * digest removes exactly the tags moved onto it.
+ */
+export function tombstoneManifest(): { bytes: Buffer; digest: string } {
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: TOMBSTONE_ARTIFACT_TYPE,
+    config: EMPTY_DESCRIPTOR,
+    layers: [EMPTY_DESCRIPTOR],
+    annotations: { 'org.opencontainers.image.description': 'go-slim-image: a removed temporary tag' },
+  };
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  return { bytes, digest: sha256(bytes) };
+}
+
+function descriptorPlatform(d: Descriptor): string {
+  return d.platform ? [d.platform.os, d.platform.architecture, d.platform.variant].filter(Boolean).join('/') : 'unknown';
+}
+
+/** Platforms an index offers, leaving out attestation manifests (`unknown/unknown`). */
+export function indexPlatforms(index: ImageIndex): string[] {
+  return index.manifests
+    .filter((m) => m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest' && m.platform && m.platform.os !== 'unknown')
+    .map(descriptorPlatform);
+}
+
+/**
+ * Finds each leg by its temporary tag and checks it is an image for that platform (its config, or
+ * its index entries for a leg pushed with attestations). Missing legs (never pushed, or their tag
+ * already removed by a merge that won a race) are listed instead of failing here.
+ */
+export async function findLegs(client: RegistryClient, image: ImageName, platforms: readonly Platform[], key: LegKey): Promise<{ legs: Leg[]; missing: string[] }> {
+  const legs: Leg[] = [];
+  const missing: string[] = [];
+  for (const platform of platforms) {
+    const tag = temporaryTag(key, platform);
+    const found = await client.findManifest(image, tag);
+    if (!found || (found.manifest as { artifactType?: string }).artifactType === TOMBSTONE_ARTIFACT_TYPE) {
+      missing.push(tag);
+      continue;
+    }
+    const mediaType = found.manifest.mediaType ?? OCI_MANIFEST;
+    let platformsFound: string[];
+    if (isIndex(found.manifest)) {
+      platformsFound = indexPlatforms(found.manifest);
+    } else {
+      const config = (await (await client.getBlob(image, found.manifest.config.digest)).json()) as { os?: string; architecture?: string; variant?: string };
+      platformsFound = [[config.os, config.architecture, config.variant].filter(Boolean).join('/')];
+    }
+    if (!platformsFound.includes(formatPlatform(platform))) {
+      throw new ActionError(`${repositoryRef(image)}:${tag} should be a ${formatPlatform(platform)} image but holds ${platformsFound.join(', ') || 'no platform'}`);
+    }
+    legs.push({ platform, tag, digest: found.digest, mediaType });
+  }
+  return { legs, missing };
+}
+
+export interface VerifiedIndex {
+  digest: string;
+  platforms: string[];
+}
+
+/**
+ * Reads every tag back through the registry API (not through buildx) and checks they name one
+ * index with exactly the wanted platforms, each of whose manifests exists.
+ */
+export async function verifyIndex(client: RegistryClient, tags: readonly string[], platforms: readonly Platform[]): Promise<VerifiedIndex> {
+  const wanted = platforms.map(formatPlatform).sort();
+  let digest = '';
+  let found: string[] = [];
+  for (const tag of tags) {
+    const name = parseImageName(tag);
+    const { manifest, digest: tagDigest } = await client.getManifest(name, name.tag ?? 'latest');
+    if (!isIndex(manifest)) throw new ActionError(`${tag} is not an image index after the merge`);
+    if (digest && tagDigest !== digest) throw new ActionError(`${tag} points at ${tagDigest}, other tags at ${digest}`);
+    digest = tagDigest;
+    found = indexPlatforms(manifest).sort();
+    if (found.join(',') !== wanted.join(',')) throw new ActionError(`${tag} holds the platforms ${found.join(', ')}, expected exactly ${wanted.join(', ')}`);
+    for (const child of manifest.manifests) {
+      if (!(await client.findManifest(name, child.digest))) throw new ActionError(`${tag} lists ${child.digest} (${descriptorPlatform(child)}), which ${repositoryRef(name)} does not hold`);
+    }
+  }
+  return { digest, platforms: found };
+}
+
+export interface TagRemoval {
+  removed: string[];
+  kept: string[];
+  /** Why tags were kept, for a warning. */
+  reason?: string;
+}
+
+/**
+ * Removes temporary tags without touching what they point at. In the distribution spec,
+ * `DELETE /manifests/<digest>` deletes the manifest itself and with it every tag on it: here the
+ * platform images the new index references, and any other tag sharing the digest. `DELETE
+ * /manifests/<tag>` is only in OCI distribution 1.1 and some registries treat it as deleting the
+ * manifest. So each tag is first moved onto a tombstone manifest nothing else uses, and the
+ * tombstone is deleted by digest. A probe (push the tombstone untagged, delete it) finds out first
+ * whether the registry allows deletes at all; if not, the tags stay where they are.
+ */
+export async function removeTemporaryTags(client: RegistryClient, image: ImageName, tags: readonly string[]): Promise<TagRemoval> {
+  if (tags.length === 0) return { removed: [], kept: [] };
+  const tombstone = tombstoneManifest();
+  try {
+    if (!(await client.hasBlob(image, EMPTY_DESCRIPTOR.digest))) await client.putBlob(image, EMPTY_DESCRIPTOR.digest, EMPTY_BLOB);
+    await client.putManifest(image, tombstone.digest, OCI_MANIFEST, tombstone.bytes);
+    const deleted = await client.deleteManifest(image, tombstone.digest);
+    // Not deleted and still there: deletes are disabled (or refused). Gone anyway: a racing merge deleted it.
+    if (!deleted && (await client.findManifest(image, tombstone.digest))) {
+      return { removed: [], kept: [...tags], reason: `${image.registry} does not allow deleting manifests` };
+    }
+  } catch (error) {
+    return { removed: [], kept: [...tags], reason: `${image.registry} refused the tag removal: ${errorMessage(error)}` };
+  }
+  const removed: string[] = [];
+  const kept: string[] = [];
+  try {
+    for (const tag of tags) await client.putManifest(image, tag, OCI_MANIFEST, tombstone.bytes);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await client.deleteManifest(image, tombstone.digest);
+      const left: string[] = [];
+      for (const tag of tags) {
+        if (removed.includes(tag) || kept.includes(tag)) continue;
+        const now = await client.findManifest(image, tag);
+        if (!now) removed.push(tag);
+        else if (now.digest === tombstone.digest) left.push(tag);
+        // Something else was pushed to the tag meanwhile (a re-run leg): leave it.
+        else kept.push(tag);
+      }
+      if (left.length === 0) break;
+      if (attempt === 1) kept.push(...left);
+    }
+  } catch (error) {
+    const rest = tags.filter((t) => !removed.includes(t) && !kept.includes(t));
+    return { removed, kept: [...kept, ...rest], reason: `removing the temporary tags failed: ${errorMessage(error)}` };
+  }
+  return { removed, kept, ...(kept.length ? { reason: 'other images were pushed to these tags meanwhile' } : {}) };
+}
+
+export interface MergeLog {
+  info(message: string): void;
+  warning(message: string): void;
+}
+
+export interface MergeOptions extends LegKey {
+  /** The image repository the legs were pushed to (a tag or digest on it is ignored). */
+  image: ImageName;
+  platforms: readonly Platform[];
+  /** Full references the index is pushed to (Config.tags); the first one is also how a re-run finds it. */
+  tags: readonly string[];
+  builder?: string;
+  client: RegistryClient;
+  log?: MergeLog;
+  /** Default true. */
+  removeTemporaryTags?: boolean;
+}
+
+export interface MergeResult {
+  digest: string;
+  /** `registry/repository@digest`. */
+  imageRef: string;
+  tags: string[];
+  legs: Leg[];
+  /** True when the legs' tags were gone and an index this run had already pushed was reused. */
+  reused: boolean;
+  removal: TagRemoval;
+}
+
+const quiet: MergeLog = { info: () => undefined, warning: () => undefined };
+
+/** The index this run already pushed to `tag`, when the legs' tags are gone (a re-run, or a racing merge that finished first). */
+async function previousMerge(client: RegistryClient, tag: string, prefix: string, platforms: readonly Platform[]): Promise<string | undefined> {
+  const name = parseImageName(tag);
+  const found = await client.findManifest(name, name.tag ?? 'latest');
+  if (!found || !isIndex(found.manifest)) return undefined;
+  const annotations = (found.manifest as ImageIndex & { annotations?: Record<string, string> }).annotations ?? {};
+  if (annotations[LEGS_ANNOTATION] !== prefix) return undefined;
+  const wanted = platforms.map(formatPlatform).sort().join(',');
+  return indexPlatforms(found.manifest).sort().join(',') === wanted ? found.digest : undefined;
+}
+
+/**
+ * `mode: merge`: finds the legs, creates the multi-platform index on every tag with imagetools,
+ * verifies it through the registry API and removes the temporary tags. Idempotent: the same legs
+ * give the same index digest, and once the temporary tags are gone the index they built is found
+ * again by its annotation, so re-running the merge job (or two merges racing) ends in one index.
+ */
+export async function mergeLegs(options: MergeOptions): Promise<MergeResult> {
+  const log = options.log ?? quiet;
+  const repository: ImageName = { registry: options.image.registry, repository: options.image.repository };
+  if (options.platforms.length === 0) throw new ActionError('merge needs the platforms the legs built');
+  const prefix = legPrefix(options);
+  const { legs, missing } = await findLegs(options.client, repository, options.platforms, options);
+  let reused = false;
+  if (missing.length > 0) {
+    const previous = await previousMerge(options.client, options.tags[0] ?? '', prefix, options.platforms);
+    if (!previous) {
+      throw new ActionError(
+        `merge found no image for ${missing.map((t) => `${repositoryRef(repository)}:${t}`).join(', ')}: ` +
+          'run the build legs first with push-by-digest: true, the same image and the same platforms.',
+      );
+    }
+    log.info(`The temporary tags are gone; ${options.tags[0]} already holds the index of this run (${previous}).`);
+    reused = true;
+    // A single index source is copied byte for byte: every tag ends up on the same digest.
+    await execCommand('docker', imagetoolsCreateArgs({ builder: options.builder, tags: options.tags, sources: [`${repositoryRef(repository)}@${previous}`] }), { hint: registryErrorHint });
+  } else {
+    const args = imagetoolsCreateArgs({
+      builder: options.builder,
+      tags: options.tags,
+      annotations: { [LEGS_ANNOTATION]: prefix, [REVISION_ANNOTATION]: options.sha.toLowerCase() },
+      sources: legs.map((leg) => formatImageName({ ...repository, digest: leg.digest })),
+    });
+    log.info(`docker ${args.join(' ')}`);
+    await execCommand('docker', args, { hint: registryErrorHint });
+  }
+  const verified = await verifyIndex(options.client, options.tags, options.platforms);
+  log.info(`Index ${verified.digest}: ${verified.platforms.join(', ')}`);
+  let removal: TagRemoval = { removed: [], kept: [] };
+  if (options.removeTemporaryTags !== false && legs.length > 0) {
+    removal = await removeTemporaryTags(options.client, repository, legs.map((leg) => leg.tag));
+    if (removal.kept.length > 0) log.warning(`Temporary tags kept (${removal.reason}): ${removal.kept.join(', ')}`);
+  }
+  return { digest: verified.digest, imageRef: `${repositoryRef(repository)}@${verified.digest}`, tags: [...options.tags], legs, reused, removal };
+}
