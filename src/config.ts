@@ -5,6 +5,8 @@ import { formatPlatform, LINUX_GO_PLATFORMS, parsePlatformList, PlatformSyntaxEr
 import { formatImageName, isValidTag, parseImageName, ReferenceError, repositoryRef, type ImageName } from './reference.js';
 import { CACHE_SAVE_MODES, type CacheSaveMode } from './go/caches.js';
 import { parseVersionSpec } from './go/versions.js';
+import type { CommentMode } from './github/event.js';
+import { parseIncrease, parseSize, type IncreaseLimit } from './report/gate.js';
 import { checkTemplate } from './templates.js';
 
 /** `auto` lets the action decide from the program's dependencies. */
@@ -59,6 +61,15 @@ export interface Config {
   /** Restore and save Go's module and build caches with the Actions cache service. */
   cache: boolean;
   cacheSave: CacheSaveMode;
+  /** Image to compare sizes with; undefined means the tag the default branch pushes. */
+  baseline?: ImageName;
+  comment: CommentMode;
+  /** Token for the PR comment (the workflow token by default); masked in logs. */
+  githubToken: string;
+  /** Absolute per-platform limit of the compressed size, bytes. */
+  sizeBudget?: number;
+  /** Limit of the growth against the baseline. */
+  maxIncrease?: IncreaseLimit;
 }
 
 /** Which Go to build with (see go/toolchain.ts). */
@@ -270,6 +281,19 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     throw new InputError(Inputs.goDownloadBaseUrl.name, goDownloadBaseUrl, 'an http(s) URL of a Go download mirror, e.g. https://mirrors.example.com/golang');
   }
 
+  const baselineValue = get('baseline');
+  let baseline: ImageName | undefined;
+  if (baselineValue) {
+    try {
+      baseline = parseImageName(baselineValue);
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error;
+      throw new InputError(Inputs.baseline.name, baselineValue, `an image reference to compare sizes with, such as ghcr.io/owner/app:main (${error.message})`);
+    }
+  }
+  const sizeBudget = get('sizeBudget');
+  const maxIncrease = get('maxIncrease');
+
   const builder = get('builder');
   const buildkitEndpoint = get('buildkitEndpoint');
   if (builder && buildkitEndpoint) {
@@ -302,5 +326,10 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     go: { versionSpec: goVersion, versionFile: goVersionFile, checkLatest: parseBoolean(Inputs.checkLatest.name, get('checkLatest')), downloadBaseUrl: goDownloadBaseUrl },
     cache: parseBoolean(Inputs.cache.name, get('cache')),
     cacheSave: parseEnum(Inputs.cacheSave.name, get('cacheSave'), CACHE_SAVE_MODES),
+    ...(baseline ? { baseline } : {}),
+    comment: parseEnum<CommentMode>(Inputs.comment.name, get('comment'), ['auto', 'always', 'never']),
+    githubToken: get('githubToken'),
+    ...(sizeBudget ? { sizeBudget: parseSize(sizeBudget, Inputs.sizeBudget.name) } : {}),
+    ...(maxIncrease ? { maxIncrease: parseIncrease(maxIncrease, Inputs.maxIncrease.name) } : {}),
   };
 }

@@ -32,6 +32,11 @@ export const Inputs = {
   goDownloadBaseUrl: { name: 'go-download-base-url', default: '' },
   cache: { name: 'cache', default: 'true' },
   cacheSave: { name: 'cache-save', default: 'auto' },
+  baseline: { name: 'baseline', default: '' },
+  comment: { name: 'comment', default: 'auto' },
+  githubToken: { name: 'github-token', default: '' },
+  sizeBudget: { name: 'size-budget', default: '' },
+  maxIncrease: { name: 'max-increase', default: '' },
 } as const;
 
 export type InputKey = keyof typeof Inputs;
@@ -44,6 +49,10 @@ export const Outputs = {
   binarySize: 'binary-size',
   goVersion: 'go-version',
   goCacheHit: 'go-cache-hit',
+  sizeUncompressed: 'size-uncompressed',
+  sizes: 'sizes',
+  sizeDelta: 'size-delta',
+  sizeReport: 'size-report',
 } as const;
 
 export const State = {

@@ -11,6 +11,8 @@ import { runPipeline } from './pipeline.js';
 export async function run(): Promise<void> {
   try {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const token = core.getInput(Inputs.githubToken.name);
+    if (token) core.setSecret(token);
     const config = parseConfig((name) => core.getInput(name), workspace);
     const workDir = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `go-slim-image-${randomBytes(4).toString('hex')}`);
     await runPipeline(config, { workDir, env: process.env, workingDirectoryInput: core.getInput(Inputs.workingDirectory.name) || '.' }, actionReporter);

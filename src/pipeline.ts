@@ -12,15 +12,21 @@ import { setupGo } from './go/setup.js';
 import { prepareBuilder } from './image/builder.js';
 import { buildxBuildArgs, countCachedSteps, parseBuildMetadata, registryCacheFrom, registryCacheTo, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
-import { compressLayers, pushOciImage, pushTargets, readOciImage } from './image/oci-layout.js';
+import { annotateRoot, compressLayers, pushOciImage, pushTargets, readOciImage } from './image/oci-layout.js';
 import { RegistryClient } from './image/registry.js';
-import type { FinalStageSpec, RootfsSpec } from './image/dockerfile.js';
-import { readImageSizes } from './image/inspect.js';
 import { Inputs, Outputs, State } from './inputs.js';
 import { formatPlatform, goEnv, unsupportedPlatforms } from './platform.js';
-import { repositoryRef } from './reference.js';
+import { repositoryRef, type ImageName } from './reference.js';
 import type { Reporter } from './reporter.js';
 import { formatBytes, type PlatformSize } from './report/size.js';
+import type { Attribution } from './report/attribution.js';
+import { publishSizeReport, readBaselineReport, type BaselineRead } from './report/publish.js';
+import { SIZE_REPORT_ANNOTATION, serializeStoredReport } from './report/stored.js';
+import { attributePackage } from './go/symbols.js';
+import { LayerReader } from './image/layers.js';
+import { readRunContext } from './github/event.js';
+import { sanitizeTag } from './image/tags.js';
+import { BINARY_DIR, type FinalStageSpec, type RootfsSpec } from './image/dockerfile.js';
 import { renderSummary } from './report/summary.js';
 import { expandTemplate } from './templates.js';
 
@@ -93,13 +99,16 @@ interface PreparedContext {
   context: BuildContext;
   binaries: BuiltBinary[];
   compileSeconds: number;
-  goVersion: string;
+  /** The Go that built (or would build) the binaries; absent with the user's own Dockerfile. */
+  go?: GoTool;
+  /** The user's ldflags with templates expanded. */
+  ldflags: string;
 }
 
 /** Compiles on the runner (prebuilt) or writes the self-contained Dockerfile (source), or takes the user's. */
 async function prepareContext(config: Config, environment: RunEnvironment, source: SourceInfo, reporter: Reporter): Promise<PreparedContext> {
   if (config.build.kind === 'dockerfile') {
-    return { context: { dir: config.workingDirectory, dockerfile: config.build.path, namedContexts: {} }, binaries: [], compileSeconds: 0, goVersion: '' };
+    return { context: { dir: config.workingDirectory, dockerfile: config.build.path, namedContexts: {} }, binaries: [], compileSeconds: 0, ldflags: '' };
   }
 
   const go = await resolveGo(config, environment, reporter);
@@ -120,7 +129,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
       source.epoch,
     );
     reporter.info(`Source mode: BuildKit compiles in ${goImage} on the build platform`);
-    return { context, binaries: [], compileSeconds: 0, goVersion: go.version };
+    return { context, binaries: [], compileSeconds: 0, go, ldflags };
   }
 
   const requests: CompileRequest[] = config.platforms.map((platform) => ({
@@ -142,7 +151,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
   const compileSeconds = (Date.now() - started) / 1000;
   await checkBinaries(binaries);
   const context = await writePrebuiltContext(contextDir, spec, go.goroot, source.epoch);
-  return { context, binaries, compileSeconds, goVersion: go.version };
+  return { context, binaries, compileSeconds, go, ldflags };
 }
 
 /** Checks of the file system that need no tool, so a wrong path fails before anything slow. */
@@ -206,7 +215,17 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
   let image = await readOciImage(ociDest);
   if (image.root.digest !== metadata.digest) reporter.warning(`buildx reported ${metadata.digest} but exported ${image.root.digest}`);
   if (config.compression.algorithm === 'gzip') image = await compressLayers(image, config.compression.level);
+
+  const attribution = await attributeBinary(config, prepared, reporter);
+  if (attribution) {
+    image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution.platform, attribution.binarySize, attribution.current) });
+  }
+
   const client = new RegistryClient();
+  const reader = new LayerReader(client);
+  const binaryPaths = [`${BINARY_DIR.slice(1)}/${config.binaryName}`];
+  const baselineName = config.baseline ?? (await defaultBaseline(config, environment.env));
+  const baseline: BaselineRead = config.push ? await readBaselineReport(client, reader, baselineName, binaryPaths, reporter) : { baseline: { state: 'none' } };
   if (config.push) {
     await reporter.group('Pushing the image', () => pushOciImage(client, image, pushTargets(config.image, config.tags), (line) => reporter.info(line)));
   }
@@ -216,28 +235,50 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
   reporter.setOutput(Outputs.imageRef, imageRef);
   reporter.setOutput(Outputs.tags, config.tags.join('\n'));
 
-  let sizes: PlatformSize[] = [];
+  const binaries = prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size }));
+  const summaryHeader = renderSummary({
+    imageRef,
+    tags: config.tags,
+    pushed: config.push,
+    binaries,
+    goVersion: prepared.go?.version ?? '',
+    cachedSteps,
+    seconds: { compile: prepared.compileSeconds, build: buildSeconds },
+  });
+  let failure: string | undefined;
   if (config.push) {
-    try {
-      sizes = await readImageSizes(config.image, digest, client);
-      reporter.setOutput(Outputs.size, Math.max(...sizes.map((s) => s.compressed)));
-    } catch (error) {
-      reporter.warning(`The image was pushed, but its size could not be read back from the registry: ${errorMessage(error)}`);
-    }
+    failure = await publishSizeReport(
+      { config, client, reader, digest, imageRef, binaries, binaryPaths, baseline, ...(attribution ? { attribution } : {}), summaryHeader, commit: source.revision, env: environment.env },
+      reporter,
+    );
+  } else {
+    await reporter.addSummary(summaryHeader);
   }
-  for (const size of sizes) reporter.info(`${size.platform}: image ${formatBytes(size.compressed)} compressed (${size.compressed} bytes)`);
-
-  await reporter.addSummary(
-    renderSummary({
-      imageRef,
-      tags: config.tags,
-      pushed: config.push,
-      sizes,
-      binaries: prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size })),
-      goVersion: prepared.goVersion,
-      cachedSteps,
-      seconds: { compile: prepared.compileSeconds, build: buildSeconds },
-    }),
-  );
+  if (failure) throw new ActionError(failure);
+  const sizes: PlatformSize[] = [];
   return { digest, imageRef, tags: config.tags, sizes, binaries: prepared.binaries, cachedSteps };
+}
+
+/** The first platform's binary attributed to Go modules, from an unstripped build of the same package. */
+async function attributeBinary(config: Config, prepared: PreparedContext, reporter: Reporter): Promise<{ platform: string; binarySize: number; current: Attribution } | undefined> {
+  if (!prepared.go) return undefined;
+  const platform = config.platforms[0]!;
+  try {
+    const current = await attributePackage(
+      { go: prepared.go.go, env: prepared.go.env, cwd: config.workingDirectory },
+      { platform, mainPackage: config.mainPackage, buildTags: config.buildTags, userLdflags: prepared.ldflags },
+    );
+    const binarySize = prepared.binaries.find((b) => formatPlatform(b.platform) === formatPlatform(platform))?.size ?? 0;
+    return { platform: formatPlatform(platform), binarySize, current };
+  } catch (error) {
+    reporter.warning(`The binary could not be attributed to Go modules (${errorMessage(error)}); the report shows sizes only.`);
+    return undefined;
+  }
+}
+
+/** The image the default branch pushes: compared against when the baseline input is empty. */
+async function defaultBaseline(config: Config, env: NodeJS.ProcessEnv): Promise<ImageName> {
+  const run = await readRunContext(env);
+  const branch = run.defaultBranch || 'main';
+  return { ...config.image, tag: sanitizeTag(branch) };
 }

@@ -12,7 +12,11 @@ const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 
 describe('action.yml', () => {
   it('declares exactly the inputs the code reads, with the same defaults', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(Object.values(Inputs).map((i) => i.name).sort());
-    for (const input of Object.values(Inputs)) expect([input.name, action.inputs[input.name]?.default ?? '']).toEqual([input.name, input.default]);
+    for (const input of Object.values(Inputs)) {
+      const fromYml = action.inputs[input.name]?.default ?? '';
+      // An expression default (${{ github.token }}) exists only on the runner: elsewhere it is empty.
+      expect([input.name, fromYml.startsWith('${{') ? '' : fromYml]).toEqual([input.name, input.default]);
+    }
   });
 
   it('declares every output the code sets', () => {

@@ -43,6 +43,8 @@ describe('parseConfig', () => {
       go: { versionSpec: '', versionFile: '', checkLatest: false, downloadBaseUrl: '' },
       cache: true,
       cacheSave: 'auto',
+      comment: 'auto',
+      githubToken: '',
     });
   });
 
@@ -129,6 +131,10 @@ describe('parseConfig', () => {
     [{ 'go-download-base-url': 'ftp://mirror' }, 'go-download-base-url'],
     [{ cache: 'off' }, 'cache'],
     [{ 'cache-save': 'sometimes' }, 'cache-save'],
+    [{ baseline: 'Not An Image' }, 'baseline'],
+    [{ comment: 'yes' }, 'comment'],
+    [{ 'size-budget': '12MB?' }, 'size-budget'],
+    [{ 'max-increase': 'lots' }, 'max-increase'],
   ])('rejects %j naming the input %s', (inputs, input) => {
     const error = inputErrorOf({ image: '127.0.0.1:5000/hello', ...inputs });
     expect(error.input).toBe(input);

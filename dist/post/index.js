@@ -98653,7 +98653,7 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 
 /** How many trailing stderr lines a failure message carries. */
 const STDERR_TAIL_LINES = 25;
-function tailLines(text, count = STDERR_TAIL_LINES) {
+function exec_tailLines(text, count = STDERR_TAIL_LINES) {
     const lines = text.replace(/\s+$/, '').split('\n');
     return lines.slice(-count).join('\n');
 }
@@ -98701,7 +98701,7 @@ function exec_execCommand(command, args, options = {}) {
             if (result.exitCode === 0 || options.allowFailure)
                 return resolve(result);
             const shown = `${command} ${args.slice(0, 2).join(' ')}`.trim();
-            const tail = tailLines(result.stderr || result.stdout) + (signal ? `\n(killed by ${signal})` : '');
+            const tail = exec_tailLines(result.stderr || result.stdout) + (signal ? `\n(killed by ${signal})` : '');
             reject(new errors_CommandError(shown, result.exitCode, tail, options.hint?.(result.stderr)));
         });
     });
@@ -98729,21 +98729,197 @@ async function buildxVersion() {
     }
 }
 /**
- * Uses the named builder, or creates a remote-driver builder for a BuildKit endpoint, and checks
- * it answers, so an unreachable BuildKit fails the run before anything is compiled.
+ * Parses the text of `docker buildx inspect` (pure). The output is a tabwriter table: builder
+ * fields, then `Nodes:` and one block per node; indented lines (labels, GC policy) are skipped.
  */
-async function prepareBuilder(options) {
+function parseBuildxInspect(output) {
+    const info = { name: '', driver: '', nodes: [] };
+    let node;
+    let inNodes = false;
+    for (const raw of output.split('\n')) {
+        if (!raw.trim() || /^\s/.test(raw))
+            continue;
+        if (raw.trim() === 'Nodes:') {
+            inNodes = true;
+            continue;
+        }
+        const match = /^([A-Za-z][A-Za-z ]*?):\s*(.*)$/.exec(raw);
+        if (!match)
+            continue;
+        const [, key, value] = match;
+        if (!inNodes) {
+            if (key === 'Name')
+                info.name = value.trim();
+            else if (key === 'Driver')
+                info.driver = value.trim();
+            else if (key === 'Error')
+                info.error = value.trim();
+            continue;
+        }
+        if (key === 'Name') {
+            node = { name: value.trim(), endpoint: '', platforms: [] };
+            info.nodes.push(node);
+        }
+        else if (node) {
+            if (key === 'Endpoint')
+                node.endpoint = value.trim();
+            else if (key === 'Status')
+                node.status = value.trim();
+            else if (key === 'BuildKit version' || key === 'BuildKit')
+                node.buildkitVersion = value.trim();
+            else if (key === 'Platforms')
+                node.platforms = value.split(',').map((p) => p.trim().replace(/\*$/, '')).filter(Boolean);
+            else if (key === 'Error')
+                node.error = value.trim();
+        }
+    }
+    return info;
+}
+/**
+ * Chooses the builder (pure): a BuildKit endpoint gets a remote-driver builder; a named builder is
+ * used as it is; with neither, the current builder is used unless its driver is `docker`, which
+ * cannot export a registry cache nor (without the containerd image store) the OCI layout this
+ * action pushes from: then a `docker-container` builder is created for the run.
+ */
+function decideBuilder(request, inspected) {
+    if (request.buildkitEndpoint)
+        return { kind: 'create-remote', endpoint: request.buildkitEndpoint };
+    const label = request.builder ? `builder "${request.builder}"` : `the current buildx builder${inspected?.name ? ` "${inspected.name}"` : ''}`;
+    if (!inspected)
+        return { kind: 'error', message: `Cannot inspect ${label}.` };
+    const nodeError = inspected.nodes.find((n) => n.error)?.error;
+    if (inspected.error || !inspected.driver) {
+        const hint = request.builder ? 'check the name with `docker buildx ls`' : 'set up a builder (docker/setup-buildx-action) or pass the builder or buildkit-endpoint input';
+        return { kind: 'error', message: `Cannot use ${label}: ${inspected.error ?? 'buildx reports no driver'}; ${hint}.` };
+    }
+    if (inspected.driver === 'docker') {
+        if (request.builder) {
+            return {
+                kind: 'use',
+                name: request.builder,
+                warning: `${label} uses the docker driver, which cannot export a registry cache nor an OCI layout unless the Docker daemon uses the containerd image store; leave builder empty to let the action create a docker-container builder.`,
+            };
+        }
+        return {
+            kind: 'create-container',
+            note: `${label} uses the docker driver, which cannot export a registry cache: creating a docker-container builder for this run (removed in the post step).`,
+        };
+    }
+    if (nodeError && inspected.nodes.every((n) => n.error))
+        return { kind: 'error', message: `Cannot use ${label}: ${nodeError}.` };
+    return { kind: 'use', name: request.builder };
+}
+/** `docker buildx create` argv for a builder the action owns (pure). */
+function createBuilderArgs(decision, name) {
+    if (decision.kind === 'create-remote')
+        return ['buildx', 'create', '--name', name, '--driver', 'remote', decision.endpoint];
+    // network=host: the BuildKit container reaches registries on the runner's loopback (service containers).
+    return ['buildx', 'create', '--name', name, '--driver', 'docker-container', '--driver-opt', 'network=host'];
+}
+/** `0.38.2` from `v0.38.2`, `0.38.2-desktop.1`; undefined for dev builds (`v0.0.0+unknown`) and unparsable text. */
+function releaseVersion(text) {
+    const match = /(\d+)\.(\d+)\.(\d+)/.exec(text ?? '');
+    if (!match)
+        return undefined;
+    const version = [Number(match[1]), Number(match[2]), Number(match[3])];
+    return version.every((n) => n === 0) ? undefined : version;
+}
+/** a >= b for `x.y.z` versions; an unknown installed version counts as new enough. */
+function versionAtLeast(installed, needed) {
+    const have = releaseVersion(installed);
+    const want = releaseVersion(needed);
+    if (!have)
+        return true;
+    for (let i = 0; i < 3; i++)
+        if (have[i] !== want[i])
+            return have[i] > want[i];
+    return true;
+}
+const FEATURES = {
+    buildContext: { label: '--build-context (named build contexts)', buildx: '0.8.0' },
+    zstd: { label: 'zstd layer compression', buildkit: '0.10.0' },
+    attestations: { label: 'provenance and SBOM attestations (--provenance, --sbom)', buildx: '0.10.0', buildkit: '0.11.0' },
+    cacheIgnoreError: { label: 'cache-to ignore-error=true', buildkit: '0.11.0' },
+    annotations: { label: '--annotation', buildx: '0.12.0', buildkit: '0.11.0' },
+    cacheImageManifest: { label: 'registry cache as an image manifest (image-manifest=true)', buildkit: '0.12.0' },
+    imagetoolsAnnotations: { label: 'imagetools create --annotation', buildx: '0.12.0' },
+    rewriteTimestamp: { label: 'rewrite-timestamp=true (layer times from SOURCE_DATE_EPOCH)', buildkit: '0.13.0' },
+    ghaCache: { label: 'the GitHub Actions cache backend (cache service API v2)', buildx: '0.21.0', buildkit: '0.20.0' },
+};
+/**
+ * Checks wanted features against the installed versions (pure): a missing feature the action uses by
+ * default is a warning (the caller leaves it out), one an input asked for is an error. Dev builds
+ * (`v0.0.0+unknown`) count as new enough.
+ */
+function checkFeatures(versions, uses) {
+    const result = { unsupported: [], warnings: [], errors: [] };
+    for (const use of uses) {
+        const feature = FEATURES[use.feature];
+        const missing = [];
+        if (feature.buildx && !versionAtLeast(versions.buildx, feature.buildx))
+            missing.push(`buildx ${feature.buildx} (installed: ${versions.buildx})`);
+        if (feature.buildkit && !versionAtLeast(versions.buildkit, feature.buildkit))
+            missing.push(`BuildKit ${feature.buildkit} (builder runs ${versions.buildkit})`);
+        if (missing.length === 0)
+            continue;
+        result.unsupported.push(use.feature);
+        const needs = `${feature.label} needs ${missing.join(' and ')} or later`;
+        if (use.input)
+            result.errors.push(`Input '${use.input}' asks for ${needs}: update buildx (docker/setup-buildx-action) or the builder.`);
+        else
+            result.warnings.push(`${needs}; building without it.`);
+    }
+    return result;
+}
+/** The lowest BuildKit version among running nodes. */
+function builderBuildkitVersion(info) {
+    const versions = info.nodes.map((n) => n.buildkitVersion).filter((v) => Boolean(v));
+    const known = versions.flatMap((v) => {
+        const release = releaseVersion(v);
+        return release ? [{ v, release }] : [];
+    });
+    if (known.length === 0)
+        return versions[0];
+    known.sort((a, b) => a.release[0] - b.release[0] || a.release[1] - b.release[1] || a.release[2] - b.release[2]);
+    return known[0].v;
+}
+const silentLog = { info: () => undefined, warning: () => undefined };
+/**
+ * Uses the named builder, creates a remote-driver builder for a BuildKit endpoint, or creates a
+ * docker-container builder when the current one uses the docker driver (see decideBuilder), and
+ * checks it answers, so an unreachable BuildKit fails the run before anything is compiled.
+ */
+async function prepareBuilder(options, log = silentLog) {
     const version = await buildxVersion();
-    let name = options.builder;
+    let inspected;
+    if (!options.buildkitEndpoint) {
+        const result = await execCommand('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+        inspected = parseBuildxInspect(result.stdout);
+        if (result.exitCode !== 0)
+            inspected.error ??= tailLines(result.stderr || result.stdout, 3).replace(/^ERROR:\s*/, '');
+    }
+    const decision = decideBuilder(options, inspected);
+    if (decision.kind === 'error')
+        throw new ActionError(decision.message);
+    let name = '';
     let created = false;
-    if (options.buildkitEndpoint) {
+    if (decision.kind === 'use') {
+        name = decision.name;
+        if (decision.warning)
+            log.warning(decision.warning);
+    }
+    else {
         name = `go-slim-image-${randomBytes(4).toString('hex')}`;
-        await execCommand('docker', ['buildx', 'create', '--name', name, '--driver', 'remote', options.buildkitEndpoint]);
+        if (decision.kind === 'create-container')
+            log.info(decision.note);
+        await execCommand('docker', createBuilderArgs(decision, name));
         created = true;
     }
     const target = options.buildkitEndpoint ? `BuildKit endpoint ${options.buildkitEndpoint}` : name ? `builder "${name}"` : 'the current buildx builder';
+    let booted;
     try {
-        await execCommand('docker', ['buildx', 'inspect', '--bootstrap', ...(name ? [name] : [])], { timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+        const { stdout } = await execCommand('docker', ['buildx', 'inspect', '--bootstrap', ...(name ? [name] : [])], { timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+        booted = parseBuildxInspect(stdout);
     }
     catch (error) {
         if (created)
@@ -98751,7 +98927,8 @@ async function prepareBuilder(options) {
         const detail = error instanceof CommandError ? error.stderrTail : String(error);
         throw new ActionError(`Cannot reach ${target}: ${detail}`, { cause: error });
     }
-    return { name, created, buildxVersion: version };
+    const buildkitVersion = builderBuildkitVersion(booted);
+    return { name, created, buildxVersion: version, driver: booted.driver || inspected?.driver || '', ...(buildkitVersion ? { buildkitVersion } : {}) };
 }
 async function removeBuilder(name) {
     await exec_execCommand('docker', ['buildx', 'rm', '--force', name], { allowFailure: true });
@@ -98792,6 +98969,11 @@ const Inputs = {
     goDownloadBaseUrl: { name: 'go-download-base-url', default: '' },
     cache: { name: 'cache', default: 'true' },
     cacheSave: { name: 'cache-save', default: 'auto' },
+    baseline: { name: 'baseline', default: '' },
+    comment: { name: 'comment', default: 'auto' },
+    githubToken: { name: 'github-token', default: '' },
+    sizeBudget: { name: 'size-budget', default: '' },
+    maxIncrease: { name: 'max-increase', default: '' },
 };
 const Outputs = {
     digest: 'digest',
@@ -98801,6 +98983,10 @@ const Outputs = {
     binarySize: 'binary-size',
     goVersion: 'go-version',
     goCacheHit: 'go-cache-hit',
+    sizeUncompressed: 'size-uncompressed',
+    sizes: 'sizes',
+    sizeDelta: 'size-delta',
+    sizeReport: 'size-report',
 };
 const State = {
     isPost: 'isPost',

@@ -70,15 +70,14 @@ async function versions(stack) {
   const pkg = JSON.parse(await fs.readFile(path.join(repoRoot, 'package.json'), 'utf8'));
   const rev = await text('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']);
   const dirty = (await text('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'dist', 'src'])) ? ' + uncommitted changes' : '';
-  const buildkitInfo = await text(path.join(stack.toolsBin, 'buildctl'), ['--addr', stack.buildkitAddr, 'debug', 'info']);
   return {
     goSlimImage: `${pkg.version} (${rev}${dirty})`,
     go: (await text('go', ['env', 'GOVERSION'])),
     buildx: await stamp('buildx'),
-    buildkit: /BuildKit:\s*(\S+\s*\S*)/.exec(buildkitInfo)?.[1]?.trim() ?? (await stamp('buildkitd')),
+    buildkit: await stamp('buildkitd'), // built from the module proxy by scripts/stack.sh: the binary reports v0.0.0+unknown
     ko: (await text(path.join(stack.toolsBin, 'ko'), ['version'])) || KO_VERSION,
     crane: await stamp('crane'),
-    docker: await text('docker', ['version', '--format', '{{.Client.Version}}']),
+    docker: (await text('docker', ['--version'])).replace(/^Docker version /, '').replace(/,.*/, ''),
     node: process.version,
   };
 }
@@ -160,7 +159,8 @@ async function main() {
         if (chain.includes('change')) {
           // A fresh runner after a one-line commit: BuildKit starts empty (registry cache only);
           // the runner-side Go caches are the ones the cold build left, as restored by a cache step.
-          cacheBytes[`${workload}/${c.id}`] ??= (await duBytes(ctx.caches.gocache)) + (await duBytes(ctx.caches.gomodcache));
+          const restored = (await duBytes(ctx.caches.gocache)) + (await duBytes(ctx.caches.gomodcache));
+          if (restored > 0) cacheBytes[`${workload}/${c.id}`] ??= restored;
           await oneLineChange(ctx.workspace, workload, rep);
           if (c !== floor) await pruneBuildkit(stack);
           await measure(c, ctx, 'change', rep);

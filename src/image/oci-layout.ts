@@ -87,6 +87,13 @@ export async function compressLayers(image: OciImage, level: number): Promise<Oc
   return { dir: image.dir, root: await rewrite(image.root) };
 }
 
+/** Adds annotations to the image's root manifest (the index, or the single manifest). */
+export async function annotateRoot(image: OciImage, annotations: Readonly<Record<string, string>>): Promise<OciImage> {
+  const manifest = await readJson<Manifest & { annotations?: Record<string, string> }>(image.dir, image.root.digest);
+  const blob = await writeBlob(image.dir, Buffer.from(JSON.stringify({ ...manifest, annotations: { ...manifest.annotations, ...annotations } })));
+  return { dir: image.dir, root: { ...image.root, ...blob } };
+}
+
 export interface PushTarget {
   name: ImageName;
   /** Tags to point at the image; none for a push by digest. */

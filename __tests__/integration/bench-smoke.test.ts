@@ -1,0 +1,57 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot } from '../helpers/action.js';
+import { stack } from '../helpers/stack.js';
+
+/** The parts of bench/results/*.json this test reads. */
+interface BenchResult {
+  contenders: Record<string, string>;
+  runs: { workload: string; contender: string; scenario: string; seconds?: number; sizes?: Record<string, number>; error?: string }[];
+}
+
+/** Runs the benchmark in smoke mode (examples/hello, one repetition) into its own folder. */
+function runBench(out: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const s = stack();
+    const child = spawn(process.execPath, [path.join(repoRoot, 'scripts/bench/bench.mjs'), '--smoke', '--out', out], {
+      cwd: repoRoot,
+      env: { ...process.env, ...s.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ exitCode: code ?? 1, stdout, stderr }));
+  });
+}
+
+jest.setTimeout(900_000);
+
+describe('npm run bench -- --smoke', () => {
+  it('measures every contender on examples/hello and writes markdown and JSON', async () => {
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-smoke-'));
+    const run = await runBench(out);
+    if (run.exitCode !== 0) console.log(run.stderr.split('\n').slice(-40).join('\n'));
+    expect(run.exitCode).toBe(0);
+
+    const jsonFile = run.stdout.trim().split('\n').pop()!;
+    expect(path.dirname(jsonFile)).toBe(out);
+    const result = JSON.parse(await fs.readFile(jsonFile, 'utf8')) as BenchResult;
+    const markdown = await fs.readFile(jsonFile.replace(/\.json$/, '.md'), 'utf8');
+
+    expect(Object.keys(result.contenders).sort()).toEqual(['article', 'dockerfile-cross', 'floor', 'go-slim-image', 'ko']);
+    for (const contender of Object.keys(result.contenders)) {
+      const cold = result.runs.find((r) => r.workload === 'hello' && r.contender === contender && r.scenario === 'cold');
+      expect({ contender, error: cold?.error }).toEqual({ contender, error: undefined });
+      expect(cold?.seconds).toBeGreaterThan(0);
+      expect(cold?.sizes?.['linux/amd64']).toBeGreaterThan(0);
+      expect(markdown).toContain(result.contenders[contender]!);
+    }
+    await fs.rm(out, { recursive: true, force: true });
+  });
+});
