@@ -2,8 +2,9 @@ import path from 'node:path';
 import { InputError } from './errors.js';
 import { Inputs, type InputKey } from './inputs.js';
 import { formatPlatform, LINUX_GO_PLATFORMS, parsePlatformList, PlatformSyntaxError, unsupportedPlatforms, type Platform } from './platform.js';
-import { formatImageName, isValidTag, parseImageName, ReferenceError, repositoryRef, type ImageName } from './reference.js';
+import { formatImageName, isValidTag, parseImageName, ReferenceError, type ImageName } from './reference.js';
 import { CACHE_SAVE_MODES, type CacheSaveMode } from './go/caches.js';
+import { CACHE_WRITE_MODES, type CacheWrite } from './image/cache.js';
 import { parseVersionSpec } from './go/versions.js';
 import type { CommentMode } from './github/event.js';
 import { parseIncrease, parseSize, type IncreaseLimit } from './report/gate.js';
@@ -36,12 +37,21 @@ export interface Config {
   binaryName: string;
   /** Repository the image is pushed to, without tag. */
   image: ImageName;
-  /** Full references (`registry/repo:tag`) to push. */
+  /** Full references (`registry/repo:tag`) to push; empty: derived from the GitHub context (see image/tags.ts). */
   tags: string[];
   platforms: Platform[];
-  push: boolean;
-  /** Registry cache reference read and written by buildx. */
-  cacheRef: string;
+  /** undefined: true, except on pull requests whose token cannot push (forks, Dependabot). */
+  push?: boolean;
+  /** Load the (single-platform) image into the local Docker daemon. */
+  load: boolean;
+  /** A matrix leg: push the platform image by digest only, for a later `mode: merge` job. */
+  pushByDigest: boolean;
+  /** build, or merge: stitch the legs' digests into one multi-arch index. */
+  mode: 'build' | 'merge';
+  /** The main line's layer cache (`cache-ref`); undefined for `<image>:buildcache`. */
+  cacheRef?: ImageName;
+  cacheWrite: CacheWrite;
+  cacheBackend: 'registry' | 'gha' | 'none';
   /** Named buildx builder to use; empty for the current one. */
   builder: string;
   /** BuildKit address for a remote-driver builder the action creates. */
@@ -240,11 +250,11 @@ export function parseConfig(read: InputReader, workspace: string): Config {
   });
 
   const cacheRefValue = get('cacheRef');
-  let cacheRef = `${repositoryRef(image)}:buildcache`;
+  let cacheRef: ImageName | undefined;
   if (cacheRefValue) {
     try {
-      const name = parseImageName(cacheRefValue);
-      cacheRef = formatImageName({ ...name, tag: name.tag ?? 'buildcache' });
+      cacheRef = parseImageName(cacheRefValue);
+      if (cacheRef.digest) throw new ReferenceError(cacheRefValue, 'a cache reference takes a tag, not a digest');
     } catch (error) {
       if (!(error instanceof ReferenceError)) throw error;
       throw new InputError(Inputs.cacheRef.name, cacheRefValue, `an image reference such as ghcr.io/owner/app:buildcache (${error.message})`);
@@ -294,6 +304,17 @@ export function parseConfig(read: InputReader, workspace: string): Config {
   const sizeBudget = get('sizeBudget');
   const maxIncrease = get('maxIncrease');
 
+  const mode = parseEnum(Inputs.mode.name, get('mode'), ['build', 'merge'] as const);
+  const load = parseBoolean(Inputs.load.name, get('load'));
+  const pushByDigest = parseBoolean(Inputs.pushByDigest.name, get('pushByDigest'));
+  if (load && platforms.length > 1) {
+    throw new InputError(Inputs.load.name, 'true', `false when several platforms are built (${platforms.map(formatPlatform).join(', ')}): Docker loads one platform at a time`);
+  }
+  if (pushByDigest && platforms.length > 1) {
+    throw new InputError(Inputs.pushByDigest.name, 'true', 'false, or exactly one platform per matrix leg (strategy.matrix.platform)');
+  }
+  if (pushByDigest && get('push') === 'false') throw new InputError(Inputs.pushByDigest.name, 'true', 'false when push is false (a leg must push its digest)');
+
   const builder = get('builder');
   const buildkitEndpoint = get('buildkitEndpoint');
   if (builder && buildkitEndpoint) {
@@ -311,8 +332,13 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     // An image input that carries its own tag means exactly that tag unless tags is set too.
     tags: parseTags(imageName.tag && !read(Inputs.tags.name).trim() ? '' : get('tags'), imageName),
     platforms,
-    push: parseBoolean(Inputs.push.name, get('push')),
-    cacheRef,
+    ...(get('push') ? { push: parseBoolean(Inputs.push.name, get('push')) } : {}),
+    load,
+    pushByDigest,
+    mode,
+    ...(cacheRef ? { cacheRef } : {}),
+    cacheWrite: parseEnum(Inputs.cacheWrite.name, get('cacheWrite'), CACHE_WRITE_MODES),
+    cacheBackend: parseEnum(Inputs.cacheBackend.name, get('cacheBackend'), ['registry', 'gha', 'none'] as const),
     builder,
     buildkitEndpoint,
     ldflags: get('ldflags'),

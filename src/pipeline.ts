@@ -9,23 +9,25 @@ import { listDependencies, needsCaCertificates, needsZoneinfo } from './go/deps.
 import { readElf, staticBinaryProblems } from './go/elf.js';
 import { distList, requireGoModule, requireMainPackage, type GoTool } from './go/gotool.js';
 import { setupGo } from './go/setup.js';
-import { prepareBuilder } from './image/builder.js';
-import { buildxBuildArgs, countCachedSteps, parseBuildMetadata, registryCacheFrom, registryCacheTo, registryErrorHint } from './image/buildx.js';
+import { checkFeatures, prepareBuilder, type Builder, type FeatureUse } from './image/builder.js';
+import { buildxBuildArgs, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
-import { annotateRoot, compressLayers, pushOciImage, pushTargets, readOciImage } from './image/oci-layout.js';
+import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, pushTargets, readOciImage } from './image/oci-layout.js';
 import { RegistryClient } from './image/registry.js';
 import { Inputs, Outputs, State } from './inputs.js';
 import { formatPlatform, goEnv, unsupportedPlatforms } from './platform.js';
-import { repositoryRef, type ImageName } from './reference.js';
+import { formatImageName, repositoryRef, type ImageName } from './reference.js';
 import type { Reporter } from './reporter.js';
-import { formatBytes, type PlatformSize } from './report/size.js';
+import { formatBytes } from './report/size.js';
 import type { Attribution } from './report/attribution.js';
-import { publishSizeReport, readBaselineReport, type BaselineRead } from './report/publish.js';
+import { publishSizeReport, readBaselineReport } from './report/publish.js';
 import { SIZE_REPORT_ANNOTATION, serializeStoredReport } from './report/stored.js';
 import { attributePackage } from './go/symbols.js';
 import { LayerReader } from './image/layers.js';
-import { readRunContext } from './github/event.js';
-import { sanitizeTag } from './image/tags.js';
+import { readRunContext, type RunContext } from './github/event.js';
+import { defaultPush, deriveTags, sanitizeTag } from './image/tags.js';
+import { registryCachePlan } from './image/cache.js';
+import { mergeLegs, temporaryTag } from './image/merge.js';
 import { BINARY_DIR, type FinalStageSpec, type RootfsSpec } from './image/dockerfile.js';
 import { renderSummary } from './report/summary.js';
 import { expandTemplate } from './templates.js';
@@ -42,7 +44,6 @@ export interface RunResult {
   digest: string;
   imageRef: string;
   tags: string[];
-  sizes: PlatformSize[];
   binaries: BuiltBinary[];
   cachedSteps: number;
 }
@@ -156,6 +157,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
 
 /** Checks of the file system that need no tool, so a wrong path fails before anything slow. */
 async function preflight(config: Config, environment: RunEnvironment): Promise<void> {
+  if (config.mode === 'merge') return;
   await requireGoModule(config.workingDirectory, environment.workingDirectoryInput);
   if (config.build.kind === 'dockerfile') {
     const dockerfile = config.build.path;
@@ -168,10 +170,13 @@ async function preflight(config: Config, environment: RunEnvironment): Promise<v
 /** The whole run: Go binaries -> build context -> buildx push -> sizes -> outputs and summary. */
 export async function runPipeline(config: Config, environment: RunEnvironment, reporter: Reporter): Promise<RunResult> {
   await preflight(config, environment);
+  const plan = await planRun(config, environment.env, reporter);
+  if (config.mode === 'merge') return runMerge(config, plan, environment, reporter);
 
-  const builder = await reporter.group('Preparing the buildx builder', () => prepareBuilder(config));
+  const builder = await reporter.group('Preparing the buildx builder', () => prepareBuilder(config, reporter));
   if (builder.created) reporter.saveState(State.builderToRemove, builder.name);
-  reporter.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'}`);
+  reporter.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'} (${builder.driver} driver)`);
+  checkBuilderFeatures(config, builder, reporter);
 
   const source = await readSourceInfo(config.workingDirectory, environment.env);
   const prepared = await prepareContext(config, environment, source, reporter);
@@ -190,8 +195,8 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
     platforms: config.platforms,
     ociDest,
     builder: builder.name,
-    cacheFrom: [registryCacheFrom(config.cacheRef)],
-    cacheTo: config.push ? registryCacheTo(config.cacheRef) : '',
+    cacheFrom: plan.cacheFrom,
+    cacheTo: plan.cacheTo,
     metadataFile,
     sourceDateEpoch: source.epoch,
     buildArgs: {},
@@ -221,42 +226,140 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
     image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution.platform, attribution.binarySize, attribution.current) });
   }
 
-  const client = new RegistryClient();
+  const { client } = plan;
   const reader = new LayerReader(client);
   const binaryPaths = [`${BINARY_DIR.slice(1)}/${config.binaryName}`];
-  const baselineName = config.baseline ?? (await defaultBaseline(config, environment.env));
-  const baseline: BaselineRead = config.push ? await readBaselineReport(client, reader, baselineName, binaryPaths, reporter) : { baseline: { state: 'none' } };
-  if (config.push) {
-    await reporter.group('Pushing the image', () => pushOciImage(client, image, pushTargets(config.image, config.tags), (line) => reporter.info(line)));
-  }
+  const baseline = await readBaselineReport(client, reader, plan.baseline, binaryPaths, reporter);
+  const targets = config.pushByDigest
+    ? [{ name: config.image, tags: [temporaryTag(plan.run, config.platforms[0]!)] }]
+    : pushTargets(config.image, plan.tags);
+  if (plan.push) await reporter.group('Pushing the image', () => pushOciImage(client, image, targets, (line) => reporter.info(line)));
+  if (config.load) await reporter.group('Loading the image into Docker', () => loadIntoDocker(image.dir, plan.tags, environment.workDir));
   const digest = image.root.digest;
   const imageRef = `${repositoryRef(config.image)}@${digest}`;
   reporter.setOutput(Outputs.digest, digest);
   reporter.setOutput(Outputs.imageRef, imageRef);
-  reporter.setOutput(Outputs.tags, config.tags.join('\n'));
+  reporter.setOutput(Outputs.tags, config.pushByDigest ? '' : plan.tags.join('\n'));
 
   const binaries = prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size }));
   const summaryHeader = renderSummary({
     imageRef,
-    tags: config.tags,
-    pushed: config.push,
+    tags: config.pushByDigest ? [] : plan.tags,
+    pushed: plan.push,
     binaries,
     goVersion: prepared.go?.version ?? '',
     cachedSteps,
     seconds: { compile: prepared.compileSeconds, build: buildSeconds },
   });
-  let failure: string | undefined;
-  if (config.push) {
-    failure = await publishSizeReport(
-      { config, client, reader, digest, imageRef, binaries, binaryPaths, baseline, ...(attribution ? { attribution } : {}), summaryHeader, commit: source.revision, env: environment.env },
-      reporter,
-    );
-  } else {
-    await reporter.addSummary(summaryHeader);
-  }
+  // Not pushed (a fork's pull request): the same report, from the local layout's bytes.
+  const sizeClient = plan.push ? client : new OciLayoutClient(image.dir);
+  const failure = await publishSizeReport(
+    {
+      config,
+      client: sizeClient,
+      reader: plan.push ? reader : new LayerReader(sizeClient),
+      digest,
+      imageRef,
+      binaries,
+      binaryPaths,
+      baseline,
+      ...(attribution ? { attribution } : {}),
+      summaryHeader,
+      commit: source.revision,
+      env: environment.env,
+    },
+    reporter,
+  );
   if (failure) throw new ActionError(failure);
-  const sizes: PlatformSize[] = [];
-  return { digest, imageRef, tags: config.tags, sizes, binaries: prepared.binaries, cachedSteps };
+  return { digest, imageRef, tags: plan.tags, binaries: prepared.binaries, cachedSteps };
+}
+
+/** What a run decides from the GitHub context before any slow work: push, tags, cache refs, baseline. */
+interface RunPlan {
+  run: RunContext;
+  client: RegistryClient;
+  push: boolean;
+  /** Full references. */
+  tags: string[];
+  cacheFrom: string[];
+  cacheTo: string;
+  baseline: ImageName;
+}
+
+async function planRun(config: Config, env: NodeJS.ProcessEnv, reporter: Reporter): Promise<RunPlan> {
+  const run = await readRunContext(env);
+  const client = new RegistryClient();
+  let push = config.push;
+  if (push === undefined) {
+    const decision = defaultPush(run);
+    push = decision.push || config.pushByDigest;
+    reporter.info(decision.reason);
+  }
+  let tags = config.tags;
+  if (tags.length === 0) {
+    const published = run.ref.startsWith('refs/tags/') ? await client.listTags(config.image).catch(() => []) : [];
+    const derived = deriveTags(run, published);
+    if (derived.latest) reporter.info(derived.latest);
+    tags = (derived.tags.length > 0 ? derived.tags : ['latest']).map((tag) => formatImageName({ ...config.image, tag }));
+  }
+  let cacheFrom: string[] = [];
+  let cacheTo = '';
+  if (config.cacheBackend !== 'none') {
+    const cache = registryCachePlan(run, { image: config.image, ...(config.cacheRef ? { cacheRef: config.cacheRef } : {}), platforms: config.platforms, matrixLeg: config.pushByDigest, mode: config.cacheWrite, push });
+    reporter.info(cache.write.reason);
+    if (config.cacheBackend === 'registry') {
+      cacheFrom = cache.cacheFrom;
+      cacheTo = cache.cacheTo;
+    } else {
+      const scope = (ref: string) => `scope=${ref.slice(ref.lastIndexOf(':') + 1)}`;
+      cacheFrom = [cache.refs.ref, cache.refs.mainLineRef].filter((r, i, all) => all.indexOf(r) === i).map((r) => `type=gha,${scope(r)}`);
+      cacheTo = cache.write.write ? `type=gha,mode=max,${scope(cache.refs.ref)},ignore-error=true` : '';
+    }
+  }
+  const baseline = config.baseline ?? { ...config.image, tag: sanitizeTag(run.defaultBranch || 'main') };
+  return { run, client, push, tags, cacheFrom, cacheTo, baseline };
+}
+
+/** Warns (or fails, for what an input asked for) when the builder is too old for a feature in use. */
+function checkBuilderFeatures(config: Config, builder: Builder, reporter: Reporter): void {
+  const uses: FeatureUse[] = [{ feature: 'rewriteTimestamp' }, { feature: 'cacheImageManifest' }, { feature: 'cacheIgnoreError' }];
+  if (config.build.kind === 'source') uses.push({ feature: 'buildContext', input: Inputs.dockerfileMode.name });
+  if (config.compression.algorithm === 'zstd') uses.push({ feature: 'zstd', input: Inputs.compression.name });
+  if (config.cacheBackend === 'gha') uses.push({ feature: 'ghaCache', input: Inputs.cacheBackend.name });
+  const check = checkFeatures({ buildx: builder.buildxVersion, ...(builder.buildkitVersion ? { buildkit: builder.buildkitVersion } : {}) }, uses);
+  for (const warning of check.warnings) reporter.warning(warning);
+  if (check.errors.length > 0) throw new ActionError(check.errors.join('\n'));
+}
+
+/** `docker load` of the exported OCI layout, tagged with the run's tags. */
+async function loadIntoDocker(ociDir: string, tags: readonly string[], workDir: string): Promise<void> {
+  const archive = path.join(workDir, 'image.tar');
+  await execCommand('tar', ['-C', ociDir, '-cf', archive, '.']);
+  const { stdout } = await execCommand('docker', ['load', '--input', archive], { hint: () => 'load needs a running Docker daemon on the runner.' });
+  const loaded = /Loaded image(?: ID)?: (\S+)/.exec(stdout)?.[1];
+  if (!loaded) throw new ActionError(`docker load did not say which image it loaded: ${stdout.trim()}`);
+  for (const tag of tags) await execCommand('docker', ['tag', loaded, tag]);
+}
+
+/** `mode: merge`: the legs' digests stitched into one index, then the size report for all platforms. */
+async function runMerge(config: Config, plan: RunPlan, environment: RunEnvironment, reporter: Reporter): Promise<RunResult> {
+  const { client } = plan;
+  const reader = new LayerReader(client);
+  const binaryPaths: string[] = [];
+  const baseline = await readBaselineReport(client, reader, plan.baseline, binaryPaths, reporter);
+  const merged = await reporter.group('Merging the matrix legs', () =>
+    mergeLegs({ sha: plan.run.sha, runId: plan.run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client, log: reporter }),
+  );
+  reporter.setOutput(Outputs.digest, merged.digest);
+  reporter.setOutput(Outputs.imageRef, merged.imageRef);
+  reporter.setOutput(Outputs.tags, merged.tags.join('\n'));
+  const summaryHeader = renderSummary({ imageRef: merged.imageRef, tags: merged.tags, pushed: true, binaries: [], goVersion: '', cachedSteps: 0, seconds: { compile: 0, build: 0 } });
+  const failure = await publishSizeReport(
+    { config, client, reader, digest: merged.digest, imageRef: merged.imageRef, binaries: [], binaryPaths, baseline, summaryHeader, commit: plan.run.sha, env: environment.env },
+    reporter,
+  );
+  if (failure) throw new ActionError(failure);
+  return { digest: merged.digest, imageRef: merged.imageRef, tags: merged.tags, binaries: [], cachedSteps: 0 };
 }
 
 /** The first platform's binary attributed to Go modules, from an unstripped build of the same package. */
@@ -276,9 +379,3 @@ async function attributeBinary(config: Config, prepared: PreparedContext, report
   }
 }
 
-/** The image the default branch pushes: compared against when the baseline input is empty. */
-async function defaultBaseline(config: Config, env: NodeJS.ProcessEnv): Promise<ImageName> {
-  const run = await readRunContext(env);
-  const branch = run.defaultBranch || 'main';
-  return { ...config.image, tag: sanitizeTag(branch) };
-}

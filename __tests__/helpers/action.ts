@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pushEvent } from '../fixtures/push-event.js';
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -67,15 +68,32 @@ export async function runStep(
   options: { workspace: string; inputs?: Record<string, string>; env?: NodeJS.ProcessEnv; previous?: ActionRun },
 ): Promise<ActionRun> {
   const dir = options.previous?.files.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-runner-')));
-  const files = { output: path.join(dir, `output-${step}`), summary: path.join(dir, `summary-${step}`), state: path.join(dir, 'state') };
+  const files = {
+    output: path.join(dir, `output-${step}`),
+    summary: path.join(dir, `summary-${step}`),
+    state: path.join(dir, 'state'),
+    env: path.join(dir, `env-${step}`),
+    path: path.join(dir, `path-${step}`),
+  };
   const temp = path.join(dir, 'temp');
   const toolCache = path.join(dir, 'tool-cache');
   await fs.mkdir(temp, { recursive: true });
   await fs.mkdir(toolCache, { recursive: true });
   await fs.writeFile(files.output, '');
   await fs.writeFile(files.summary, '');
+  await fs.writeFile(files.env, '');
+  await fs.writeFile(files.path, '');
   if (!options.previous) await fs.writeFile(files.state, '');
   const state = options.previous?.state ?? {};
+  // Like the runner: GITHUB_SHA is the checked-out commit, GITHUB_EVENT_PATH a push to main (tests override both for PRs and tags).
+  let sha = '';
+  try {
+    sha = execFileSync('git', ['-C', options.workspace, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    sha = '';
+  }
+  const eventFile = path.join(dir, 'event-push.json');
+  await fs.writeFile(eventFile, JSON.stringify(pushEvent({ ref: 'refs/heads/main', ...(sha ? { sha } : {}) })));
 
   const env: NodeJS.ProcessEnv = {
     ...cleanEnv(),
@@ -85,6 +103,8 @@ export async function runStep(
     GITHUB_OUTPUT: files.output,
     GITHUB_STEP_SUMMARY: files.summary,
     GITHUB_STATE: files.state,
+    GITHUB_ENV: files.env,
+    GITHUB_PATH: files.path,
     RUNNER_TEMP: temp,
     RUNNER_TOOL_CACHE: toolCache,
     RUNNER_OS: 'Linux',
@@ -93,6 +113,10 @@ export async function runStep(
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_EVENT_NAME: 'push',
     GITHUB_REF: 'refs/heads/main',
+    GITHUB_EVENT_PATH: eventFile,
+    GITHUB_RUN_ID: '1000001',
+    GITHUB_ACTOR: 'octocat',
+    ...(sha ? { GITHUB_SHA: sha } : {}),
     ...Object.fromEntries(Object.entries(options.inputs ?? {}).map(([name, value]) => [inputVariable(name), value])),
     ...(step === 'post' ? Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])) : {}),
     ...options.env,

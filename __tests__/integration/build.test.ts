@@ -31,14 +31,15 @@ describe('the bundled action on the local registry and BuildKit', () => {
     expect(first.exitCode).toBe(0);
     expect(first.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(first.outputs['image-ref']).toBe(`${image}@${first.outputs.digest}`);
-    expect(first.outputs.tags).toBe(`${image}:latest`);
+    // tags derived from the push to main: the branch name and sha-<7 hex>
+    expect(first.outputs.tags!.split('\n')).toEqual([`${image}:main`, expect.stringMatching(new RegExp(`^${image.replace(/[.]/g, '\\.')}:sha-[0-9a-f]{7}$`))]);
     expect(first.outputs['go-version']).toMatch(/^1\.\d+/);
     expect(first.summary).toContain('## go-slim-image');
     expect(first.summary).toContain('linux/amd64');
   });
 
   it('pushed a single-platform image manifest that runs as 65532', () => {
-    expect(crane(s, 'digest', `${image}:latest`).trim()).toBe(first.outputs.digest);
+    expect(crane(s, 'digest', `${image}:main`).trim()).toBe(first.outputs.digest);
     const manifest = craneJson<Manifest>(s, 'manifest', first.outputs['image-ref']!);
     expect(manifest.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
     const config = craneJson<{ config: { User: string; Entrypoint: string[] }; architecture: string; os: string }>(s, 'config', first.outputs['image-ref']!);

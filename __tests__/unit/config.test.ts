@@ -26,10 +26,13 @@ describe('parseConfig', () => {
       mainPackage: '.',
       binaryName: 'space',
       image: { registry: '127.0.0.1:5000', repository: 'hello' },
-      tags: ['127.0.0.1:5000/hello:latest'],
+      tags: [],
       platforms: [{ os: 'linux', arch: 'amd64' }],
-      push: true,
-      cacheRef: '127.0.0.1:5000/hello:buildcache',
+      load: false,
+      pushByDigest: false,
+      mode: 'build',
+      cacheWrite: 'auto',
+      cacheBackend: 'registry',
       builder: '',
       buildkitEndpoint: '',
       ldflags: '',
@@ -49,6 +52,7 @@ describe('parseConfig', () => {
   });
 
   it.each([
+    [{}, []],
     [{ tags: 'v1, latest\nghcr.io/acme/app:edge' }, ['127.0.0.1:5000/hello:v1', '127.0.0.1:5000/hello:latest', 'ghcr.io/acme/app:edge']],
     [{ image: '127.0.0.1:5000/hello:pinned' }, ['127.0.0.1:5000/hello:pinned']],
     [{ image: '127.0.0.1:5000/hello:pinned', tags: 'extra' }, ['127.0.0.1:5000/hello:pinned', '127.0.0.1:5000/hello:extra']],
@@ -87,7 +91,7 @@ describe('parseConfig', () => {
       { os: 'linux', arch: 'arm', variant: 'v6' },
     ]);
     expect(config.expose).toEqual(['8080', '53/udp']);
-    expect(config.cacheRef).toBe('ghcr.io/acme/cache:buildcache');
+    expect(config.cacheRef).toEqual({ registry: 'ghcr.io', repository: 'acme/cache' });
     expect(config.push).toBe(false);
   });
 
@@ -132,6 +136,12 @@ describe('parseConfig', () => {
     [{ cache: 'off' }, 'cache'],
     [{ 'cache-save': 'sometimes' }, 'cache-save'],
     [{ baseline: 'Not An Image' }, 'baseline'],
+    [{ load: 'true', platforms: 'linux/amd64,linux/arm64' }, 'load'],
+    [{ 'push-by-digest': 'true', platforms: 'linux/amd64,linux/arm64' }, 'push-by-digest'],
+    [{ 'push-by-digest': 'true', push: 'false' }, 'push-by-digest'],
+    [{ mode: 'stitch' }, 'mode'],
+    [{ 'cache-write': 'sometimes' }, 'cache-write'],
+    [{ 'cache-backend': 's3' }, 'cache-backend'],
     [{ comment: 'yes' }, 'comment'],
     [{ 'size-budget': '12MB?' }, 'size-budget'],
     [{ 'max-increase': 'lots' }, 'max-increase'],

@@ -1,6 +1,6 @@
 // Base images, made here because no public registry is reachable, and pushed to the local
 // registry once (reused while the registry keeps its data):
-//   golang      scratch + Debian's static busybox + this machine's Go at /usr/local/go (linux/amd64),
+//   golang      scratch + Debian's static busybox + CA bundle + this machine's Go at /usr/local/go (linux/amd64),
 //               the builder stage of the Dockerfile contenders (as __tests__/helpers/golang-image.ts);
 //   alpine-like busybox + CA bundle + /etc/passwd, for linux/amd64 and linux/arm64: the small final
 //               stage of the article's recipe (alpine:latest with ca-certificates, ~3.5 MB in reality;
@@ -21,7 +21,8 @@ const BUSYBOX_DEB = {
   },
 };
 const APPLETS = ['sh', 'ash', 'ls', 'cat', 'cp', 'mv', 'rm', 'mkdir', 'env', 'echo', 'grep', 'sed', 'wget', 'ps', 'uname', 'true', 'sleep', 'id'];
-const BASE_VERSION = '1';
+// Bumped whenever a recipe below changes, so a stale image in the registry is not reused.
+const BASE_VERSION = '2';
 const cacheDir = path.join(os.homedir(), '.cache/go-slim-image/bench');
 
 async function exists(stack, ref) {
@@ -74,7 +75,7 @@ async function pushMultiArch(stack, ref, layers) {
 async function golangImage(stack, dir) {
   const goroot = execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
   const version = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim().replace(/^go/, '');
-  const ref = `${stack.registry}/bench-base/golang:${version}`;
+  const ref = `${stack.registry}/bench-base/golang:${version}-b${BASE_VERSION}`;
   if (await exists(stack, ref)) return ref;
   log(`building ${ref} from ${goroot}`);
   const rootfs = path.join(dir, 'golang-rootfs');
@@ -85,6 +86,8 @@ async function golangImage(stack, dir) {
   await fs.chmod(path.join(rootfs, 'bin/busybox'), 0o755);
   for (const applet of APPLETS) await fs.symlink('busybox', path.join(rootfs, 'bin', applet));
   await fs.chmod(path.join(rootfs, 'tmp'), 0o1777);
+  // Like the official image: a CA bundle (go mod download talks HTTPS to the module proxy).
+  await etcFiles(rootfs, [['root', 0, '/root', '/bin/sh'], ['nobody', 65534, '/', '/bin/false']]);
   await tarFolder(rootfs, path.join(dir, 'busybox.tar'));
   await run('tar', [
     '-C', goroot, '--exclude=./test', '--exclude=./api', '--exclude=./misc', '--exclude=./doc',

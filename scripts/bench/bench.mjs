@@ -109,6 +109,7 @@ async function main() {
   });
   await ensureKo(stack);
   const bases = await baseImages(stack);
+  const goVersion = (await run('go', ['env', 'GOVERSION'])).stdout.trim().replace(/^go/, '');
   const runs = [];
   const cacheBytes = {};
 
@@ -147,7 +148,7 @@ async function main() {
         await fs.mkdir(scratch, { recursive: true });
         const repoPath = `bench-${runId}/${workload}/${c.id}-r${rep}`;
         const ctx = {
-          stack, bases, workload, scratch, main: w.main, platforms: ['linux/amd64'], repoPath,
+          stack, bases, goVersion, workload, scratch, main: w.main, platforms: ['linux/amd64'], repoPath,
           repo: `${stack.registry}/${repoPath}`,
           workspace: await makeWorkspace(source, path.join(scratch, 'ws')),
           caches: { gocache: path.join(scratch, 'gocache'), gomodcache: path.join(scratch, 'gomodcache') },
@@ -173,7 +174,7 @@ async function main() {
           await fs.mkdir(scratch, { recursive: true });
           const repoPath = `bench-${runId}/${workload}/${c.id}-multi-r${rep}`;
           const ctx = {
-            stack, bases, workload, scratch, main: w.main, platforms: MULTI, repoPath,
+            stack, bases, goVersion, workload, scratch, main: w.main, platforms: MULTI, repoPath,
             repo: `${stack.registry}/${repoPath}`,
             workspace: await makeWorkspace(source, path.join(scratch, 'ws')),
             caches: { gocache: path.join(scratch, 'gocache'), gomodcache: path.join(scratch, 'gomodcache') },

@@ -139,6 +139,10 @@ const goSlimImage = {
       platforms: ctx.platforms.join(','),
       builder: ctx.stack.builder,
       'dockerfile-mode': 'prebuilt',
+      // Every contender compiles with this machine's Go (no go.dev here); the action finds it on PATH.
+      'go-version': ctx.goVersion,
+      // Export the layer cache on every build, as the Dockerfile contenders do (auto skips non-default branches).
+      'cache-write': 'always',
     });
     const { seconds } = await run(process.execPath, [path.join(repoRoot, 'dist/main/index.js')], { cwd: ctx.workspace, env });
     const outputs = parseOutputs(await fs.readFile(files.output, 'utf8'));

@@ -102,7 +102,7 @@ export function renderMarkdown(result) {
     lines.push('');
   }
   lines.push(
-    '**Contenders.** *go-slim-image*: the bundled action (`node dist/main/index.js` with the runner\'s `INPUT_*` variables, every input at its action.yml default except image, working-directory, main, platforms, builder), prebuilt mode: compiles on the runner, assembles a scratch image, gzip -9, registry cache. ' +
+    '**Contenders.** *go-slim-image*: the bundled action (`node dist/main/index.js` with the runner\'s `INPUT_*` variables, every input at its action.yml default except image, working-directory, main, platforms, builder, `go-version` (this machine\'s Go, which every contender uses) and `cache-write: always` (the Dockerfile builds export their cache on every build too)), prebuilt mode: compiles on the runner, assembles a scratch image, gzip -9, registry cache. ' +
       '*article Dockerfile*: the source article\'s recipe as teams write it (golang builder: `COPY go.mod go.sum`, `go mod download`, `COPY . .`, `CGO_ENABLED=0 GOOS=linux go build -a -installsuffix cgo`; small final stage). ' +
       '*Dockerfile, cross + cache mounts*: the same with `FROM --platform=$BUILDPLATFORM`, `GOOS/GOARCH` from `TARGETOS/TARGETARCH`, cache mounts for the module and build caches, `-trimpath -ldflags="-s -w"`. ' +
       'Both Dockerfile builds use `docker buildx build --push --provenance=false` with the same registry cache options as the action (`mode=max,image-manifest=true,oci-mediatypes=true`). ' +

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pako from 'pako';
 import { parseImageName, repositoryRef, type ImageName } from '../reference.js';
-import { isIndex, type Descriptor, type Manifest, type RegistryClient } from './registry.js';
+import { isIndex, RegistryClient, type Descriptor, type Manifest } from './registry.js';
 
 /**
  * gzip with pako, a JavaScript port of zlib's deflate. At level 9 it matches GNU `gzip -9`, while
@@ -141,5 +141,24 @@ export async function pushOciImage(client: RegistryClient, image: OciImage, targ
     const root = manifests[manifests.length - 1]!;
     for (const tag of target.tags) await client.putManifest(target.name, tag, root.descriptor.mediaType, root.body);
     log(`Pushed ${where}@${image.root.digest} (${uploaded} new blob bytes)${target.tags.length ? ` as ${target.tags.join(', ')}` : ' by digest'}`);
+  }
+}
+
+/**
+ * Reads manifests and blobs from the local OCI layout instead of a registry: the size report of an
+ * image that is not pushed (a fork's pull request) is computed from exactly the bytes a push would send.
+ */
+export class OciLayoutClient extends RegistryClient {
+  constructor(private readonly dir: string) {
+    super();
+  }
+
+  override async getManifest(_name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string; bytes: number }> {
+    const body = await fs.readFile(blobPath(this.dir, reference));
+    return { manifest: JSON.parse(body.toString('utf8')) as Manifest, digest: reference, bytes: body.length };
+  }
+
+  override async getBlob(_name: ImageName, digest: string): Promise<Response> {
+    return new Response(await fs.readFile(blobPath(this.dir, digest)));
   }
 }

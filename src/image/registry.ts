@@ -124,6 +124,21 @@ export class RegistryClient {
     }
   }
 
+  /** Every tag of the repository (following Link pagination); empty when the repository does not exist. */
+  async listTags(name: ImageName): Promise<string[]> {
+    const tags: string[] = [];
+    let suffix: string | undefined = 'tags/list?n=1000';
+    for (let page = 0; suffix && page < 100; page++) {
+      const response: Response = await this.request(name, suffix, { expect: [404] });
+      if (response.status === 404) return tags;
+      const body = (await response.json()) as { tags?: string[] | null };
+      tags.push(...(body.tags ?? []));
+      const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1];
+      suffix = next ? next.replace(/^.*\/v2\/[^?]*?\/tags\/list/, 'tags/list') : undefined;
+    }
+    return tags;
+  }
+
   async getBlob(name: ImageName, digest: string): Promise<Response> {
     return this.request(name, `blobs/${digest}`, {});
   }

@@ -70,7 +70,7 @@ export async function publishSizeReport(input: PublishInput, reporter: Reporter)
     sizes = await readImageSizes(config.image, input.digest, input.client);
     sizes = await addLayerDetails(input.reader, config.image, sizes, { binaryPaths: input.binaryPaths });
   } catch (error) {
-    reporter.warning(`The image was pushed, but its size could not be read back from the registry: ${errorMessage(error)}`);
+    reporter.warning(`The image size could not be read (${errorMessage(error)}); the size outputs stay empty.`);
   }
   const deltas = sizes.length > 0 ? compareWithBaseline(sizes, input.baseline.baseline) : [];
   const changes =
@@ -106,7 +106,7 @@ export async function publishSizeReport(input: PublishInput, reporter: Reporter)
 
 async function postComment(config: Config, report: SizeReport, env: NodeJS.ProcessEnv, reporter: Reporter): Promise<void> {
   try {
-    const decision = commentDecision(config.comment, await readPullRequestContext(env));
+    const decision = commentDecision(config.comment, await readPullRequestContext(env), config.pushByDigest);
     if (!decision.post) {
       if (decision.warning) reporter.warning(decision.warning);
       return;
