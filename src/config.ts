@@ -71,6 +71,15 @@ export interface Config {
   /** Restore and save Go's module and build caches with the Actions cache service. */
   cache: boolean;
   cacheSave: CacheSaveMode;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: string[];
+  /** Build secrets with their values (masked as soon as they are read). */
+  secrets: { id: string; value: string }[];
+  secretFiles: { id: string; path: string }[];
+  target: string;
+  provenance: string;
+  sbom: boolean;
   /** Image to compare sizes with; undefined means the tag the default branch pushes. */
   baseline?: ImageName;
   comment: CommentMode;
@@ -102,6 +111,20 @@ const FALSE_VALUES = ['false', 'False', 'FALSE'];
 const BUILD_TAG = /^[A-Za-z0-9_.]+$/;
 const PORT = /^[0-9]{1,5}(?:\/(?:tcp|udp|sctp))?$/;
 const BINARY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** `KEY=VALUE` lines (newline-separated; values may hold commas and `=`). */
+function keyValues(input: string, text: string, key: RegExp, accepted: string): [string, string][] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const eq = line.indexOf('=');
+      const name = eq > 0 ? line.slice(0, eq).trim() : '';
+      if (!key.test(name)) throw new InputError(input, eq > 0 ? name : line.replace(/=.*$/, '=…'), accepted);
+      return [name, line.slice(eq + 1)] as [string, string];
+    });
+}
 
 function list(text: string): string[] {
   return text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
@@ -291,6 +314,20 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     throw new InputError(Inputs.goDownloadBaseUrl.name, goDownloadBaseUrl, 'an http(s) URL of a Go download mirror, e.g. https://mirrors.example.com/golang');
   }
 
+  const buildArgs = Object.fromEntries(keyValues(Inputs.buildArgs.name, get('buildArgs'), /^[A-Za-z_][A-Za-z0-9_]*$/, 'one NAME=value per line'));
+  const labels = Object.fromEntries(keyValues(Inputs.labels.name, get('labels'), /^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'one key=value per line, e.g. org.opencontainers.image.vendor=Acme'));
+  const annotations = keyValues(Inputs.annotations.name, get('annotations'), /^(?:(?:manifest|index|manifest-descriptor|index-descriptor)(?:\[[a-z0-9/]+\])?:)?[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'one [level:]key=value per line, e.g. index:org.opencontainers.image.description=API').map(([k, v]) => `${k}=${v}`);
+  const secretId = /^[A-Za-z0-9_.-]+$/;
+  const secrets = keyValues(Inputs.secrets.name, get('secrets'), secretId, 'one id=value per line (the value is masked)').map(([id, value]) => ({ id, value }));
+  const secretFiles = keyValues(Inputs.secretFiles.name, get('secretFiles'), secretId, 'one id=path per line, the path inside the workspace').map(([id, file]) => ({
+    id,
+    path: resolveInside(workspace, Inputs.secretFiles.name, path.relative(workspace, path.resolve(workingDirectory, file))),
+  }));
+  const provenance = get('provenance');
+  if (!/^(true|false|mode=(min|max))$/.test(provenance)) throw new InputError(Inputs.provenance.name, provenance, 'false, true, mode=min or mode=max');
+  const target = get('target');
+  if (target && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) throw new InputError(Inputs.target.name, target, 'the name of a stage of your Dockerfile');
+
   const baselineValue = get('baseline');
   let baseline: ImageName | undefined;
   if (baselineValue) {
@@ -352,6 +389,14 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     go: { versionSpec: goVersion, versionFile: goVersionFile, checkLatest: parseBoolean(Inputs.checkLatest.name, get('checkLatest')), downloadBaseUrl: goDownloadBaseUrl },
     cache: parseBoolean(Inputs.cache.name, get('cache')),
     cacheSave: parseEnum(Inputs.cacheSave.name, get('cacheSave'), CACHE_SAVE_MODES),
+    buildArgs,
+    labels,
+    annotations,
+    secrets,
+    secretFiles,
+    target,
+    provenance,
+    sbom: parseBoolean(Inputs.sbom.name, get('sbom')),
     ...(baseline ? { baseline } : {}),
     comment: parseEnum<CommentMode>(Inputs.comment.name, get('comment'), ['auto', 'always', 'never']),
     githubToken: get('githubToken'),

@@ -10,7 +10,7 @@ import { readElf, staticBinaryProblems } from './go/elf.js';
 import { distList, requireGoModule, requireMainPackage, type GoTool } from './go/gotool.js';
 import { setupGo } from './go/setup.js';
 import { checkFeatures, prepareBuilder, type Builder, type FeatureUse } from './image/builder.js';
-import { buildxBuildArgs, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
+import { buildxBuildArgs, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
 import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, pushTargets, readOciImage } from './image/oci-layout.js';
 import { RegistryClient } from './image/registry.js';
@@ -169,6 +169,7 @@ async function preflight(config: Config, environment: RunEnvironment): Promise<v
 
 /** The whole run: Go binaries -> build context -> buildx push -> sizes -> outputs and summary. */
 export async function runPipeline(config: Config, environment: RunEnvironment, reporter: Reporter): Promise<RunResult> {
+  for (const secret of config.secrets) reporter.setSecret(secret.value);
   await preflight(config, environment);
   const plan = await planRun(config, environment.env, reporter);
   if (config.mode === 'merge') return runMerge(config, plan, environment, reporter);
@@ -183,6 +184,7 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
   if (prepared.binaries.length > 0) reporter.setOutput(Outputs.binarySize, Math.max(...prepared.binaries.map((b) => b.size)));
   if (prepared.context.bytes !== undefined) reporter.info(`Build context: ${formatBytes(prepared.context.bytes)} sent to BuildKit`);
 
+  const attestations = config.provenance !== 'false' || config.sbom;
   const metadataFile = path.join(environment.workDir, 'metadata.json');
   const ociDest = path.join(environment.workDir, 'oci');
   await fs.rm(metadataFile, { force: true });
@@ -192,6 +194,7 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
     dockerfile: prepared.context.dockerfile,
     namedContexts: prepared.context.namedContexts,
     compression: config.compression,
+    compressInBuildKit: attestations,
     platforms: config.platforms,
     ociDest,
     builder: builder.name,
@@ -199,13 +202,20 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
     cacheTo: plan.cacheTo,
     metadataFile,
     sourceDateEpoch: source.epoch,
-    buildArgs: {},
+    buildArgs: config.buildArgs,
+    labels: config.labels,
+    annotations: config.annotations,
+    secrets: [...config.secrets.map((secret, i) => ({ id: secret.id, env: `GSI_BUILD_SECRET_${i}` })), ...config.secretFiles.map((file) => ({ id: file.id, src: file.path }))],
+    target: config.target,
+    provenance: config.provenance,
+    sbom: config.sbom,
   });
+  const secretEnv = Object.fromEntries(config.secrets.map((secret, i) => [`GSI_BUILD_SECRET_${i}`, secret.value]));
   const buildStarted = Date.now();
   let progress = '';
   await reporter.group('Building the image with buildx', () =>
     execCommand('docker', args, {
-      env: { ...environment.env, SOURCE_DATE_EPOCH: String(source.epoch) },
+      env: { ...environment.env, ...secretEnv, SOURCE_DATE_EPOCH: String(source.epoch) },
       onLine: (line) => {
         progress += `${line}\n`;
         reporter.info(line);
@@ -215,14 +225,16 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
   );
   const buildSeconds = (Date.now() - buildStarted) / 1000;
   const cachedSteps = countCachedSteps(progress);
+  for (const error of cacheExportErrors(progress)) reporter.warning(`The layer cache could not be exported (${error}); the image is fine, but the next build will not find this cache.`);
 
   const metadata = parseBuildMetadata(await fs.readFile(metadataFile, 'utf8'));
   let image = await readOciImage(ociDest);
   if (image.root.digest !== metadata.digest) reporter.warning(`buildx reported ${metadata.digest} but exported ${image.root.digest}`);
-  if (config.compression.algorithm === 'gzip') image = await compressLayers(image, config.compression.level);
+  if (config.compression.algorithm === 'gzip' && !attestations) image = await compressLayers(image, config.compression.level);
 
   const attribution = await attributeBinary(config, prepared, reporter);
-  if (attribution) {
+  // The stored report annotates the root manifest; with attestations the root must stay as BuildKit made it.
+  if (attribution && !attestations) {
     image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution.platform, attribution.binarySize, attribution.current) });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildxBuildArgs, countCachedSteps, parseBuildMetadata, registryCacheFrom, registryCacheTo, registryErrorHint, type BuildxBuildSpec } from '../../src/image/buildx.js';
+import { buildxBuildArgs, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryCacheFrom, registryCacheTo, registryErrorHint, type BuildxBuildSpec } from '../../src/image/buildx.js';
 import { parseBuildxVersion } from '../../src/image/builder.js';
 
 const digest = `sha256:${'ab'.repeat(32)}`;
@@ -9,6 +9,7 @@ const spec: BuildxBuildSpec = {
   dockerfile: '/tmp/ctx/Dockerfile',
   namedContexts: {},
   compression: { algorithm: 'gzip', level: 9 },
+  compressInBuildKit: false,
   platforms: [{ os: 'linux', arch: 'amd64' }],
   ociDest: '/tmp/oci',
   builder: '',
@@ -17,6 +18,12 @@ const spec: BuildxBuildSpec = {
   metadataFile: '/tmp/meta.json',
   sourceDateEpoch: 1700000000,
   buildArgs: {},
+  labels: {},
+  annotations: [],
+  secrets: [],
+  target: '',
+  provenance: 'false',
+  sbom: false,
 };
 
 const OUTPUT = 'type=oci,dest=/tmp/oci,tar=false,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true';
@@ -61,6 +68,28 @@ describe('buildxBuildArgs', () => {
         '--provenance=false', '--build-arg', 'SOURCE_DATE_EPOCH=1700000000', '--metadata-file', '/tmp/meta.json', '/tmp/ctx',
       ],
     ],
+    [
+      'user Dockerfile: target, labels, annotations, secrets by env and file, attestations compressed by BuildKit',
+      {
+        cacheFrom: [],
+        cacheTo: '',
+        target: 'runtime',
+        labels: { 'org.example.team': 'api' },
+        annotations: ['index:org.opencontainers.image.description=API'],
+        secrets: [{ id: 'npmrc', env: 'GSI_BUILD_SECRET_0' }, { id: 'key', src: '/w/key.pem' }],
+        provenance: 'mode=max',
+        sbom: true,
+        compressInBuildKit: true,
+      },
+      [
+        'buildx', 'build', '--progress', 'plain', '--file', '/tmp/ctx/Dockerfile', '--platform', 'linux/amd64',
+        '--output', 'type=oci,dest=/tmp/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true',
+        '--provenance=mode=max', '--sbom=true', '--target', 'runtime', '--build-arg', 'SOURCE_DATE_EPOCH=1700000000',
+        '--label', 'org.example.team=api', '--annotation', 'index:org.opencontainers.image.description=API',
+        '--secret', 'id=npmrc,env=GSI_BUILD_SECRET_0', '--secret', 'id=key,src=/w/key.pem',
+        '--metadata-file', '/tmp/meta.json', '/tmp/ctx',
+      ],
+    ],
   ])('%s', (_name, change, argv) => {
     expect(buildxBuildArgs({ ...spec, ...change })).toEqual(argv);
   });
@@ -78,6 +107,18 @@ describe('buildx output parsing', () => {
 
   it('counts cached steps in plain progress', () => {
     expect(countCachedSteps('#5 [rootfs 1/1] COPY rootfs/ /\n#5 CACHED\n\n#6 [stage-1 2/2] COPY\n#6 CACHED\n#7 exporting')).toBe(2);
+  });
+
+  it('finds cache export errors that ignore-error=true let pass', () => {
+    const progress = [
+      '#3 importing cache manifest from r/a:buildcache',
+      '#3 ERROR: failed to configure registry cache importer: r/a:buildcache: not found',
+      '#9 exporting cache to registry',
+      '#9 preparing build cache for export 0.0s done',
+      '#9 ERROR: error writing layer blob: connection refused',
+    ].join('\n');
+    expect(cacheExportErrors(progress)).toEqual(['error writing layer blob: connection refused']);
+    expect(cacheExportErrors('#9 exporting cache to registry\n#9 DONE 0.1s')).toEqual([]);
   });
 
   it('hints at logging in on permission errors', () => {

@@ -48,6 +48,14 @@ describe('parseConfig', () => {
       cacheSave: 'auto',
       comment: 'auto',
       githubToken: '',
+      buildArgs: {},
+      labels: {},
+      annotations: [],
+      secrets: [],
+      secretFiles: [],
+      target: '',
+      provenance: 'false',
+      sbom: false,
     });
   });
 
@@ -67,6 +75,26 @@ describe('parseConfig', () => {
     expect(configFrom({ image: 'r/a', compression: 'zstd' }).compression).toEqual({ algorithm: 'zstd', level: 19 });
     expect(configFrom({ image: 'r/a', compression: 'gzip', 'compression-level': '6' }).compression).toEqual({ algorithm: 'gzip', level: 6 });
     expect(configFrom({ image: 'r/a', 'base-image': 'gcr.io/distroless/static:nonroot' }).baseImage).toBe('gcr.io/distroless/static:nonroot');
+  });
+
+  it('reads build args, labels, annotations and secrets line by line', () => {
+    const config = configFrom({
+      image: 'r/a',
+      'build-args': 'GOPROXY=https://proxy.example,direct\nEMPTY=',
+      labels: 'org.example.team=api',
+      annotations: 'index:org.opencontainers.image.description=An API = fast',
+      secrets: 'npmrc=//registry/:_authToken=abc=',
+      'secret-files': 'key=keys/key.pem',
+    });
+    expect(config.buildArgs).toEqual({ GOPROXY: 'https://proxy.example,direct', EMPTY: '' });
+    expect(config.labels).toEqual({ 'org.example.team': 'api' });
+    expect(config.annotations).toEqual(['index:org.opencontainers.image.description=An API = fast']);
+    expect(config.secrets).toEqual([{ id: 'npmrc', value: '//registry/:_authToken=abc=' }]);
+    expect(config.secretFiles).toEqual([{ id: 'key', path: '/work/space/keys/key.pem' }]);
+  });
+
+  it('never shows a secret value in an error', () => {
+    expect(inputErrorOf({ image: 'r/a', secrets: 'bad id!=s3cr3t-value' }).message).not.toContain('s3cr3t-value');
   });
 
   it('explains why cgo is refused and what to do instead', () => {
@@ -140,6 +168,15 @@ describe('parseConfig', () => {
     [{ 'push-by-digest': 'true', platforms: 'linux/amd64,linux/arm64' }, 'push-by-digest'],
     [{ 'push-by-digest': 'true', push: 'false' }, 'push-by-digest'],
     [{ mode: 'stitch' }, 'mode'],
+    [{ 'build-args': 'no equals sign' }, 'build-args'],
+    [{ 'build-args': '1BAD=x' }, 'build-args'],
+    [{ labels: '=x' }, 'labels'],
+    [{ annotations: 'bogus-level:key=x' }, 'annotations'],
+    [{ secrets: 'token' }, 'secrets'],
+    [{ 'secret-files': 'key=../../../etc/shadow' }, 'secret-files'],
+    [{ provenance: 'full' }, 'provenance'],
+    [{ sbom: 'spdx' }, 'sbom'],
+    [{ target: 'bad target' }, 'target'],
     [{ 'cache-write': 'sometimes' }, 'cache-write'],
     [{ 'cache-backend': 's3' }, 'cache-backend'],
     [{ comment: 'yes' }, 'comment'],

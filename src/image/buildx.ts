@@ -7,6 +7,11 @@ export interface BuildxBuildSpec {
   /** Extra named contexts (`--build-context name=path`). */
   namedContexts: Readonly<Record<string, string>>;
   compression: Compression;
+  /**
+   * Let BuildKit compress gzip layers too. Needed with attestations: they name the image manifest by
+   * digest, so the action must not rewrite the layers after the build.
+   */
+  compressInBuildKit: boolean;
   platforms: readonly Platform[];
   /** Folder buildx exports the image to as an OCI layout; the action compresses and pushes it. */
   ociDest: string;
@@ -18,6 +23,24 @@ export interface BuildxBuildSpec {
   metadataFile: string;
   sourceDateEpoch: number;
   buildArgs: Readonly<Record<string, string>>;
+  /** Image config labels (in addition to the generated Dockerfile's OCI labels). */
+  labels: Readonly<Record<string, string>>;
+  /** Manifest/index annotations, as buildx takes them (`key=value`, optionally `index:key=value`). */
+  annotations: readonly string[];
+  /** Build secrets: by environment variable name (value never in argv) or by file. */
+  secrets: readonly BuildSecret[];
+  target: string;
+  /** `false`, `true`, `mode=min`, `mode=max`. */
+  provenance: string;
+  sbom: boolean;
+}
+
+export interface BuildSecret {
+  id: string;
+  /** The variable of the buildx process's environment that holds the value. */
+  env?: string;
+  /** A file holding the value. */
+  src?: string;
 }
 
 /** Registry cache export: every stage's layers, as an OCI image manifest, never failing the build. */
@@ -40,12 +63,20 @@ export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
   // gzip: layers leave BuildKit uncompressed and the action gzips them with zlib (smaller than
   // BuildKit's Go deflate); zstd: BuildKit compresses.
   const compression =
-    spec.compression.algorithm === 'gzip' ? ['compression=uncompressed'] : [`compression=zstd`, `compression-level=${spec.compression.level}`, 'force-compression=true'];
+    spec.compression.algorithm === 'gzip' && !spec.compressInBuildKit
+      ? ['compression=uncompressed']
+      : [`compression=${spec.compression.algorithm}`, `compression-level=${spec.compression.level}`, 'force-compression=true'];
   const output = ['type=oci', `dest=${spec.ociDest}`, 'tar=false', ...compression, 'oci-mediatypes=true', 'rewrite-timestamp=true'];
   args.push('--output', output.join(','));
-  args.push('--provenance=false');
+  // Attestations turn a single-platform image into an index; off unless asked for.
+  args.push(`--provenance=${spec.provenance}`);
+  if (spec.sbom) args.push('--sbom=true');
+  if (spec.target) args.push('--target', spec.target);
   args.push('--build-arg', `SOURCE_DATE_EPOCH=${spec.sourceDateEpoch}`);
   for (const key of Object.keys(spec.buildArgs).sort()) args.push('--build-arg', `${key}=${spec.buildArgs[key]}`);
+  for (const key of Object.keys(spec.labels).sort()) args.push('--label', `${key}=${spec.labels[key]}`);
+  for (const annotation of spec.annotations) args.push('--annotation', annotation);
+  for (const secret of spec.secrets) args.push('--secret', secret.env ? `id=${secret.id},env=${secret.env}` : `id=${secret.id},src=${secret.src}`);
   for (const from of spec.cacheFrom) args.push('--cache-from', from);
   if (spec.cacheTo) args.push('--cache-to', spec.cacheTo);
   args.push('--metadata-file', spec.metadataFile);
@@ -79,6 +110,22 @@ export function parseBuildMetadata(json: string): BuildMetadata {
 /** Steps buildx's plain progress reports as CACHED. */
 export function countCachedSteps(progress: string): number {
   return progress.split('\n').filter((line) => /^#\d+ CACHED$/.test(line.trim())).length;
+}
+
+/**
+ * Errors of the cache export steps in plain progress. With ignore-error=true they do not fail the
+ * build, so the action has to say that the next build will miss the cache.
+ */
+export function cacheExportErrors(progress: string): string[] {
+  const exportSteps = new Set<string>();
+  const errors: string[] = [];
+  for (const line of progress.split('\n')) {
+    const step = /^#(\d+) exporting cache/.exec(line.trim());
+    if (step) exportSteps.add(step[1]!);
+    const error = /^#(\d+) ERROR: (.*)$/.exec(line.trim());
+    if (error && exportSteps.has(error[1]!)) errors.push(error[2]!);
+  }
+  return errors;
 }
 
 /** A hint for registry permission errors, the most common first-run failure. */

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pako from 'pako';
+import { ActionError, errorMessage } from '../errors.js';
 import { parseImageName, repositoryRef, type ImageName } from '../reference.js';
-import { isIndex, RegistryClient, type Descriptor, type Manifest } from './registry.js';
+import { isIndex, RegistryClient, RegistryHttpError, type Descriptor, type Manifest } from './registry.js';
 
 /**
  * gzip with pako, a JavaScript port of zlib's deflate. At level 9 it matches GNU `gzip -9`, while
@@ -132,14 +133,36 @@ export async function pushOciImage(client: RegistryClient, image: OciImage, targ
   for (const target of targets) {
     const where = `${target.name.registry}/${target.name.repository}`;
     let uploaded = 0;
-    for (const [digest, size] of blobs) {
-      if (await client.hasBlob(target.name, digest)) continue;
-      await client.putBlob(target.name, digest, await fs.readFile(blobPath(image.dir, digest)));
-      uploaded += size;
+    let stage = `uploading blobs (0 of ${blobs.size} done)`;
+    const tagged: string[] = [];
+    try {
+      let done = 0;
+      for (const [digest, size] of blobs) {
+        stage = `uploading blobs (${done} of ${blobs.size} done)`;
+        if (!(await client.hasBlob(target.name, digest))) {
+          await client.putBlob(target.name, digest, await fs.readFile(blobPath(image.dir, digest)));
+          uploaded += size;
+        }
+        done++;
+      }
+      stage = 'pushing the manifests by digest';
+      for (const { descriptor, body } of manifests) await client.putManifest(target.name, descriptor.digest, descriptor.mediaType, body);
+      const root = manifests[manifests.length - 1]!;
+      for (const tag of target.tags) {
+        stage = `tagging ${tag}`;
+        await client.putManifest(target.name, tag, root.descriptor.mediaType, root.body);
+        tagged.push(tag);
+      }
+    } catch (error) {
+      // Blobs go first and tags last, so a failure here never leaves a tag pointing at missing blobs.
+      const tags = tagged.length > 0 ? `${tagged.join(', ')} already point at the complete image` : 'no tag was written';
+      const denied = error instanceof RegistryHttpError && (error.status === 401 || error.status === 403);
+      throw new ActionError(
+        `Pushing ${where}@${image.root.digest} failed while ${stage}; ${tags}: ${errorMessage(error)}` +
+          (denied ? '\nHint: log in to the registry before this step (docker/login-action) and give the job permission to push.' : ''),
+        { cause: error },
+      );
     }
-    for (const { descriptor, body } of manifests) await client.putManifest(target.name, descriptor.digest, descriptor.mediaType, body);
-    const root = manifests[manifests.length - 1]!;
-    for (const tag of target.tags) await client.putManifest(target.name, tag, root.descriptor.mediaType, root.body);
     log(`Pushed ${where}@${image.root.digest} (${uploaded} new blob bytes)${target.tags.length ? ` as ${target.tags.join(', ')}` : ' by digest'}`);
   }
 }

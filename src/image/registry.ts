@@ -1,3 +1,4 @@
+import * as core from '@actions/core';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,6 +81,24 @@ export interface RegistryClientOptions {
   /** Attempts for a request answered 5xx/429 or failing at the network level. */
   attempts?: number;
   retryDelayMs?: number;
+  /**
+   * Called with every credential the client reads or obtains (password, the Basic value, a bearer
+   * token) before it is used. Default: the runner's `::add-mask::` when running under Actions.
+   */
+  maskSecret?: (value: string) => void;
+}
+
+/** Masks a value in the runner's log; outside Actions printing `::add-mask::` would show it instead. */
+function maskOnRunner(value: string): void {
+  if (process.env.GITHUB_ACTIONS === 'true') core.setSecret(value);
+}
+
+/** `fetch failed` says nothing; undici puts what happened (ECONNREFUSED, other side closed) in `cause`. */
+export function networkErrorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  const detail = [cause?.code, cause?.message].filter((part, i, all) => part && all.indexOf(part) === i).join(': ');
+  return detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message;
 }
 
 type Access = 'pull' | 'pull,push';
@@ -91,6 +110,8 @@ interface RequestOptions {
   access?: Access;
   /** Statuses that are an answer rather than an error (404 for existence checks). */
   expect?: number[];
+  /** False inside an operation that is retried as a whole (a blob upload), so retries do not multiply. */
+  retry?: boolean;
 }
 
 /** An OCI distribution client: reads and pushes, with Basic or Bearer-token challenge auth and retries. */
@@ -100,12 +121,14 @@ export class RegistryClient {
   private readonly authorization = new Map<string, string>();
   private readonly attempts: number;
   private readonly retryDelayMs: number;
+  private readonly maskSecret: (value: string) => void;
 
   constructor(options: RegistryClientOptions = {}) {
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.credentials = options.credentials ?? ((registry) => dockerConfigCredentials(registry));
     this.attempts = options.attempts ?? 4;
     this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.maskSecret = options.maskSecret ?? maskOnRunner;
   }
 
   async getManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string; bytes: number }> {
@@ -151,7 +174,7 @@ export class RegistryClient {
   /** Monolithic upload: POST a session, PUT the bytes with their digest. Retried from the start as a whole. */
   async putBlob(name: ImageName, digest: string, data: Buffer): Promise<void> {
     await this.retrying(`upload ${digest} to ${name.registry}/${name.repository}`, async () => {
-      const session = await this.request(name, 'blobs/uploads/', { method: 'POST', access: 'pull,push', headers: { 'content-length': '0' } });
+      const session = await this.request(name, 'blobs/uploads/', { method: 'POST', access: 'pull,push', headers: { 'content-length': '0' }, retry: false });
       const location = session.headers.get('location');
       if (!location) throw new RegistryHttpError(`${registryBaseUrl(name.registry)}/v2/${name.repository}/blobs/uploads/`, session.status, 'no Location header for the upload');
       const url = new URL(location, `${registryBaseUrl(name.registry)}/`);
@@ -161,6 +184,7 @@ export class RegistryClient {
         access: 'pull,push',
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length) },
         body: data,
+        retry: false,
       });
     });
   }
@@ -191,14 +215,14 @@ export class RegistryClient {
       if (attempt < this.attempts) await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
     }
     if (lastError instanceof RegistryHttpError) throw lastError;
-    throw new ActionError(`${what} failed after ${this.attempts} attempts: ${lastError instanceof Error ? lastError.message : String(lastError)}`, { cause: lastError });
+    throw new ActionError(`${what} failed after ${this.attempts} attempts: ${networkErrorMessage(lastError)}`, { cause: lastError });
   }
 
   private requestUrl(name: ImageName, url: string, options: RequestOptions): Promise<Response> {
     const method = options.method ?? 'GET';
     const access = options.access ?? 'pull';
     const scopeKey = `${name.registry}/${name.repository}:${access}`;
-    // A single POST+PUT upload is retried as a whole by putBlob; everything else is retried here.
+    // A blob upload (POST + PUT) is retried as a whole by putBlob; everything else is retried here.
     const attempt = async () => {
       let response = await this.send(url, method, options, scopeKey);
       if (response.status === 401) {
@@ -209,7 +233,7 @@ export class RegistryClient {
       const body = method === 'HEAD' ? '' : await response.text().catch(() => '');
       throw new RegistryHttpError(url, response.status, body, method);
     };
-    return method === 'PUT' && url.includes('/blobs/uploads/') ? attempt() : this.retrying(`${method} ${url}`, attempt);
+    return options.retry === false ? attempt() : this.retrying(`${method} ${url}`, attempt);
   }
 
   private send(url: string, method: string, options: RequestOptions, scopeKey: string): Promise<Response> {
@@ -225,7 +249,12 @@ export class RegistryClient {
   private async authenticate(name: ImageName, challenge: string, url: string, access: Access): Promise<void> {
     const { scheme, params } = parseAuthChallenge(challenge);
     const credentials = await this.credentials(name.registry);
-    const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
+    const encoded = credentials ? Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64') : undefined;
+    if (credentials && encoded) {
+      this.maskSecret(credentials.password);
+      this.maskSecret(encoded);
+    }
+    const basic = encoded ? `Basic ${encoded}` : undefined;
     const scopeKey = `${name.registry}/${name.repository}:${access}`;
     if (scheme === 'basic') {
       if (!basic) throw new RegistryHttpError(url, 401, 'the registry wants a login and the docker config has none for it');
@@ -241,6 +270,7 @@ export class RegistryClient {
     const body = (await response.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryHttpError(tokenUrl.origin + tokenUrl.pathname, response.status, 'token response has no token');
+    this.maskSecret(token);
     this.authorization.set(scopeKey, `Bearer ${token}`);
   }
 }

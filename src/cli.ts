@@ -1,0 +1,398 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import packageJson from '../package.json' with { type: 'json' };
+import { TerminalReporter, formatOutputs, type TextSink } from './cli-reporter.js';
+import { parseConfig, type InputReader } from './config.js';
+import { errorMessage, InputError } from './errors.js';
+import { parseCacheState, saveGoCaches, type CacheSaveMode } from './go/caches.js';
+import { removeBuilder } from './image/builder.js';
+import { Inputs, Outputs, State, type InputKey } from './inputs.js';
+import { runPipeline } from './pipeline.js';
+
+export const CLI_NAME = 'go-slim-image';
+export const CLI_VERSION: string = packageJson.version;
+
+/**
+ * Defaults that differ from action.yml's off a runner. The Go caches live in the Actions cache
+ * service, which @actions/cache reaches only from a runner; locally Go keeps its own caches.
+ */
+export const CLI_DEFAULTS: Partial<Record<InputKey, string>> = { cache: 'false' };
+
+/** Switches whose default is "decide for me" ('') rather than true or false. */
+const UNDECIDED_SWITCHES: readonly InputKey[] = ['push'];
+
+/** Flags of the CLI itself, next to the inputs' flags; none may share an input's name. */
+export const CliFlags = { help: 'help', version: 'version', json: 'json', verbose: 'verbose' } as const;
+
+/** One action input as a command-line flag. */
+export interface InputFlag {
+  key: InputKey;
+  /** The input's name, which is the flag's: `--platforms`. */
+  name: string;
+  /** Takes true/false: `--x` (true), `--no-x` (false), or `--x=<value>`. */
+  switch: boolean;
+  /** What applies when the flag is absent ('' when the action decides at run time). */
+  default: string;
+}
+
+/** Every input as a flag, in the Inputs table's order: the only source of the CLI's options. */
+export function inputFlags(): InputFlag[] {
+  return (Object.keys(Inputs) as InputKey[]).map((key) => {
+    const input = Inputs[key];
+    const def: string = CLI_DEFAULTS[key] ?? input.default;
+    const isSwitch = input.default === 'true' || input.default === 'false' || UNDECIDED_SWITCHES.includes(key);
+    return { key, name: input.name, switch: isSwitch, default: def };
+  });
+}
+
+/** A command line the CLI cannot run: an unknown flag, a missing value, a stray argument. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | {
+      kind: 'run';
+      /** Raw values by input name, exactly as the action would read them. */
+      inputs: Record<string, string>;
+      json: boolean;
+      verbose: boolean;
+    };
+
+/** Edits (insert, delete, replace, swap two neighbours) from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i]!;
+      row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The known flag closest to a mistyped one, when it is close enough to be what was meant. */
+export function closestFlag(typed: string, known: readonly string[]): string | undefined {
+  const bare = typed.replace(/^-+/, '').split('=')[0]!;
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = name.startsWith(bare) && bare.length >= 3 ? 0 : editDistance(bare, name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(bare.length / 4)) ? best.name : undefined;
+}
+
+/**
+ * Reads the command line (pure): `--<input> <value>` or `--<input>=<value>` for every action input;
+ * for an input that takes true/false also `--<input>` (true) and `--no-<input>` (false); and the
+ * CLI's own flags. Later flags win. Values are passed on raw, for parseConfig to check as it checks
+ * the action's. Throws UsageError for what is not a known flag with its value.
+ */
+export function parseCliArgs(argv: readonly string[]): CliCommand {
+  const flags = inputFlags();
+  const switches = new Set(flags.filter((f) => f.switch).map((f) => f.name));
+  const cliFlags = new Set<string>(Object.values(CliFlags));
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    [CliFlags.help]: { type: 'boolean', short: 'h' },
+    [CliFlags.version]: { type: 'boolean' },
+    [CliFlags.json]: { type: 'boolean' },
+    [CliFlags.verbose]: { type: 'boolean' },
+  };
+  for (const flag of flags) {
+    options[flag.name] = { type: flag.switch ? 'boolean' : 'string' };
+    if (flag.switch) options[`no-${flag.name}`] = { type: 'boolean' };
+  }
+  const known = Object.keys(options);
+
+  // Not strict: the checks below give messages that name the fix, and `--push=false` (a value on a
+  // boolean flag, as the action's `push: false`) is allowed.
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const inputs: Record<string, string> = {};
+  const cli = { help: false, version: false, json: false, verbose: false };
+  let previous: (typeof tokens)[number] | undefined;
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      const after = previous?.kind === 'option' && switches.has(previous.name) && previous.value === undefined ? previous.name : undefined;
+      throw new UsageError(
+        `Unexpected argument '${token.value}': ` +
+          (after ? `--${after} takes its value after =, as in --${after}=${token.value}.` : "every option is a --flag, and a flag's value follows it (--image ghcr.io/owner/app)."),
+      );
+    }
+    previous = token;
+    if (token.kind !== 'option') continue;
+    const { name, rawName, value } = token;
+    if (!(name in options)) {
+      const suggestion = closestFlag(rawName, known);
+      throw new UsageError(`Unknown option '${rawName}'${suggestion ? ` (did you mean --${suggestion}?)` : ''}.`);
+    }
+    if (options[name]!.type === 'string') {
+      if (value === undefined) throw new UsageError(`Option '--${name}' needs a value: --${name} <value> or --${name}=<value>.`);
+      if (!token.inlineValue && value.startsWith('-')) {
+        throw new UsageError(`Option '--${name}' is followed by '${value}', which looks like a flag: write --${name}=${value} if it is the value.`);
+      }
+      inputs[name] = value;
+    } else if (value !== undefined && (cliFlags.has(name) || name.startsWith('no-'))) {
+      throw new UsageError(`Option '${rawName}' takes no value.`);
+    } else if (cliFlags.has(name)) {
+      cli[name as keyof typeof cli] = true;
+    } else if (switches.has(name)) {
+      inputs[name] = value ?? 'true';
+    } else {
+      inputs[name.slice('no-'.length)] = 'false';
+    }
+  }
+  if (cli.help) return { kind: 'help' };
+  if (cli.version) return { kind: 'version' };
+  return { kind: 'run', inputs, json: cli.json, verbose: cli.verbose };
+}
+
+/** What parseConfig reads: the flag's value, else the CLI's own default, else '' (the action's default). */
+export function cliInputReader(inputs: Readonly<Record<string, string>>): InputReader {
+  const cliDefaults = new Map(inputFlags().map((f) => [f.name, CLI_DEFAULTS[f.key] ?? '']));
+  return (name) => inputs[name] ?? cliDefaults.get(name) ?? '';
+}
+
+/** The usage text, generated from the Inputs table (pure). */
+export function renderHelp(): string {
+  const flags = inputFlags();
+  const label = (f: InputFlag) => (f.switch ? `--[no-]${f.name}` : `--${f.name} <value>`);
+  const own: [string, string][] = [
+    [`--${CliFlags.json}`, 'print the outputs as one JSON object on stdout (the log stays on stderr)'],
+    [`--${CliFlags.verbose}`, 'on a terminal, print every line of long steps instead of a progress line'],
+    [`-h, --${CliFlags.help}`, 'show this help'],
+    [`--${CliFlags.version}`, 'print the version'],
+  ];
+  const width = Math.max(...flags.map((f) => label(f).length), ...own.map(([l]) => l.length)) + 2;
+  const describe = (f: InputFlag) => {
+    if (f.key === 'image') return 'required';
+    if (f.default === '') return '';
+    return `default: ${f.default}${CLI_DEFAULTS[f.key] !== undefined ? ` (the action's: ${Inputs[f.key].default})` : ''}`;
+  };
+  return [
+    `${CLI_NAME} ${CLI_VERSION}: build a Go module into a small container image with Docker buildx, as the GitHub Action does.`,
+    '',
+    `Usage: ${CLI_NAME} --${Inputs.image.name} <repository> [options]`,
+    '',
+    'Options: one per action input, with the same name, values and checks (see action.yml or the README).',
+    'A flag shown as --[no-]<name> is true or false; it also takes --<name>=<value>.',
+    ...flags.map((f) => `  ${label(f).padEnd(width)}${describe(f)}`.trimEnd()),
+    '',
+    'CLI options:',
+    ...own.map(([l, text]) => `  ${l.padEnd(width)}${text}`),
+    '',
+    'The log goes to stderr; the size report and the outputs (name: value) to stdout.',
+    'Exit codes: 0 built, 1 the build failed, 2 bad usage (unknown flag or invalid value).',
+    'Environment: RUNNER_TOOL_CACHE (where Go versions are kept; default ~/.cache/go-slim-image/toolcache,',
+    '%LOCALAPPDATA%\\go-slim-image\\toolcache on Windows), RUNNER_TEMP (scratch, default a temporary folder),',
+    'GITHUB_WORKSPACE (paths must stay inside it; default the current directory).',
+    '',
+  ].join('\n');
+}
+
+/** Where Go versions are kept off a runner (pure): RUNNER_TOOL_CACHE, else the user's cache folder. */
+export function defaultToolCache(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
+  if (env.RUNNER_TOOL_CACHE) return env.RUNNER_TOOL_CACHE;
+  if (platform === 'win32') return path.win32.join(env.LOCALAPPDATA || path.win32.join(home, 'AppData', 'Local'), CLI_NAME, 'toolcache');
+  return path.posix.join(env.XDG_CACHE_HOME || path.posix.join(home, '.cache'), CLI_NAME, 'toolcache');
+}
+
+/** What the CLI talks to; main() gives it the process's own streams and environment. */
+export interface CliIO {
+  stdout: TextSink;
+  stderr: TextSink;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** stderr is a terminal that takes ANSI colours. */
+  stderrTty: boolean;
+  stderrColor: boolean;
+  /**
+   * Sends what libraries print to stdout (@actions/* workflow commands such as `::debug::`) to
+   * `onLine` while the build runs, so stdout carries only the results; returns the undo.
+   */
+  divertStdout?: (onLine: (line: string) => void) => () => void;
+}
+
+const HELP_HINT = `Run '${CLI_NAME} --help' for the options.`;
+
+/** Runs the post-step work the runner would: save Go caches when they were restored, remove a builder this run created. */
+async function afterRun(reporter: TerminalReporter, env: NodeJS.ProcessEnv): Promise<void> {
+  try {
+    const caches = parseCacheState(reporter.state.get(State.goCaches) ?? '');
+    if (caches) {
+      const saveMode = (reporter.state.get(State.cacheSave) || 'auto') as CacheSaveMode;
+      await reporter.group('Saving Go caches', () => saveGoCaches(caches, reporter, { eventName: env.GITHUB_EVENT_NAME ?? '', saveMode }));
+    }
+  } catch (error) {
+    reporter.warning(`Saving the Go caches: ${errorMessage(error)}`);
+  }
+  const builder = reporter.state.get(State.builderToRemove);
+  if (builder) {
+    try {
+      await removeBuilder(builder);
+      reporter.info(`Removed the builder ${builder}`);
+    } catch (error) {
+      reporter.warning(`The builder ${builder} could not be removed (${errorMessage(error)}); remove it with docker buildx rm ${builder}.`);
+    }
+  }
+}
+
+/** A workflow command line from @actions/core (`::debug::…`, `::warning::…`) as plain text, or undefined to drop it. */
+function foreignLine(line: string, verbose: boolean): { warning: boolean; text: string } | undefined {
+  const command = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
+  if (!command) return { warning: false, text: line };
+  const [, name, text = ''] = command;
+  if (name === 'warning' || name === 'error') return { warning: true, text };
+  if (name === 'debug' && verbose) return { warning: false, text };
+  return undefined;
+}
+
+/**
+ * The CLI: parses the flags, runs the pipeline with a terminal reporter, does the post-step work,
+ * prints the size report and the outputs. Returns the exit code: 0 built, 1 failed, 2 bad usage.
+ */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  let command: CliCommand;
+  try {
+    command = parseCliArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`${CLI_NAME}: ${error.message}\n${HELP_HINT}\n`);
+    return 2;
+  }
+  if (command.kind === 'help') {
+    io.stdout.write(renderHelp());
+    return 0;
+  }
+  if (command.kind === 'version') {
+    io.stdout.write(`${CLI_NAME} ${CLI_VERSION}\n`);
+    return 0;
+  }
+
+  const { env } = io;
+  const reporter = new TerminalReporter(io.stderr, {
+    live: io.stderrTty,
+    color: io.stderrColor,
+    verbose: command.verbose,
+    unicode: process.platform !== 'win32' || Boolean(env.WT_SESSION) || env.TERM_PROGRAM === 'vscode',
+    env,
+  });
+  const workspace = env.GITHUB_WORKSPACE || io.cwd;
+  env.GITHUB_WORKSPACE = workspace;
+  const read = cliInputReader(command.inputs);
+  const token = read(Inputs.githubToken.name);
+  if (token) reporter.setSecret(token);
+
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(read, workspace);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    io.stderr.write(`${CLI_NAME}: ${error.message}\n${HELP_HINT}\n`);
+    return 2;
+  }
+
+  // Off a runner: Go versions in the user's cache folder, scratch space in a temporary folder removed at the end.
+  env.RUNNER_TOOL_CACHE = defaultToolCache(env, process.platform, os.homedir());
+  await fs.mkdir(env.RUNNER_TOOL_CACHE, { recursive: true });
+  const ownTemp = env.RUNNER_TEMP ? undefined : await fs.mkdtemp(path.join(os.tmpdir(), `${CLI_NAME}-`));
+  if (ownTemp) env.RUNNER_TEMP = ownTemp;
+  const workDir = await fs.mkdtemp(path.join(env.RUNNER_TEMP!, `${CLI_NAME}-run-`));
+
+  let cleaned: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaned ??= (async () => {
+      await afterRun(reporter, env);
+      await fs.rm(ownTemp ?? workDir, { recursive: true, force: true }).catch(() => undefined);
+    })());
+  // Ctrl-C during a long build still removes the builder and the scratch folder.
+  const onInterrupt = () => {
+    reporter.close();
+    reporter.warning('Interrupted; cleaning up.');
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
+  const restoreStdout = io.divertStdout?.((line) => {
+    const shown = foreignLine(line, command.verbose);
+    if (shown?.warning) reporter.warning(shown.text);
+    else if (shown) reporter.info(shown.text);
+  });
+
+  let exitCode = 0;
+  try {
+    await runPipeline(config, { workDir, env, workingDirectoryInput: read(Inputs.workingDirectory.name) || Inputs.workingDirectory.default }, reporter);
+  } catch (error) {
+    reporter.close();
+    if (error instanceof InputError) {
+      reporter.error(`${error.message}\n${HELP_HINT}`);
+      exitCode = 2;
+    } else {
+      reporter.error(errorMessage(error));
+      exitCode = 1;
+    }
+  } finally {
+    await cleanUp();
+    restoreStdout?.();
+    process.removeListener('SIGINT', onInterrupt);
+    reporter.close();
+  }
+
+  // Results last, after the log: the summary with the size report, then the outputs.
+  const summary = reporter.summaries.join('\n').trim();
+  if (command.json) {
+    if (summary) io.stderr.write(`\n${summary}\n`);
+    if (reporter.outputs.size > 0 || exitCode === 0) io.stdout.write(`${JSON.stringify(Object.fromEntries(reporter.outputs), null, 2)}\n`);
+  } else {
+    if (summary) io.stdout.write(`\n${summary}\n\n`);
+    // The size report is the summary just printed; the other outputs as name: value.
+    const outputs = formatOutputs(reporter.outputs, [Outputs.sizeReport]);
+    if (outputs) io.stdout.write(`${outputs}\n`);
+  }
+  return exitCode;
+}
+
+/** Wraps process.stdout.write so chunks from libraries become lines for `onLine`; the CLI writes through the original. */
+function divertProcessStdout(): NonNullable<CliIO['divertStdout']> {
+  return (onLine) => {
+    const stream = process.stdout;
+    const saved = stream.write;
+    let partial = '';
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = partial + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      const lines = text.split(/\r?\n/);
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+      const callback = rest.find((r): r is () => void => typeof r === 'function');
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+    return () => {
+      stream.write = saved;
+      if (partial) onLine(partial);
+    };
+  };
+}
+
+/** The process entry: real streams and environment; exits with runCli's code once stdout is flushed. */
+export async function main(): Promise<void> {
+  const stdoutWrite = process.stdout.write.bind(process.stdout) as (text: string) => boolean;
+  const stderr = process.stderr;
+  const code = await runCli(process.argv.slice(2), {
+    stdout: { write: (text) => stdoutWrite(text) },
+    stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    stderrTty: stderr.isTTY === true,
+    stderrColor: stderr.isTTY === true && stderr.hasColors(),
+    divertStdout: divertProcessStdout(),
+  });
+  // A timed-out cache request can leave a socket open that would keep the process alive.
+  process.stdout.write('', () => process.exit(code));
+}
