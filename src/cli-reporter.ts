@@ -207,7 +207,7 @@ export class TerminalReporter implements Reporter {
     this.frame = (this.frame + 1) % frames.length;
     const head = `${frames[this.frame]} ${step.title} ${formatElapsed(this.now() - step.startedMs)}`;
     // Cut to the terminal width (on plain text, before colour) so the line never wraps.
-    const width = (this.sink.columns ?? 80) - 1;
+    const width = (this.sink.columns || 80) - 1;
     const tail = stripVTControlCharacters(step.lastLine).replace(/[\t\r]/g, ' ');
     const room = width - head.length - 2;
     const shownTail = room > 8 && tail ? `  ${tail.length > room ? `${tail.slice(0, room - 1)}…` : tail}` : '';

@@ -172,6 +172,7 @@ export function renderHelp(): string {
   ];
   const width = Math.max(...flags.map((f) => label(f).length), ...own.map(([l]) => l.length)) + 2;
   const describe = (f: InputFlag) => {
+    // The one input without which nothing runs (parseConfig refuses an empty image).
     if (f.key === 'image') return 'required';
     if (f.default === '') return '';
     return `default: ${f.default}${CLI_DEFAULTS[f.key] !== undefined ? ` (the action's: ${Inputs[f.key].default})` : ''}`;
@@ -325,37 +326,34 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     else if (shown) reporter.info(shown.text);
   });
 
-  let exitCode = 0;
+  let failure: unknown;
   try {
     await runPipeline(config, { workDir, env, workingDirectoryInput: read(Inputs.workingDirectory.name) || Inputs.workingDirectory.default }, reporter);
   } catch (error) {
-    reporter.close();
-    if (error instanceof InputError) {
-      reporter.error(`${error.message}\n${HELP_HINT}`);
-      exitCode = 2;
-    } else {
-      reporter.error(errorMessage(error));
-      exitCode = 1;
-    }
+    failure = error ?? new Error('the build failed');
   } finally {
+    reporter.close();
     await cleanUp();
     restoreStdout?.();
     process.removeListener('SIGINT', onInterrupt);
-    reporter.close();
   }
 
-  // Results last, after the log: the summary with the size report, then the outputs.
+  // Results after the log: the summary with the size report, then the outputs (set before a
+  // failing size gate too); the error, if any, is the last line on stderr.
   const summary = reporter.summaries.join('\n').trim();
   if (command.json) {
     if (summary) io.stderr.write(`\n${summary}\n`);
-    if (reporter.outputs.size > 0 || exitCode === 0) io.stdout.write(`${JSON.stringify(Object.fromEntries(reporter.outputs), null, 2)}\n`);
+    if (reporter.outputs.size > 0 || !failure) io.stdout.write(`${JSON.stringify(Object.fromEntries(reporter.outputs), null, 2)}\n`);
   } else {
     if (summary) io.stdout.write(`\n${summary}\n\n`);
     // The size report is the summary just printed; the other outputs as name: value.
     const outputs = formatOutputs(reporter.outputs, [Outputs.sizeReport]);
     if (outputs) io.stdout.write(`${outputs}\n`);
   }
-  return exitCode;
+  if (failure === undefined) return 0;
+  // A bad value the pipeline found (a folder without go.mod, a platform this Go cannot build) is a usage error too.
+  reporter.error(failure instanceof InputError ? `${failure.message}\n${HELP_HINT}` : errorMessage(failure));
+  return failure instanceof InputError ? 2 : 1;
 }
 
 /** Wraps process.stdout.write so chunks from libraries become lines for `onLine`; the CLI writes through the original. */
@@ -392,6 +390,10 @@ export async function main(): Promise<void> {
     stderrTty: stderr.isTTY === true,
     stderrColor: stderr.isTTY === true && stderr.hasColors(),
     divertStdout: divertProcessStdout(),
+  }).catch((error: unknown) => {
+    // Only what runCli does not turn into a report itself, such as an unwritable tool cache folder.
+    stderr.write(`${CLI_NAME}: ${errorMessage(error)}\n`);
+    return 1;
   });
   // A timed-out cache request can leave a socket open that would keep the process alive.
   process.stdout.write('', () => process.exit(code));

@@ -113,15 +113,20 @@ const PORT = /^[0-9]{1,5}(?:\/(?:tcp|udp|sctp))?$/;
 const BINARY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** `KEY=VALUE` lines (newline-separated; values may hold commas and `=`). */
-function keyValues(input: string, text: string, key: RegExp, accepted: string): [string, string][] {
+function keyValues(input: string, text: string, key: RegExp, accepted: string, secret = false): [string, string][] {
   return text
     .split('\n')
     .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => {
+    .map((line, index) => ({ line, index }))
+    .filter(({ line }) => Boolean(line))
+    .map(({ line, index }) => {
       const eq = line.indexOf('=');
       const name = eq > 0 ? line.slice(0, eq).trim() : '';
-      if (!key.test(name)) throw new InputError(input, eq > 0 ? name : line.replace(/=.*$/, '=…'), accepted);
+      if (!key.test(name)) {
+        // A line without `id=` may be a bare secret: never echo it.
+        const shown = eq > 0 ? name : secret ? `<line ${index + 1}: no id=>` : line;
+        throw new InputError(input, shown, accepted);
+      }
       return [name, line.slice(eq + 1)] as [string, string];
     });
 }
@@ -150,9 +155,7 @@ function parseBuildMode(get: (key: InputKey) => string, workspace: string, worki
   const dockerfile = get('dockerfile');
   const mode = parseEnum(Inputs.dockerfileMode.name, get('dockerfileMode'), ['prebuilt', 'source'] as const);
   if (dockerfile) {
-    const file = path.resolve(workingDirectory, dockerfile);
-    resolveInside(workspace, Inputs.dockerfile.name, path.relative(workspace, file));
-    return { kind: 'dockerfile', path: file };
+    return { kind: 'dockerfile', path: resolveInside(workspace, Inputs.dockerfile.name, dockerfile, workingDirectory) };
   }
   if (mode === 'source') {
     const goImage = get('goImage');
@@ -175,9 +178,9 @@ export function parseBoolean(input: string, value: string): boolean {
   throw new InputError(input, value, 'true or false');
 }
 
-/** Resolves a path input against the workspace and refuses one that escapes it. */
-export function resolveInside(workspace: string, input: string, value: string): string {
-  const resolved = path.resolve(workspace, value);
+/** Resolves a path input against `base` (the workspace unless said) and refuses one that escapes the workspace. */
+export function resolveInside(workspace: string, input: string, value: string, base = workspace): string {
+  const resolved = path.resolve(base, value);
   const relative = path.relative(workspace, resolved);
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
     throw new InputError(input, value, `a path inside the workspace (${workspace})`);
@@ -308,7 +311,7 @@ export function parseConfig(read: InputReader, workspace: string): Config {
   const goVersion = get('goVersion');
   if (goVersion) parseVersionSpec(goVersion);
   const goVersionFile = get('goVersionFile');
-  if (goVersionFile) resolveInside(workspace, Inputs.goVersionFile.name, path.relative(workspace, path.resolve(workingDirectory, goVersionFile)));
+  if (goVersionFile) resolveInside(workspace, Inputs.goVersionFile.name, goVersionFile, workingDirectory);
   const goDownloadBaseUrl = get('goDownloadBaseUrl');
   if (goDownloadBaseUrl && !/^https?:\/\/[^/\s]+/.test(goDownloadBaseUrl)) {
     throw new InputError(Inputs.goDownloadBaseUrl.name, goDownloadBaseUrl, 'an http(s) URL of a Go download mirror, e.g. https://mirrors.example.com/golang');
@@ -318,15 +321,19 @@ export function parseConfig(read: InputReader, workspace: string): Config {
   const labels = Object.fromEntries(keyValues(Inputs.labels.name, get('labels'), /^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'one key=value per line, e.g. org.opencontainers.image.vendor=Acme'));
   const annotations = keyValues(Inputs.annotations.name, get('annotations'), /^(?:(?:manifest|index|manifest-descriptor|index-descriptor)(?:\[[a-z0-9/]+\])?:)?[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'one [level:]key=value per line, e.g. index:org.opencontainers.image.description=API').map(([k, v]) => `${k}=${v}`);
   const secretId = /^[A-Za-z0-9_.-]+$/;
-  const secrets = keyValues(Inputs.secrets.name, get('secrets'), secretId, 'one id=value per line (the value is masked)').map(([id, value]) => ({ id, value }));
+  const secrets = keyValues(Inputs.secrets.name, get('secrets'), secretId, 'one id=value per line (the value is masked)', true).map(([id, value]) => ({ id, value }));
   const secretFiles = keyValues(Inputs.secretFiles.name, get('secretFiles'), secretId, 'one id=path per line, the path inside the workspace').map(([id, file]) => ({
     id,
-    path: resolveInside(workspace, Inputs.secretFiles.name, path.relative(workspace, path.resolve(workingDirectory, file))),
+    path: resolveInside(workspace, Inputs.secretFiles.name, file, workingDirectory),
   }));
   const provenance = get('provenance');
   if (!/^(true|false|mode=(min|max))$/.test(provenance)) throw new InputError(Inputs.provenance.name, provenance, 'false, true, mode=min or mode=max');
   const target = get('target');
   if (target && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) throw new InputError(Inputs.target.name, target, 'the name of a stage of your Dockerfile');
+  if (target && !get('dockerfile')) throw new InputError(Inputs.target.name, target, 'empty unless dockerfile names your own Dockerfile (used with dockerfile, whose stages it picks)');
+  if (get('goImage') && get('dockerfileMode') !== 'source') {
+    throw new InputError(Inputs.goImage.name, get('goImage'), 'empty unless dockerfile-mode is source (used with dockerfile-mode: source, whose build stage it is)');
+  }
 
   const baselineValue = get('baseline');
   let baseline: ImageName | undefined;

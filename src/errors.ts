@@ -38,3 +38,10 @@ export class ActionError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The message a failed step ends with, plus what to do about the causes that have one obvious fix. */
+export function failureMessage(error: unknown): string {
+  const message = errorMessage(error);
+  if (/no space left on device|ENOSPC/.test(message)) return `${message}\nHint: the runner's disk (RUNNER_TEMP, GOCACHE) is full; free space or use a larger runner.`;
+  return message;
+}

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { actionReporter } from './action-reporter.js';
 import { parseConfig } from './config.js';
+import { failureMessage } from './errors.js';
 import { Inputs } from './inputs.js';
 import { runPipeline } from './pipeline.js';
 
@@ -17,6 +18,6 @@ export async function run(): Promise<void> {
     const workDir = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `go-slim-image-${randomBytes(4).toString('hex')}`);
     await runPipeline(config, { workDir, env: process.env, workingDirectoryInput: core.getInput(Inputs.workingDirectory.name) || '.' }, actionReporter);
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(failureMessage(error));
   }
 }

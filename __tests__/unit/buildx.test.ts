@@ -38,7 +38,7 @@ describe('buildxBuildArgs', () => {
         '--output', OUTPUT, '--provenance=false',
         '--build-arg', 'SOURCE_DATE_EPOCH=1700000000',
         '--cache-from', 'type=registry,ref=127.0.0.1:5000/hello:buildcache',
-        '--cache-to', 'type=registry,ref=127.0.0.1:5000/hello:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true',
+        '--cache-to', 'type=registry,ref=127.0.0.1:5000/hello:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true,compression=zstd,force-compression=true',
         '--metadata-file', '/tmp/meta.json', '/tmp/ctx',
       ],
     ],

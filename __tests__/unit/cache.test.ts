@@ -63,7 +63,7 @@ describe('registryCachePlan', () => {
   it('reads and writes one ref on the default branch', () => {
     expect(registryCachePlan(contexts.defaultBranch(), { image, platforms: both, matrixLeg: false, mode: 'auto', push: true })).toMatchObject({
       cacheFrom: ['type=registry,ref=ghcr.io/acme/hello:buildcache'],
-      cacheTo: 'type=registry,ref=ghcr.io/acme/hello:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true',
+      cacheTo: 'type=registry,ref=ghcr.io/acme/hello:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true,compression=zstd,force-compression=true',
     });
   });
 });

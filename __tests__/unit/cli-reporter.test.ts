@@ -61,6 +61,14 @@ describe('TerminalReporter on a terminal', () => {
     for (const line of t.text().split('\r\x1b[2K').flatMap((part) => part.split('\n'))) expect(line.length).toBeLessThanOrEqual(59);
   });
 
+  it('takes 80 columns when the terminal does not say', async () => {
+    const written: string[] = [];
+    const reporter = new TerminalReporter({ write: (text: string) => written.push(text), columns: 0 }, { live: true, color: false, verbose: false, unicode: true, env: {}, now: () => 0 });
+    await reporter.group('Building', async () => reporter.info('y'.repeat(200)));
+    expect(written[1]).toBe(`\r\x1b[2K⠹ Building 0.0s  ${'y'.repeat(61)}…`);
+    expect(written[1]!.length - '\r\x1b[2K'.length).toBe(79);
+  });
+
   it('shows the folded lines again when the step fails', async () => {
     const t = terminal({ live: true, unicode: false });
     await expect(

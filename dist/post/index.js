@@ -41641,6 +41641,13 @@ class errors_ActionError extends Error {
 function errors_errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
 }
+/** The message a failed step ends with, plus what to do about the causes that have one obvious fix. */
+function failureMessage(error) {
+    const message = errors_errorMessage(error);
+    if (/no space left on device|ENOSPC/.test(message))
+        return `${message}\nHint: the runner's disk (RUNNER_TEMP, GOCACHE) is full; free space or use a larger runner.`;
+    return message;
+}
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
 
@@ -98646,6 +98653,8 @@ async function saveGoCaches(state, log, context) {
     return result;
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/exec.ts
@@ -98708,6 +98717,8 @@ function exec_execCommand(command, args, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/image/builder.ts
+
+
 
 
 
@@ -98889,7 +98900,41 @@ const silentLog = { info: () => undefined, warning: () => undefined };
  * docker-container builder when the current one uses the docker driver (see decideBuilder), and
  * checks it answers, so an unreachable BuildKit fails the run before anything is compiled.
  */
+/** How long a tcp:// BuildKit endpoint may take to accept a connection. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * A quick look at a unix:// or tcp:// endpoint before buildx is asked (buildx waits ~20 s and then
+ * reports a deadline): a missing socket or a refused port fails in milliseconds with the real cause.
+ */
+async function probeEndpoint(endpoint) {
+    const unix = /^unix:\/\/(.+)$/.exec(endpoint);
+    if (unix) {
+        const stat = await fs.stat(unix[1]).catch(() => undefined);
+        if (!stat)
+            return `no socket at ${unix[1]}`;
+        return stat.isSocket() ? undefined : `${unix[1]} is not a socket`;
+    }
+    const tcp = /^tcp:\/\/([^:/]+|\[[^\]]+\]):(\d+)/.exec(endpoint);
+    if (!tcp)
+        return undefined;
+    const host = tcp[1].replace(/^\[|\]$/g, '');
+    return new Promise((resolve) => {
+        const socket = net.connect({ host, port: Number(tcp[2]) });
+        const done = (problem) => {
+            socket.destroy();
+            resolve(problem);
+        };
+        socket.setTimeout(CONNECT_TIMEOUT_MS, () => done(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`));
+        socket.once('connect', () => done());
+        socket.once('error', (error) => done(error.code ?? error.message));
+    });
+}
 async function prepareBuilder(options, log = silentLog) {
+    if (options.buildkitEndpoint) {
+        const problem = await probeEndpoint(options.buildkitEndpoint);
+        if (problem)
+            throw new ActionError(`Cannot reach BuildKit endpoint ${options.buildkitEndpoint}: ${problem}. Check the buildkit-endpoint input and that buildkitd is running.`);
+    }
     const version = await buildxVersion();
     let inspected;
     if (!options.buildkitEndpoint) {

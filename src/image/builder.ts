@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
 import { ActionError, CommandError } from '../errors.js';
 import { execCommand, tailLines } from '../exec.js';
 
@@ -247,7 +249,40 @@ const silentLog: BuilderLog = { info: () => undefined, warning: () => undefined 
  * docker-container builder when the current one uses the docker driver (see decideBuilder), and
  * checks it answers, so an unreachable BuildKit fails the run before anything is compiled.
  */
+/** How long a tcp:// BuildKit endpoint may take to accept a connection. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * A quick look at a unix:// or tcp:// endpoint before buildx is asked (buildx waits ~20 s and then
+ * reports a deadline): a missing socket or a refused port fails in milliseconds with the real cause.
+ */
+export async function probeEndpoint(endpoint: string): Promise<string | undefined> {
+  const unix = /^unix:\/\/(.+)$/.exec(endpoint);
+  if (unix) {
+    const stat = await fs.stat(unix[1]!).catch(() => undefined);
+    if (!stat) return `no socket at ${unix[1]}`;
+    return stat.isSocket() ? undefined : `${unix[1]} is not a socket`;
+  }
+  const tcp = /^tcp:\/\/([^:/]+|\[[^\]]+\]):(\d+)/.exec(endpoint);
+  if (!tcp) return undefined;
+  const host = tcp[1]!.replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port: Number(tcp[2]) });
+    const done = (problem?: string) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => done(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`));
+    socket.once('connect', () => done());
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+  });
+}
+
 export async function prepareBuilder(options: PrepareBuilderOptions, log: BuilderLog = silentLog): Promise<Builder> {
+  if (options.buildkitEndpoint) {
+    const problem = await probeEndpoint(options.buildkitEndpoint);
+    if (problem) throw new ActionError(`Cannot reach BuildKit endpoint ${options.buildkitEndpoint}: ${problem}. Check the buildkit-endpoint input and that buildkitd is running.`);
+  }
   const version = await buildxVersion();
   let inspected: BuilderInfo | undefined;
   if (!options.buildkitEndpoint) {

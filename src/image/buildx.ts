@@ -45,7 +45,9 @@ export interface BuildSecret {
 
 /** Registry cache export: every stage's layers, as an OCI image manifest, never failing the build. */
 export function registryCacheTo(ref: string): string {
-  return `type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`;
+  // zstd: the image's own layers leave BuildKit uncompressed (the action gzips them), and the cache
+  // would otherwise store them that way too.
+  return `type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true,compression=zstd,force-compression=true`;
 }
 
 export function registryCacheFrom(ref: string): string {
