@@ -41,9 +41,10 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
-function spawnNode(script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+/** Runs a node script as its own process and collects its exit code and output. */
+export function spawnNode(script: string, env: NodeJS.ProcessEnv, cwd: string, args: readonly string[] = []): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -138,4 +139,12 @@ export function errorAnnotations(run: ActionRun): string[] {
     .split('\n')
     .filter((line) => line.startsWith('::error'))
     .map((line) => line.replace(/^::error[^:]*::/, '').replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'));
+}
+
+/** Empty Go caches at fixed paths under `root`, as a fresh runner has them (the Actions cache version hashes the paths). */
+export async function emptyGoCaches(root: string): Promise<{ GOCACHE: string; GOMODCACHE: string }> {
+  await fs.rm(root, { recursive: true, force: true });
+  const caches = { GOCACHE: path.join(root, 'go-build'), GOMODCACHE: path.join(root, 'mod') };
+  for (const dir of Object.values(caches)) await fs.mkdir(dir, { recursive: true });
+  return caches;
 }

@@ -1,9 +1,8 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../helpers/action.js';
+import { repoRoot, spawnNode } from '../helpers/action.js';
 import { stack } from '../helpers/stack.js';
 
 /** The parts of bench/results/*.json this test reads. */
@@ -14,20 +13,7 @@ interface BenchResult {
 
 /** Runs the benchmark in smoke mode (examples/hello, one repetition) into its own folder. */
 function runBench(out: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const s = stack();
-    const child = spawn(process.execPath, [path.join(repoRoot, 'scripts/bench/bench.mjs'), '--smoke', '--out', out], {
-      cwd: repoRoot,
-      env: { ...process.env, ...s.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ exitCode: code ?? 1, stdout, stderr }));
-  });
+  return spawnNode(path.join(repoRoot, 'scripts/bench/bench.mjs'), { ...process.env, ...stack().env }, repoRoot, ['--smoke', '--out', out]);
 }
 
 jest.setTimeout(900_000);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errorAnnotations, runStep, type ActionRun } from '../helpers/action.js';
+import { emptyGoCaches, errorAnnotations, runStep, type ActionRun } from '../helpers/action.js';
 import { startCacheServer, type CacheServer } from '../helpers/cache-server.js';
 import { GoMirror, hostGoArchive, mirrorReleases } from '../helpers/go-mirror.js';
 import { helloWorkspace, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
@@ -64,13 +64,7 @@ describe('Go caches through the action and the cache service double', () => {
   let server: CacheServer;
   let workspace: string;
   const cacheRoot = path.join(os.tmpdir(), `gsi-go-caches-${process.pid}`);
-  /** Empty Go caches at the same paths each time, as a fresh runner has them (the cache version hashes the paths). */
-  const goCaches = async () => {
-    await fs.rm(cacheRoot, { recursive: true, force: true });
-    const caches = { GOCACHE: path.join(cacheRoot, 'go-build'), GOMODCACHE: path.join(cacheRoot, 'mod') };
-    for (const dir of Object.values(caches)) await fs.mkdir(dir, { recursive: true });
-    return caches;
-  };
+  const goCaches = () => emptyGoCaches(cacheRoot);
   const main = async (extra: NodeJS.ProcessEnv) =>
     runStep('main', {
       workspace,

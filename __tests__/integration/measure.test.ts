@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runStep, type ActionRun } from '../helpers/action.js';
+import { emptyGoCaches, runStep, type ActionRun } from '../helpers/action.js';
 import { startCacheServer, type CacheServer } from '../helpers/cache-server.js';
 import { craneJson, helloWorkspace, imageFile, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
 
@@ -37,12 +37,7 @@ const gzip9 = (data: Buffer) => execFileSync('gzip', ['-9', '-n', '-c'], { input
   let server: CacheServer;
   const lines: string[] = [];
   const cacheRoot = path.join(os.tmpdir(), `gsi-measure-caches-${process.pid}`);
-  const emptyCaches = async () => {
-    await fs.rm(cacheRoot, { recursive: true, force: true });
-    const caches = { GOCACHE: path.join(cacheRoot, 'go-build'), GOMODCACHE: path.join(cacheRoot, 'mod') };
-    for (const dir of Object.values(caches)) await fs.mkdir(dir, { recursive: true });
-    return caches;
-  };
+  const emptyCaches = () => emptyGoCaches(cacheRoot);
 
   beforeAll(async () => {
     s = stack();
