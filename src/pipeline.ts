@@ -230,18 +230,20 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
   const metadata = parseBuildMetadata(await fs.readFile(metadataFile, 'utf8'));
   let image = await readOciImage(ociDest);
   if (image.root.digest !== metadata.digest) reporter.warning(`buildx reported ${metadata.digest} but exported ${image.root.digest}`);
-  if (config.compression.algorithm === 'gzip' && !attestations) image = await compressLayers(image, config.compression.level);
 
-  const attribution = await attributeBinary(config, prepared, reporter);
+  // Started first so they overlap the CPU-bound layer compression: the attribution's unstripped
+  // build is a child process, the baseline read is network I/O.
+  const { client } = plan;
+  const reader = new LayerReader(client);
+  const binaryPaths = [`${BINARY_DIR.slice(1)}/${config.binaryName}`];
+  const attributing = attributeBinary(config, prepared, reporter);
+  const readingBaseline = readBaselineReport(client, reader, plan.baseline, binaryPaths, reporter);
+  if (config.compression.algorithm === 'gzip' && !attestations) image = await compressLayers(image, config.compression.level);
+  const [attribution, baseline] = await Promise.all([attributing, readingBaseline]);
   // The stored report annotates the root manifest; with attestations the root must stay as BuildKit made it.
   if (attribution && !attestations) {
     image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution.platform, attribution.binarySize, attribution.current) });
   }
-
-  const { client } = plan;
-  const reader = new LayerReader(client);
-  const binaryPaths = [`${BINARY_DIR.slice(1)}/${config.binaryName}`];
-  const baseline = await readBaselineReport(client, reader, plan.baseline, binaryPaths, reporter);
   const targets = config.pushByDigest
     ? [{ name: config.image, tags: [temporaryTag(plan.run, config.platforms[0]!)] }]
     : pushTargets(config.image, plan.tags);
