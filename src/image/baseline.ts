@@ -15,12 +15,23 @@ export async function readBaseline(
   reader?: LayerReader,
   options: ClassifyOptions = {},
 ): Promise<Baseline> {
+  return (await readBaselineImage(name, client, reader, options)).baseline;
+}
+
+/** The baseline and the annotations of its root manifest (where a stored size report lives). */
+export async function readBaselineImage(
+  name: ImageName,
+  client: RegistryClient,
+  reader?: LayerReader,
+  options: ClassifyOptions = {},
+): Promise<{ baseline: Baseline; annotations: Record<string, string> }> {
   const reference = name.digest ?? name.tag ?? 'latest';
   const ref = formatImageName(name);
   const found = await client.findManifest(name, reference);
-  if (!found) return { state: 'missing', ref };
+  if (!found) return { baseline: { state: 'missing', ref }, annotations: {} };
   const digest = found.digest || reference;
   let sizes = await readImageSizes(name, digest, client);
   if (reader) sizes = await addLayerDetails(reader, name, sizes, options);
-  return { state: 'found', ref, digest, sizes };
+  const annotations = (found.manifest as { annotations?: Record<string, string> }).annotations ?? {};
+  return { baseline: { state: 'found', ref, digest, sizes }, annotations };
 }

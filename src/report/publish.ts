@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { commentWarning, upsertComment } from '../github/comments.js';
 import { commentDecision, readPullRequestContext } from '../github/event.js';
+import { readBaselineImage } from '../image/baseline.js';
 import { readImageSizes } from '../image/inspect.js';
 import { addLayerDetails, LayerReader } from '../image/layers.js';
 import type { RegistryClient } from '../image/registry.js';
@@ -25,18 +26,12 @@ export interface BaselineRead {
  * state, not an error; a registry failure is a warning and the report goes on without deltas.
  */
 export async function readBaselineReport(client: RegistryClient, reader: LayerReader, name: ImageName, binaryPaths: string[], reporter: Reporter): Promise<BaselineRead> {
-  const ref = formatImageName(name);
   try {
-    const found = await client.findManifest(name, name.digest ?? name.tag ?? 'latest');
-    if (!found) return { baseline: { state: 'missing', ref } };
-    const digest = found.digest || name.digest || '';
-    let sizes = await readImageSizes(name, digest, client);
-    sizes = await addLayerDetails(reader, name, sizes, { binaryPaths });
-    const annotations = (found.manifest as { annotations?: Record<string, string> }).annotations;
-    const stored = parseStoredReport(annotations?.[SIZE_REPORT_ANNOTATION]);
-    return { baseline: { state: 'found', ref, digest, sizes }, ...(stored ? { stored } : {}) };
+    const { baseline, annotations } = await readBaselineImage(name, client, reader, { binaryPaths });
+    const stored = parseStoredReport(annotations[SIZE_REPORT_ANNOTATION]);
+    return { baseline, ...(stored ? { stored } : {}) };
   } catch (error) {
-    reporter.warning(`The baseline ${ref} could not be read (${errorMessage(error)}); sizes are reported without deltas.`);
+    reporter.warning(`The baseline ${formatImageName(name)} could not be read (${errorMessage(error)}); sizes are reported without deltas.`);
     return { baseline: { state: 'none' } };
   }
 }
