@@ -35,6 +35,8 @@ export async function withRetry<T>(
   options: {
     policy: RetryPolicy;
     isRetryable: (error: unknown) => boolean;
+    /** The wait before the next try when the failure itself says (e.g. Retry-After); default backoffDelay. */
+    delayFor?: (error: unknown, attempt: number) => number;
     onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
     sleep?: (ms: number) => Promise<void>;
   },
@@ -46,7 +48,7 @@ export async function withRetry<T>(
     } catch (error) {
       if (!options.isRetryable(error)) throw error;
       if (attempt >= options.policy.attempts) throw new RetriesExhaustedError(attempt, error);
-      const delay = backoffDelay(options.policy, attempt);
+      const delay = options.delayFor?.(error, attempt) ?? backoffDelay(options.policy, attempt);
       options.onRetry?.(error, attempt, delay);
       await sleep(delay);
     }

@@ -102,10 +102,15 @@ describe('size report: baseline, PR comment, gate', () => {
   });
 
   it('a second push to the pull request updates the same comment', async () => {
+    // A new commit changes the comment (its footer names the commit): it must be edited, not added.
+    execFileSync('sh', ['-c', 'git -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m "second push"'], { cwd: workspace });
+    const patchesBefore = api.requests.filter((r) => r.method === 'PATCH').length;
     const again = await prRun();
     expect(again.exitCode).toBe(0);
-    expect(api.commentsOn('acme', 'hello', 42)).toHaveLength(1);
-    expect(api.requests.filter((r) => r.method === 'PATCH').length).toBeGreaterThanOrEqual(0);
+    expect(api.requests.filter((r) => r.method === 'PATCH').length).toBe(patchesBefore + 1);
+    const comments = api.commentsOn('acme', 'hello', 42);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: workspace, encoding: 'utf8' }).trim().slice(0, 12));
   }, 600_000);
 
   it('on a fork the comment is refused: a warning, and the build stands', async () => {
@@ -125,7 +130,6 @@ describe('size report: baseline, PR comment, gate', () => {
     ['size-budget', '1MiB', /linux\/amd64.*1\.00 MiB|1 MiB/],
     ['max-increase', '0.1%', /linux\/amd64.*0\.1%/],
   ])('%s %s fails the step after the outputs and the comment are written', async (input, value, message) => {
-    const before = api.commentsOn('acme', 'hello', 42)[0]!.updatedAt;
     const run = await prRun({ [input]: value, tags: `pr-42-${input}` });
     expect(run.exitCode).toBe(1);
     const errors = errorAnnotations(run);
@@ -135,7 +139,6 @@ describe('size report: baseline, PR comment, gate', () => {
     expect(run.outputs['image-ref']).toMatch(/@sha256:/);
     expect(api.commentsOn('acme', 'hello', 42)).toHaveLength(1);
     expect(api.commentsOn('acme', 'hello', 42)[0]!.body).toMatch(/[Bb]udget|[Ii]ncrease/);
-    void before;
   }, 600_000);
 
   it('never prints the token (the runner consumes ::add-mask:: and masks the value everywhere)', () => {

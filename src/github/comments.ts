@@ -1,5 +1,6 @@
 import { getOctokit } from '@actions/github';
 import { ActionError, errorMessage } from '../errors.js';
+import { RetriesExhaustedError, withRetry as retry } from '../retry.js';
 
 /** The issue or pull request a comment goes on. */
 export interface CommentTarget {
@@ -70,19 +71,17 @@ export function retryDelay(error: unknown, attempt: number, policy: RetryPolicy,
   return backoff;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Runs one API call, retrying per `retryDelay`; throws the last error when out of attempts. */
+/** Runs one API call, retrying per `retryDelay`; throws the last error (as Octokit threw it) when out of attempts. */
 export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy): Promise<T> {
-  const sleep = policy.sleep ?? defaultSleep;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const delay = retryDelay(error, attempt, policy);
-      if (delay === undefined || attempt >= policy.attempts) throw error;
-      await sleep(delay);
-    }
+  try {
+    return await retry(() => call(), {
+      policy: { attempts: policy.attempts, initialDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs },
+      isRetryable: (error) => retryDelay(error, 1, policy) !== undefined,
+      delayFor: (error, attempt) => retryDelay(error, attempt, policy) ?? 0,
+      ...(policy.sleep ? { sleep: policy.sleep } : {}),
+    });
+  } catch (error) {
+    throw error instanceof RetriesExhaustedError ? error.lastError : error;
   }
 }
 

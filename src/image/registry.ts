@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ActionError } from '../errors.js';
 import { registryBaseUrl, type ImageName } from '../reference.js';
+import { RetriesExhaustedError, withRetry } from '../retry.js';
 
 export const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -204,18 +205,17 @@ export class RegistryClient {
   }
 
   private async retrying<T>(what: string, task: () => Promise<T>): Promise<T> {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= this.attempts; attempt++) {
-      try {
-        return await task();
-      } catch (error) {
-        if (error instanceof RegistryHttpError && error.status < 500 && error.status !== 429) throw error;
-        lastError = error;
-      }
-      if (attempt < this.attempts) await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
+    try {
+      return await withRetry(() => task(), {
+        policy: { attempts: this.attempts, initialDelayMs: this.retryDelayMs, maxDelayMs: 30_000 },
+        // A 4xx other than 429 is an answer (not found, denied), not a hiccup.
+        isRetryable: (error) => !(error instanceof RegistryHttpError && error.status < 500 && error.status !== 429),
+      });
+    } catch (error) {
+      if (!(error instanceof RetriesExhaustedError)) throw error;
+      if (error.lastError instanceof RegistryHttpError) throw error.lastError;
+      throw new ActionError(`${what} failed after ${this.attempts} attempts: ${networkErrorMessage(error.lastError)}`, { cause: error.lastError });
     }
-    if (lastError instanceof RegistryHttpError) throw lastError;
-    throw new ActionError(`${what} failed after ${this.attempts} attempts: ${networkErrorMessage(lastError)}`, { cause: lastError });
   }
 
   private requestUrl(name: ImageName, url: string, options: RequestOptions): Promise<Response> {
