@@ -68,8 +68,9 @@ async function versions(stack) {
   const text = async (cmd, args) => (await run(cmd, args).catch(() => ({ stdout: '?' }))).stdout.trim();
   const stamp = async (tool) => (await fs.readFile(path.join(stack.toolsBin, `.${tool}.version`), 'utf8').catch(() => '?')).trim();
   const pkg = JSON.parse(await fs.readFile(path.join(repoRoot, 'package.json'), 'utf8'));
-  const rev = await text('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']);
-  const dirty = (await text('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'dist', 'src'])) ? ' + uncommitted changes' : '';
+  // The last commit that changed what runs (the bundle and action.yml), so runs of the same code can be pooled.
+  const rev = await text('git', ['-C', repoRoot, 'log', '-1', '--format=%h', '--', 'dist', 'action.yml']);
+  const dirty = (await text('git', ['-C', repoRoot, 'status', '--porcelain', '--', 'dist', 'action.yml'])) ? ' + uncommitted changes' : '';
   return {
     goSlimImage: `${pkg.version} (${rev}${dirty})`,
     go: (await text('go', ['env', 'GOVERSION'])),
@@ -136,6 +137,32 @@ async function main() {
     return record;
   }
 
+  const base = path.join(opts.out, `bench-${stampName}${opts.smoke ? '-smoke' : ''}`);
+  const benchVersions = await versions(stack);
+  /** Writes what has been measured so far (after every repetition), so a stopped run keeps its finished repetitions. */
+  async function writeResult(complete) {
+    const argv = process.argv.slice(2);
+    const done = Object.fromEntries(opts.workloads.map((id) => [id, new Set(runs.filter((r) => r.workload === id).map((r) => r.rep)).size]));
+    const result = {
+      date: started.toISOString(),
+      durationSeconds: Math.round((Date.now() - started) / 1000),
+      complete,
+      command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+      machine: machine(),
+      versions: benchVersions,
+      options: { workloads: opts.workloads, scenarios: opts.scenarios, reps: complete ? opts.reps : done, smoke: opts.smoke },
+      bases,
+      workloads: Object.fromEntries(opts.workloads.filter((id) => done[id] > 0).map((id) => [id, workloads[id]])),
+      contenders: Object.fromEntries([floor, ...contenders].map((c) => [c.id, c.label])),
+      restoredGoCacheBytes: cacheBytes,
+      runs,
+    };
+    result.summary = summarize(result);
+    await fs.writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+    await fs.writeFile(`${base}.md`, renderMarkdown(result));
+    return result;
+  }
+
   for (const workload of opts.workloads) {
     const w = workloads[workload];
     log(`== ${workload}: ${w.label}`);
@@ -184,28 +211,12 @@ async function main() {
           await rmrf(scratch);
         }
       }
+      await writeResult(false);
+      log(`${workload}: repetition ${rep} of ${opts.reps[workload]} done; results so far in ${base}.json`);
     }
   }
 
-  const finished = new Date();
-  const argv = process.argv.slice(2);
-  const result = {
-    date: started.toISOString(),
-    durationSeconds: Math.round((finished - started) / 1000),
-    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
-    machine: machine(),
-    versions: await versions(stack),
-    options: { workloads: opts.workloads, scenarios: opts.scenarios, reps: opts.reps, smoke: opts.smoke },
-    bases,
-    workloads: Object.fromEntries(opts.workloads.map((id) => [id, workloads[id]])),
-    contenders: Object.fromEntries([floor, ...contenders].map((c) => [c.id, c.label])),
-    restoredGoCacheBytes: cacheBytes,
-    runs,
-  };
-  result.summary = summarize(result);
-  const base = path.join(opts.out, `bench-${stampName}${opts.smoke ? '-smoke' : ''}`);
-  await fs.writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  await fs.writeFile(`${base}.md`, renderMarkdown(result));
+  const result = await writeResult(true);
   log(`wrote ${base}.md and ${base}.json (${result.durationSeconds} s); command log: ${logFile}`);
   process.stdout.write(`${base}.json\n`);
   if (runs.some((r) => r.error)) process.exitCode = 1;

@@ -62,6 +62,20 @@ function sizeCell(cell, platform) {
   return `${mib(size)}${ratio}`;
 }
 
+const minutes = (seconds) => `${Math.round(seconds / 60)} min`;
+
+function runsTaken(result) {
+  const stopped = result.complete === false ? ' (stopped early: only the repetitions listed finished)' : '';
+  if (!result.pooledFrom) return `the whole run took ${minutes(result.durationSeconds)}${stopped}`;
+  const parts = result.pooledFrom.map((p) => `${p.date.slice(0, 16).replace('T', ' ')} UTC, ${Object.entries(p.reps).map(([w, n]) => `${w} ×${n}`).join(' ')}, ${minutes(p.durationSeconds)}`);
+  return `pooled from ${result.pooledFrom.length} runs of the same code and tools (${parts.join('; ')})${stopped}`;
+}
+
+function reproduce(result) {
+  if (!result.pooledFrom) return `\`${result.command}\``;
+  return `${result.pooledFrom.map((p) => `\`${p.command}\``).join(', ')}, then \`node scripts/bench/merge.mjs <their JSON files>\``;
+}
+
 export function renderMarkdown(result) {
   const { machine: m, versions: v } = result;
   const scenarios = result.options.scenarios;
@@ -71,9 +85,9 @@ export function renderMarkdown(result) {
     `Measured ${result.date.slice(0, 10)} on ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB memory, ${m.os}; ` +
       `local registry and BuildKit on loopback. go-slim-image ${v.goSlimImage}, ${v.go}, buildx ${v.buildx}, BuildKit ${v.buildkit}, ` +
       `ko ${v.ko.split('\n')[0]}, crane ${v.crane}, docker CLI ${v.docker}, Node ${v.node}. ` +
-      `Repetitions per workload: ${Object.entries(result.options.reps).map(([w, n]) => `${w} ${n}`).join(', ')}; the whole run took ${Math.round(result.durationSeconds / 60)} min.`,
+      `Repetitions per workload: ${Object.entries(result.options.reps).map(([w, n]) => `${w} ${n}`).join(', ')}; ${runsTaken(result)}.`,
     '',
-    `Reproduce: \`${result.command}\``,
+    `Reproduce: ${reproduce(result)}`,
     '',
     'Time: median wall time in seconds, ×ratio to the floor of the same scenario, (min–max) over the repetitions. ' +
       'Size: compressed image (config + layers, what a pull transfers), ×ratio to `gzip -9` of the binary. ' +
