@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { repoRoot } from '../helpers/action.js';
+import { repoRoot, spawnNode } from '../helpers/action.js';
 import { crane, craneJson, helloWorkspace, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
 
 const cliScript = path.join(repoRoot, 'dist/cli/index.js');
@@ -23,15 +23,7 @@ async function runCli(s: Stack, args: string[], cwd: string): Promise<CliRun> {
   const runnerOwned = /^(INPUT_|GITHUB_|RUNNER_|STATE_|ACTIONS_)|^(NODE_OPTIONS|CI)$/;
   const tmpdir = await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-cli-tmp-'));
   const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !runnerOwned.test(key))), ...s.env, TMPDIR: tmpdir };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliScript, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ exitCode: code ?? 1, stdout, stderr, tmpdir }));
-  });
+  return { ...(await spawnNode(cliScript, env, cwd, args)), tmpdir };
 }
 
 /** `name: value` lines of the CLI's stdout (single-line values). */

@@ -98895,11 +98895,6 @@ function builderBuildkitVersion(info) {
     return known[0].v;
 }
 const silentLog = { info: () => undefined, warning: () => undefined };
-/**
- * Uses the named builder, creates a remote-driver builder for a BuildKit endpoint, or creates a
- * docker-container builder when the current one uses the docker driver (see decideBuilder), and
- * checks it answers, so an unreachable BuildKit fails the run before anything is compiled.
- */
 /** How long a tcp:// BuildKit endpoint may take to accept a connection. */
 const CONNECT_TIMEOUT_MS = 5_000;
 /**
@@ -98929,6 +98924,11 @@ async function probeEndpoint(endpoint) {
         socket.once('error', (error) => done(error.code ?? error.message));
     });
 }
+/**
+ * Uses the named builder, creates a remote-driver builder for a BuildKit endpoint, or creates a
+ * docker-container builder when the current one uses the docker driver (see decideBuilder), and
+ * checks it answers, so an unreachable BuildKit fails the run before anything is compiled.
+ */
 async function prepareBuilder(options, log = silentLog) {
     if (options.buildkitEndpoint) {
         const problem = await probeEndpoint(options.buildkitEndpoint);

@@ -244,11 +244,6 @@ export interface BuilderLog {
 
 const silentLog: BuilderLog = { info: () => undefined, warning: () => undefined };
 
-/**
- * Uses the named builder, creates a remote-driver builder for a BuildKit endpoint, or creates a
- * docker-container builder when the current one uses the docker driver (see decideBuilder), and
- * checks it answers, so an unreachable BuildKit fails the run before anything is compiled.
- */
 /** How long a tcp:// BuildKit endpoint may take to accept a connection. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -278,6 +273,11 @@ export async function probeEndpoint(endpoint: string): Promise<string | undefine
   });
 }
 
+/**
+ * Uses the named builder, creates a remote-driver builder for a BuildKit endpoint, or creates a
+ * docker-container builder when the current one uses the docker driver (see decideBuilder), and
+ * checks it answers, so an unreachable BuildKit fails the run before anything is compiled.
+ */
 export async function prepareBuilder(options: PrepareBuilderOptions, log: BuilderLog = silentLog): Promise<Builder> {
   if (options.buildkitEndpoint) {
     const problem = await probeEndpoint(options.buildkitEndpoint);
