@@ -236,6 +236,21 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/**
+ * tc.downloadTool into a folder of its own. A cut download can leave its file behind (the write
+ * stream opens after tool-cache's cleanup of the failed attempt) and tool-cache then refuses its
+ * own retries into that path, so that one failure starts over once in a fresh folder.
+ */
+async function downloadArchive(url: string, work: string, filename: string): Promise<string> {
+  for (let round = 1; ; round++) {
+    try {
+      return await tc.downloadTool(url, path.join(work, String(round), filename));
+    } catch (error) {
+      if (round >= 2 || !/Destination file path .* already exists/.test(errorMessage(error))) throw error;
+    }
+  }
+}
+
 /** Downloads the archive, checks its SHA-256 against the release list, extracts it and adds it to the tool cache. */
 async function downloadToToolCache(release: ResolvedGoRelease, base: string, platform: GoPlatform, tempRoot: string, log: GoInstallLog): Promise<string> {
   const url = archiveUrl(base, release.file);
@@ -244,11 +259,11 @@ async function downloadToToolCache(release: ResolvedGoRelease, base: string, pla
     throw new GoChecksumError(`The release list at ${releaseListUrl(base)} gives no SHA-256 for ${release.file.filename}; refusing to install an archive that cannot be verified.`);
   }
   const work = path.join(tempRoot, `go-slim-image-go-${randomUUID()}`);
-  const archive = path.join(work, release.file.filename);
   try {
     log.info(`Downloading Go ${release.version} from ${url}`);
+    let archive: string;
     try {
-      await tc.downloadTool(url, archive);
+      archive = await downloadArchive(url, work, release.file.filename);
     } catch (error) {
       throw downloadFailure(`Go ${release.version}`, url, error, 'archive', TOOL_CACHE_DOWNLOAD_ATTEMPTS);
     }
