@@ -1,12 +1,11 @@
 import * as core from '@actions/core';
 import type { Reporter } from './reporter.js';
 
-/** Reports to the Actions runner: log groups, annotations, GITHUB_OUTPUT, the job summary, state. */
+/** Reports to the Actions runner: log groups, annotations, masking, the job summary, state. */
 export const actionReporter: Reporter = {
   info: (message) => core.info(message),
   warning: (message) => core.warning(message),
   group: (title, task) => core.group(title, task),
-  setOutput: (name, value) => core.setOutput(name, value),
   setSecret: (value) => core.setSecret(value),
   addSummary: async (markdown) => {
     if (!process.env.GITHUB_STEP_SUMMARY) return;

@@ -72,7 +72,6 @@ interface ActiveStep {
  * this process's environment.
  */
 export class TerminalReporter implements Reporter {
-  readonly outputs = new Map<string, string>();
   readonly summaries: string[] = [];
   readonly state = new Map<string, string>();
   private readonly secrets = new Set<string>();
@@ -133,10 +132,6 @@ export class TerminalReporter implements Reporter {
       this.finish(false);
       throw error;
     }
-  }
-
-  setOutput(name: string, value: string | number): void {
-    this.outputs.set(name, String(value));
   }
 
   setSecret(value: string): void {

@@ -9,7 +9,9 @@ import { errorMessage, InputError } from './errors.js';
 import { parseCacheState, saveGoCaches, type CacheSaveMode } from './go/caches.js';
 import { removeBuilder } from './image/builder.js';
 import { Inputs, Outputs, State, type InputKey } from './inputs.js';
+import { writeOutputs } from './outputs.js';
 import { runPipeline } from './pipeline.js';
+import { defaultTools, type Tools } from './tools.js';
 
 export const CLI_NAME = 'go-slim-image';
 export const CLI_VERSION: string = packageJson.version;
@@ -224,7 +226,7 @@ export interface CliIO {
 const HELP_HINT = `Run '${CLI_NAME} --help' for the options.`;
 
 /** Runs the post-step work the runner would: save Go caches when they were restored, remove a builder this run created. */
-async function afterRun(reporter: TerminalReporter, env: NodeJS.ProcessEnv): Promise<void> {
+async function afterRun(reporter: TerminalReporter, tools: Tools, env: NodeJS.ProcessEnv): Promise<void> {
   try {
     const caches = parseCacheState(reporter.state.get(State.goCaches) ?? '');
     if (caches) {
@@ -237,7 +239,7 @@ async function afterRun(reporter: TerminalReporter, env: NodeJS.ProcessEnv): Pro
   const builder = reporter.state.get(State.builderToRemove);
   if (builder) {
     try {
-      await removeBuilder(builder);
+      await removeBuilder(builder, tools.exec);
       reporter.info(`Removed the builder ${builder}`);
     } catch (error) {
       reporter.warning(`The builder ${builder} could not be removed (${errorMessage(error)}); remove it with docker buildx rm ${builder}.`);
@@ -287,6 +289,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   });
   const workspace = env.GITHUB_WORKSPACE || io.cwd;
   env.GITHUB_WORKSPACE = workspace;
+  const tools = defaultTools(reporter);
   const read = cliInputReader(command.inputs);
   const token = read(Inputs.githubToken.name);
   if (token) reporter.setSecret(token);
@@ -310,7 +313,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   let cleaned: Promise<void> | undefined;
   const cleanUp = () =>
     (cleaned ??= (async () => {
-      await afterRun(reporter, env);
+      await afterRun(reporter, tools, env);
       await fs.rm(ownTemp ?? workDir, { recursive: true, force: true }).catch(() => undefined);
     })());
   // Ctrl-C during a long build still removes the builder and the scratch folder.
@@ -327,10 +330,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   });
 
   let failure: unknown;
+  const outputs = new Map<string, string>();
   try {
-    await runPipeline(config, { workDir, env, workingDirectoryInput: read(Inputs.workingDirectory.name) || Inputs.workingDirectory.default }, reporter);
-  } catch (error) {
-    failure = error ?? new Error('the build failed');
+    const result = await runPipeline(config, { workDir, env, workingDirectoryInput: read(Inputs.workingDirectory.name) || Inputs.workingDirectory.default }, tools);
+    writeOutputs(result.outputs, (name, value) => outputs.set(name, value));
+    failure = result.failure;
   } finally {
     reporter.close();
     await cleanUp();
@@ -343,12 +347,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   const summary = reporter.summaries.join('\n').trim();
   if (command.json) {
     if (summary) io.stderr.write(`\n${summary}\n`);
-    if (reporter.outputs.size > 0 || !failure) io.stdout.write(`${JSON.stringify(Object.fromEntries(reporter.outputs), null, 2)}\n`);
+    if (outputs.size > 0 || !failure) io.stdout.write(`${JSON.stringify(Object.fromEntries(outputs), null, 2)}\n`);
   } else {
     if (summary) io.stdout.write(`\n${summary}\n\n`);
     // The size report is the summary just printed; the other outputs as name: value.
-    const outputs = formatOutputs(reporter.outputs, [Outputs.sizeReport]);
-    if (outputs) io.stdout.write(`${outputs}\n`);
+    const shown = formatOutputs(outputs, [Outputs.sizeReport]);
+    if (shown) io.stdout.write(`${shown}\n`);
   }
   if (failure === undefined) return 0;
   // A bad value the pipeline found (a folder without go.mod, a platform this Go cannot build) is a usage error too.

@@ -1,4 +1,4 @@
-import { execCommand } from './exec.js';
+import type { Exec } from './tools.js';
 import type { TemplateValues } from './templates.js';
 
 /** The commit a build comes from: SOURCE_DATE_EPOCH, the revision label and the ldflags templates. */
@@ -10,15 +10,15 @@ export interface SourceInfo {
   version: string;
 }
 
-async function git(dir: string, ...args: string[]): Promise<string | undefined> {
-  const result = await execCommand('git', ['-C', dir, ...args], { allowFailure: true }).catch(() => undefined);
+async function git(exec: Exec, dir: string, ...args: string[]): Promise<string | undefined> {
+  const result = await exec('git', ['-C', dir, ...args], { allowFailure: true }).catch(() => undefined);
   return result && result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
-export async function readSourceInfo(dir: string, env: NodeJS.ProcessEnv): Promise<SourceInfo> {
-  const [revision, time] = (await git(dir, 'log', '-1', '--format=%H %ct'))?.split(' ') ?? [];
+export async function readSourceInfo(exec: Exec, dir: string, env: NodeJS.ProcessEnv): Promise<SourceInfo> {
+  const [revision, time] = (await git(exec, dir, 'log', '-1', '--format=%H %ct'))?.split(' ') ?? [];
   const commit = revision || env.GITHUB_SHA || '';
-  const described = env.GITHUB_REF_TYPE === 'tag' && env.GITHUB_REF_NAME ? env.GITHUB_REF_NAME : await git(dir, 'describe', '--tags', '--always', '--abbrev=7');
+  const described = env.GITHUB_REF_TYPE === 'tag' && env.GITHUB_REF_NAME ? env.GITHUB_REF_NAME : await git(exec, dir, 'describe', '--tags', '--always', '--abbrev=7');
   const fromEnv = env.SOURCE_DATE_EPOCH && /^\d+$/.test(env.SOURCE_DATE_EPOCH) ? Number(env.SOURCE_DATE_EPOCH) : undefined;
   return {
     revision: commit,

@@ -6,17 +6,22 @@ import { actionReporter } from './action-reporter.js';
 import { parseConfig } from './config.js';
 import { failureMessage } from './errors.js';
 import { Inputs } from './inputs.js';
+import { writeOutputs } from './outputs.js';
 import { runPipeline } from './pipeline.js';
+import { defaultTools } from './tools.js';
 
-/** The action's main step: parse every input once, run the pipeline, fail the step on any error. */
+/** The action's main step: parse every input once, run the pipeline, set its outputs, fail the step on any error. */
 export async function run(): Promise<void> {
+  const tools = defaultTools(actionReporter);
   try {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const token = core.getInput(Inputs.githubToken.name);
-    if (token) core.setSecret(token);
+    if (token) tools.reporter.setSecret(token);
     const config = parseConfig((name) => core.getInput(name), workspace);
     const workDir = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `go-slim-image-${randomBytes(4).toString('hex')}`);
-    await runPipeline(config, { workDir, env: process.env, workingDirectoryInput: core.getInput(Inputs.workingDirectory.name) || '.' }, actionReporter);
+    const result = await runPipeline(config, { workDir, env: process.env, workingDirectoryInput: core.getInput(Inputs.workingDirectory.name) || '.' }, tools);
+    writeOutputs(result.outputs, (name, value) => core.setOutput(name, value));
+    if (result.failure !== undefined) core.setFailed(failureMessage(result.failure));
   } catch (error) {
     core.setFailed(failureMessage(error));
   }

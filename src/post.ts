@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { errorMessage } from './errors.js';
 import { parseCacheState, saveGoCaches, type CacheSaveMode } from './go/caches.js';
+import { execCommand } from './exec.js';
 import { removeBuilder } from './image/builder.js';
 import { State } from './inputs.js';
 
@@ -19,7 +20,7 @@ export async function post(): Promise<void> {
   try {
     const builder = core.getState(State.builderToRemove);
     if (builder) {
-      await removeBuilder(builder);
+      await removeBuilder(builder, execCommand);
       core.info(`Removed the builder ${builder}`);
     }
   } catch (error) {

@@ -4,7 +4,6 @@ export interface Reporter {
   warning(message: string): void;
   /** Runs `task` inside a collapsible log group (or a progress line on a terminal). */
   group<T>(title: string, task: () => Promise<T>): Promise<T>;
-  setOutput(name: string, value: string | number): void;
   /** Masks a value in every later log line. */
   setSecret(value: string): void;
   addSummary(markdown: string): Promise<void>;

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execCommand } from '../../src/exec.js';
 import { attributePackage, type GoCommand } from '../../src/go/symbols.js';
 import { compareAttributions, modulesThatGrew, STD } from '../../src/report/attribution.js';
 import { repoRoot } from '../helpers/action.js';
@@ -13,7 +14,7 @@ const request = { platform, mainPackage: '.', buildTags: ['netgo', 'osusergo'], 
 
 /** Go with the module cache only: the added dependencies come from it, never the network. */
 function goCommand(cwd: string): GoCommand {
-  return { go: 'go', cwd, env: { ...process.env, GOPROXY: 'off', GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } };
+  return { go: 'go', cwd, exec: execCommand, env: { ...process.env, GOPROXY: 'off', GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } };
 }
 
 beforeAll(async () => {

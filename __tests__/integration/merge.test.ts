@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { execCommand } from '../../src/exec.js';
 import { mergeLegs, temporaryTag, type LegKey, type MergeResult } from '../../src/image/merge.js';
 import { RegistryClient } from '../../src/image/registry.js';
 import { parsePlatformList, type Platform } from '../../src/platform.js';
@@ -42,7 +43,7 @@ describe('matrix merge against the local registry and buildx', () => {
   let first: MergeResult;
   const client = new RegistryClient({ credentials: async () => undefined });
   const tags = () => [`${image}:1.2.3`, `${image}:latest`];
-  const merge = () => mergeLegs({ ...key, image: parseImageName(image), platforms, tags: tags(), builder: s.builder, client });
+  const merge = () => mergeLegs({ ...key, image: parseImageName(image), platforms, tags: tags(), builder: s.builder, client, exec: execCommand });
   const pushLegs = () => {
     legDigests = Object.fromEntries(platforms.map((p) => [`${p.os}/${p.arch}`, pushLeg(s, image, p, `hello from ${p.arch}\n`)]));
   };
@@ -101,7 +102,7 @@ describe('matrix merge against the local registry and buildx', () => {
   it('fails with the missing temporary tags when a leg never ran', async () => {
     const other = uniqueRepository(s, 'merge-missing');
     pushLeg(s, other, platforms[0]!, 'only amd64\n');
-    await expect(mergeLegs({ ...key, image: parseImageName(other), platforms, tags: [`${other}:main`], builder: s.builder, client })).rejects.toThrow(
+    await expect(mergeLegs({ ...key, image: parseImageName(other), platforms, tags: [`${other}:main`], builder: s.builder, client, exec: execCommand })).rejects.toThrow(
       new RegExp(`merge found no image for ${other.replace(/\./g, '\\.')}:${temporaryTag(key, platforms[1]!)}: run the build legs first with push-by-digest: true`),
     );
   }, 120_000);
@@ -110,6 +111,6 @@ describe('matrix merge against the local registry and buildx', () => {
     const other = uniqueRepository(s, 'merge-wrong');
     const digest = pushLeg(s, other, platforms[0]!, 'amd64\n');
     crane(s, 'tag', `${other}@${digest}`, temporaryTag(key, platforms[1]!));
-    await expect(mergeLegs({ ...key, image: parseImageName(other), platforms, tags: [`${other}:main`], builder: s.builder, client })).rejects.toThrow(/should be a linux\/arm64 image but holds linux\/amd64/);
+    await expect(mergeLegs({ ...key, image: parseImageName(other), platforms, tags: [`${other}:main`], builder: s.builder, client, exec: execCommand })).rejects.toThrow(/should be a linux\/arm64 image but holds linux\/amd64/);
   }, 120_000);
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { writePullRequestEvent } from '../fixtures/pull-request-event.js';
 import { errorAnnotations, runStep, type ActionRun } from '../helpers/action.js';
 import { GitHubApiDouble } from '../helpers/github-api.js';
-import { craneJson, helloWorkspace, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
+import { crane, craneJson, helloWorkspace, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
 
 const TOKEN = 'ghs_sizeReportTestToken0123456789abcdef';
 
@@ -129,9 +129,17 @@ describe('size report: baseline, PR comment, gate', () => {
   it.each([
     ['size-budget', '1MiB', /linux\/amd64.*1\.00 MiB|1 MiB/],
     ['max-increase', '0.1%', /linux\/amd64.*0\.1%/],
-  ])('%s %s fails the step after the outputs and the comment are written', async (input, value, message) => {
-    const run = await prRun({ [input]: value, tags: `pr-42-${input}` });
+  ])('%s %s fails the step after the outputs and the comment are written, and moves no tag', async (input, value, message) => {
+    const mainBefore = crane(s, 'digest', `${image}:main`).trim();
+    const run = await prRun({ [input]: value, tags: `main\npr-42-${input}` });
     expect(run.exitCode).toBe(1);
+    // Pushed by digest only: the tag that held the old image still does, the new tag does not exist.
+    expect(crane(s, 'digest', `${image}:main`).trim()).toBe(mainBefore);
+    expect(() => crane(s, 'digest', `${image}:pr-42-${input}`)).toThrow();
+    expect(crane(s, 'digest', `${image}@${run.outputs.digest}`).trim()).toBe(run.outputs.digest);
+    expect(run.outputs.tags).toBe('');
+    expect(run.stdout).toMatch(/size gate failed, so the tags were not moved/);
+    expect(run.summary).toMatch(/Tags not moved/);
     const errors = errorAnnotations(run);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(message);

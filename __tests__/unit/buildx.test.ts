@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildxBuildArgs, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryCacheFrom, registryCacheTo, registryErrorHint, type BuildxBuildSpec } from '../../src/image/buildx.js';
+import { buildxBuildArgs, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint, type BuildxBuildSpec } from '../../src/image/buildx.js';
+import { registryCacheFrom, registryCacheTo } from '../../src/image/cache.js';
 import { parseBuildxVersion } from '../../src/image/builder.js';
 
 const digest = `sha256:${'ab'.repeat(32)}`;
@@ -17,6 +18,7 @@ const spec: BuildxBuildSpec = {
   cacheTo: registryCacheTo('127.0.0.1:5000/hello:buildcache'),
   metadataFile: '/tmp/meta.json',
   sourceDateEpoch: 1700000000,
+  rewriteTimestamp: true,
   buildArgs: {},
   labels: {},
   annotations: [],
@@ -97,7 +99,7 @@ describe('buildxBuildArgs', () => {
 
 describe('buildx output parsing', () => {
   it('reads the digest from containerimage.digest or the descriptor', () => {
-    expect(parseBuildMetadata(JSON.stringify({ 'containerimage.digest': digest, 'image.name': 'a:1,b:2' }))).toEqual({ digest, imageNames: ['a:1', 'b:2'] });
+    expect(parseBuildMetadata(JSON.stringify({ 'containerimage.digest': digest, 'image.name': 'a:1,b:2' }))).toEqual({ digest });
     expect(parseBuildMetadata(JSON.stringify({ 'containerimage.descriptor': { digest } })).digest).toBe(digest);
   });
 

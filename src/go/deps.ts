@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execCommand } from '../exec.js';
+import type { Exec } from '../tools.js';
 
 /** One package of the main package's dependency graph, as `go list -deps` reports it. */
 export interface DependencyPackage {
@@ -22,10 +22,10 @@ export function parseDepsListing(listing: string): DependencyPackage[] {
     });
 }
 
-export async function listDependencies(go: string, cwd: string, mainPackage: string, env: NodeJS.ProcessEnv, buildTags: readonly string[]): Promise<DependencyPackage[]> {
+export async function listDependencies(exec: Exec, go: string, cwd: string, mainPackage: string, env: NodeJS.ProcessEnv, buildTags: readonly string[]): Promise<DependencyPackage[]> {
   const args = ['list', '-deps', '-f', FORMAT];
   if (buildTags.length > 0) args.push('-tags', buildTags.join(','));
-  const { stdout } = await execCommand(go, [...args, mainPackage], { cwd, env });
+  const { stdout } = await exec(go, [...args, mainPackage], { cwd, env });
   return parseDepsListing(stdout);
 }
 

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ActionError, CommandError, InputError } from '../errors.js';
-import { execCommand } from '../exec.js';
+import type { Exec } from '../tools.js';
 import { Inputs } from '../inputs.js';
 
 /** The go command the action builds with, and what it says about itself. */
@@ -13,8 +13,8 @@ export interface GoTool {
   env: NodeJS.ProcessEnv;
 }
 
-export async function describeGo(go: string, env: NodeJS.ProcessEnv): Promise<GoTool> {
-  const { stdout } = await execCommand(go, ['env', '-json', 'GOVERSION', 'GOROOT'], { env }).catch((error: unknown) => {
+export async function describeGo(exec: Exec, go: string, env: NodeJS.ProcessEnv): Promise<GoTool> {
+  const { stdout } = await exec(go, ['env', '-json', 'GOVERSION', 'GOROOT'], { env }).catch((error: unknown) => {
     throw new ActionError(`Go is not usable: ${(error as Error).message}. Install Go or put it on PATH.`, { cause: error });
   });
   const parsed = JSON.parse(stdout) as { GOVERSION: string; GOROOT: string };
@@ -22,8 +22,8 @@ export async function describeGo(go: string, env: NodeJS.ProcessEnv): Promise<Go
 }
 
 /** `go tool dist list`: every os/arch pair this toolchain can target. */
-export async function distList(tool: GoTool): Promise<string[]> {
-  const { stdout } = await execCommand(tool.go, ['tool', 'dist', 'list'], { env: tool.env });
+export async function distList(exec: Exec, tool: GoTool): Promise<string[]> {
+  const { stdout } = await exec(tool.go, ['tool', 'dist', 'list'], { env: tool.env });
   return stdout.split('\n').map((s) => s.trim()).filter(Boolean);
 }
 
@@ -37,9 +37,9 @@ export async function requireGoModule(workingDirectory: string, shownAs: string)
 }
 
 /** Fails, naming the input, unless `mainPackage` is a `package main` inside the module. */
-export async function requireMainPackage(tool: GoTool, workingDirectory: string, mainPackage: string): Promise<void> {
+export async function requireMainPackage(exec: Exec, tool: GoTool, workingDirectory: string, mainPackage: string): Promise<void> {
   try {
-    const { stdout } = await execCommand(tool.go, ['list', '-f', '{{.Name}}', mainPackage], { cwd: workingDirectory, env: tool.env });
+    const { stdout } = await exec(tool.go, ['list', '-f', '{{.Name}}', mainPackage], { cwd: workingDirectory, env: tool.env });
     const name = stdout.trim();
     if (name !== 'main') throw new InputError(Inputs.main.name, mainPackage, `the path of a main package (it is package ${name})`);
   } catch (error) {

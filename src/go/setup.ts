@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { execCommand } from '../exec.js';
 import { formatPlatform } from '../platform.js';
-import type { Reporter } from '../reporter.js';
+import type { Tools } from '../tools.js';
 import { State } from '../inputs.js';
 import { hashGoSums, planGoCaches, restoreGoCaches, type CacheState } from './caches.js';
 import { describeGo, type GoTool } from './gotool.js';
@@ -10,16 +9,14 @@ import { installGo } from './toolchain.js';
 
 export interface GoSetup {
   tool: GoTool;
-  /** True when no Go download happened. */
-  fromToolCache: boolean;
   /** Go caches restored for this run; undefined when caching is off. */
   caches?: CacheState;
 }
 
 /** The `go` already on PATH, if any: a candidate when it satisfies the requested version. */
-async function goOnPath(env: NodeJS.ProcessEnv): Promise<{ version: string; goroot: string } | undefined> {
+async function goOnPath(tools: Tools, env: NodeJS.ProcessEnv): Promise<{ version: string; goroot: string } | undefined> {
   try {
-    const tool = await describeGo('go', env);
+    const tool = await describeGo(tools.exec, 'go', env);
     return { version: tool.version, goroot: tool.goroot };
   } catch {
     return undefined;
@@ -31,20 +28,21 @@ async function goOnPath(env: NodeJS.ProcessEnv): Promise<{ version: string; goro
  * first on PATH for this and later steps with GOROOT and GOTOOLCHAIN=local, and restores the Go
  * module and build caches (prebuilt mode: the runner compiles).
  */
-export async function setupGo(config: Config, env: NodeJS.ProcessEnv, reporter: Reporter): Promise<GoSetup> {
-  const preinstalled = await goOnPath(env);
+export async function setupGo(config: Config, env: NodeJS.ProcessEnv, tools: Tools): Promise<GoSetup> {
+  const { reporter } = tools;
+  const preinstalled = await goOnPath(tools, env);
   const installation = await reporter.group('Setting up Go', () =>
     installGo({ ...config.go, workingDirectory: config.workingDirectory }, reporter, { env, ...(preinstalled ? { preinstalled } : {}) }),
   );
   reporter.addPath(installation.binDir);
   for (const [name, value] of Object.entries(installation.env)) reporter.exportVariable(name, value);
   const goEnv: NodeJS.ProcessEnv = { ...env, ...installation.env, PATH: `${installation.binDir}${path.delimiter}${env.PATH ?? ''}` };
-  const tool = await describeGo(path.join(installation.binDir, 'go'), goEnv);
+  const tool = await describeGo(tools.exec, path.join(installation.binDir, 'go'), goEnv);
 
   let caches: CacheState | undefined;
   if (config.cache && config.build.kind === 'prebuilt') {
     caches = await reporter.group('Restoring Go caches', async () => {
-      const { stdout } = await execCommand(tool.go, ['env', 'GOCACHE', 'GOMODCACHE'], { env: goEnv });
+      const { stdout } = await tools.exec(tool.go, ['env', 'GOCACHE', 'GOMODCACHE'], { env: goEnv });
       const [gocache = '', gomodcache = ''] = stdout.trim().split('\n');
       const plan = planGoCaches({
         runnerOs: env.RUNNER_OS ?? process.platform,
@@ -63,5 +61,5 @@ export async function setupGo(config: Config, env: NodeJS.ProcessEnv, reporter: 
     reporter.saveState(State.goCaches, JSON.stringify(caches));
     reporter.saveState(State.cacheSave, config.cacheSave);
   }
-  return { tool, fromToolCache: installation.fromToolCache, ...(caches ? { caches } : {}) };
+  return { tool, ...(caches ? { caches } : {}) };
 }

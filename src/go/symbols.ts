@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execCommand } from '../exec.js';
+import type { Exec } from '../tools.js';
 import { goEnv, type Platform } from '../platform.js';
 import { attribute, parseBuildInfo, parseNm, type Attribution } from '../report/attribution.js';
 import { fileBackedRanges } from './elf-segments.js';
@@ -37,13 +37,14 @@ export interface GoCommand {
   go: string;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  exec: Exec;
 }
 
 /** Reads the module attribution of a built binary that still has its symbol table. */
 export async function attributeBinary(tool: GoCommand, binary: string): Promise<Attribution> {
   const [nm, version, file] = await Promise.all([
-    execCommand(tool.go, ['tool', 'nm', '-size', '-sort', 'size', binary], { cwd: tool.cwd, env: tool.env }),
-    execCommand(tool.go, ['version', '-m', binary], { cwd: tool.cwd, env: tool.env }),
+    tool.exec(tool.go, ['tool', 'nm', '-size', '-sort', 'size', binary], { cwd: tool.cwd, env: tool.env }),
+    tool.exec(tool.go, ['version', '-m', binary], { cwd: tool.cwd, env: tool.env }),
     fs.readFile(binary),
   ]);
   return attribute(parseNm(nm.stdout), parseBuildInfo(version.stdout), fileBackedRanges(file));
@@ -57,7 +58,7 @@ export async function attributePackage(tool: GoCommand, request: Omit<Unstripped
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-nm-'));
   try {
     const { args, env } = unstrippedBuildCommand({ ...request, output: path.join(dir, 'unstripped') });
-    await execCommand(tool.go, args, { cwd: tool.cwd, env: { ...tool.env, ...env } });
+    await tool.exec(tool.go, args, { cwd: tool.cwd, env: { ...tool.env, ...env } });
     return await attributeBinary(tool, path.join(dir, 'unstripped'));
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

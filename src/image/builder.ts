@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
+import semver from 'semver';
 import { ActionError, CommandError } from '../errors.js';
-import { execCommand, tailLines } from '../exec.js';
+import { tailLines } from '../exec.js';
+import type { Exec } from '../tools.js';
 
 const BUILDX_MISSING =
   'docker buildx is not available: install the buildx plugin (for example with docker/setup-buildx-action, ' +
@@ -28,9 +30,9 @@ export function parseBuildxVersion(output: string): string | undefined {
   return /\bv?(\d+\.\d+\.\d+)/.exec(output)?.[1];
 }
 
-export async function buildxVersion(): Promise<string> {
+export async function buildxVersion(exec: Exec): Promise<string> {
   try {
-    const { stdout } = await execCommand('docker', ['buildx', 'version']);
+    const { stdout } = await exec('docker', ['buildx', 'version']);
     return parseBuildxVersion(stdout) ?? 'unknown';
   } catch (error) {
     throw new ActionError(BUILDX_MISSING, { cause: error });
@@ -142,20 +144,15 @@ export function createBuilderArgs(decision: { kind: 'create-remote'; endpoint: s
 }
 
 /** `0.38.2` from `v0.38.2`, `0.38.2-desktop.1`; undefined for dev builds (`v0.0.0+unknown`) and unparsable text. */
-export function releaseVersion(text: string | undefined): [number, number, number] | undefined {
-  const match = /(\d+)\.(\d+)\.(\d+)/.exec(text ?? '');
-  if (!match) return undefined;
-  const version: [number, number, number] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  return version.every((n) => n === 0) ? undefined : version;
+export function releaseVersion(text: string | undefined): string | undefined {
+  const version = semver.coerce(text ?? '');
+  return version && version.version !== '0.0.0' ? version.version : undefined;
 }
 
 /** a >= b for `x.y.z` versions; an unknown installed version counts as new enough. */
 export function versionAtLeast(installed: string | undefined, needed: string): boolean {
   const have = releaseVersion(installed);
-  const want = releaseVersion(needed)!;
-  if (!have) return true;
-  for (let i = 0; i < 3; i++) if (have[i] !== want[i]) return have[i]! > want[i]!;
-  return true;
+  return !have || semver.gte(have, releaseVersion(needed)!);
 }
 
 /** What a feature of the build needs from buildx (the client) and BuildKit (the daemon). */
@@ -227,7 +224,7 @@ export function builderBuildkitVersion(info: BuilderInfo): string | undefined {
     return release ? [{ v, release }] : [];
   });
   if (known.length === 0) return versions[0];
-  known.sort((a, b) => a.release[0] - b.release[0] || a.release[1] - b.release[1] || a.release[2] - b.release[2]);
+  known.sort((a, b) => semver.compare(a.release, b.release));
   return known[0]!.v;
 }
 
@@ -278,15 +275,15 @@ export async function probeEndpoint(endpoint: string): Promise<string | undefine
  * docker-container builder when the current one uses the docker driver (see decideBuilder), and
  * checks it answers, so an unreachable BuildKit fails the run before anything is compiled.
  */
-export async function prepareBuilder(options: PrepareBuilderOptions, log: BuilderLog = silentLog): Promise<Builder> {
+export async function prepareBuilder(options: PrepareBuilderOptions, exec: Exec, log: BuilderLog = silentLog): Promise<Builder> {
   if (options.buildkitEndpoint) {
     const problem = await probeEndpoint(options.buildkitEndpoint);
     if (problem) throw new ActionError(`Cannot reach BuildKit endpoint ${options.buildkitEndpoint}: ${problem}. Check the buildkit-endpoint input and that buildkitd is running.`);
   }
-  const version = await buildxVersion();
+  const version = await buildxVersion(exec);
   let inspected: BuilderInfo | undefined;
   if (!options.buildkitEndpoint) {
-    const result = await execCommand('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+    const result = await exec('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS });
     inspected = parseBuildxInspect(result.stdout);
     if (result.exitCode !== 0) inspected.error ??= tailLines(result.stderr || result.stdout, 3).replace(/^ERROR:\s*/, '');
   }
@@ -300,16 +297,16 @@ export async function prepareBuilder(options: PrepareBuilderOptions, log: Builde
   } else {
     name = `go-slim-image-${randomBytes(4).toString('hex')}`;
     if (decision.kind === 'create-container') log.info(decision.note);
-    await execCommand('docker', createBuilderArgs(decision, name));
+    await exec('docker', createBuilderArgs(decision, name));
     created = true;
   }
   const target = options.buildkitEndpoint ? `BuildKit endpoint ${options.buildkitEndpoint}` : name ? `builder "${name}"` : 'the current buildx builder';
   let booted: BuilderInfo;
   try {
-    const { stdout } = await execCommand('docker', ['buildx', 'inspect', '--bootstrap', ...(name ? [name] : [])], { timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+    const { stdout } = await exec('docker', ['buildx', 'inspect', '--bootstrap', ...(name ? [name] : [])], { timeoutMs: BOOTSTRAP_TIMEOUT_MS });
     booted = parseBuildxInspect(stdout);
   } catch (error) {
-    if (created) await removeBuilder(name);
+    if (created) await removeBuilder(name, exec);
     const detail = error instanceof CommandError ? error.stderrTail : String(error);
     throw new ActionError(`Cannot reach ${target}: ${detail}`, { cause: error });
   }
@@ -317,6 +314,6 @@ export async function prepareBuilder(options: PrepareBuilderOptions, log: Builde
   return { name, created, buildxVersion: version, driver: booted.driver || inspected?.driver || '', ...(buildkitVersion ? { buildkitVersion } : {}) };
 }
 
-export async function removeBuilder(name: string): Promise<void> {
-  await execCommand('docker', ['buildx', 'rm', '--force', name], { allowFailure: true });
+export async function removeBuilder(name: string, exec: Exec): Promise<void> {
+  await exec('docker', ['buildx', 'rm', '--force', name], { allowFailure: true });
 }

@@ -1,4 +1,3 @@
-import type { Compression } from '../config.js';
 import { formatPlatform, type Platform } from '../platform.js';
 
 export interface BuildxBuildSpec {
@@ -6,7 +5,7 @@ export interface BuildxBuildSpec {
   dockerfile: string;
   /** Extra named contexts (`--build-context name=path`). */
   namedContexts: Readonly<Record<string, string>>;
-  compression: Compression;
+  compression: { algorithm: 'gzip' | 'zstd'; level: number };
   /**
    * Let BuildKit compress gzip layers too. Needed with attestations: they name the image manifest by
    * digest, so the action must not rewrite the layers after the build.
@@ -22,6 +21,8 @@ export interface BuildxBuildSpec {
   cacheTo: string;
   metadataFile: string;
   sourceDateEpoch: number;
+  /** Layer times clamped to sourceDateEpoch (`rewrite-timestamp=true`); false for a BuildKit older than 0.13. */
+  rewriteTimestamp: boolean;
   buildArgs: Readonly<Record<string, string>>;
   /** Image config labels (in addition to the generated Dockerfile's OCI labels). */
   labels: Readonly<Record<string, string>>;
@@ -43,17 +44,6 @@ export interface BuildSecret {
   src?: string;
 }
 
-/** Registry cache export: every stage's layers, as an OCI image manifest, never failing the build. */
-export function registryCacheTo(ref: string): string {
-  // zstd: the image's own layers leave BuildKit uncompressed (the action gzips them), and the cache
-  // would otherwise store them that way too.
-  return `type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true,compression=zstd,force-compression=true`;
-}
-
-export function registryCacheFrom(ref: string): string {
-  return `type=registry,ref=${ref}`;
-}
-
 /** The whole `docker buildx build` argv (pure). */
 export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
   const args = ['buildx', 'build'];
@@ -68,7 +58,7 @@ export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
     spec.compression.algorithm === 'gzip' && !spec.compressInBuildKit
       ? ['compression=uncompressed']
       : [`compression=${spec.compression.algorithm}`, `compression-level=${spec.compression.level}`, 'force-compression=true'];
-  const output = ['type=oci', `dest=${spec.ociDest}`, 'tar=false', ...compression, 'oci-mediatypes=true', 'rewrite-timestamp=true'];
+  const output = ['type=oci', `dest=${spec.ociDest}`, 'tar=false', ...compression, 'oci-mediatypes=true', ...(spec.rewriteTimestamp ? ['rewrite-timestamp=true'] : [])];
   args.push('--output', output.join(','));
   // Attestations turn a single-platform image into an index; off unless asked for.
   args.push(`--provenance=${spec.provenance}`);
@@ -89,7 +79,6 @@ export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
 /** What buildx's --metadata-file tells about the pushed image. */
 export interface BuildMetadata {
   digest: string;
-  imageNames: string[];
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -105,8 +94,7 @@ export function parseBuildMetadata(json: string): BuildMetadata {
   const descriptor = data['containerimage.descriptor'] as { digest?: unknown } | undefined;
   const digest = [data['containerimage.digest'], descriptor?.digest].find((d): d is string => typeof d === 'string' && DIGEST.test(d));
   if (!digest) throw new Error('buildx metadata has no image digest (containerimage.digest)');
-  const names = typeof data['image.name'] === 'string' ? (data['image.name'] as string).split(',').filter(Boolean) : [];
-  return { digest, imageNames: names };
+  return { digest };
 }
 
 /** Steps buildx's plain progress reports as CACHED. */

@@ -1,7 +1,6 @@
 import type { RunContext } from '../github/event.js';
 import { formatImageName, type ImageName } from '../reference.js';
 import type { Platform } from '../platform.js';
-import { registryCacheFrom, registryCacheTo } from './buildx.js';
 import { sanitizeTag } from './tags.js';
 
 export type CacheWrite = 'auto' | 'always' | 'never';
@@ -101,9 +100,44 @@ export interface CachePlan {
 }
 
 /** Everything the registry cache needs for `docker buildx build` (pure). */
-export function registryCachePlan(ctx: RunContext, options: CacheRefOptions & { mode: CacheWrite; push: boolean }): CachePlan {
+export function registryCachePlan(ctx: RunContext, options: CacheRefOptions & { mode: CacheWrite; push: boolean; export?: CacheExportOptions }): CachePlan {
   const refs = cacheRefs(ctx, options);
   const write = cacheWriteDecision(options.mode, ctx, options.push);
   const from = refs.ref === refs.mainLineRef ? [refs.ref] : [refs.ref, refs.mainLineRef];
-  return { refs, cacheFrom: from.map(registryCacheFrom), cacheTo: write.write ? registryCacheTo(refs.ref) : '', write };
+  return { refs, cacheFrom: from.map(registryCacheFrom), cacheTo: write.write ? registryCacheTo(refs.ref, options.export) : '', write };
+}
+
+/** Cache export options an old BuildKit lacks; both on by default (see the builder feature check). */
+export interface CacheExportOptions {
+  imageManifest: boolean;
+  ignoreError: boolean;
+}
+
+const ALL_EXPORT_OPTIONS: CacheExportOptions = { imageManifest: true, ignoreError: true };
+
+/** Registry cache export: every stage's layers, as an OCI image manifest, never failing the build. */
+export function registryCacheTo(ref: string, options: CacheExportOptions = ALL_EXPORT_OPTIONS): string {
+  // zstd: the image's own layers leave BuildKit uncompressed (the action gzips them), and the cache
+  // would otherwise store them that way too.
+  return [
+    `type=registry,ref=${ref},mode=max`,
+    ...(options.imageManifest ? ['image-manifest=true'] : []),
+    'oci-mediatypes=true',
+    ...(options.ignoreError ? ['ignore-error=true'] : []),
+    'compression=zstd,force-compression=true',
+  ].join(',');
+}
+
+export function registryCacheFrom(ref: string): string {
+  return `type=registry,ref=${ref}`;
+}
+
+/** The GitHub Actions cache backend: BuildKit's gha scope named after the registry cache ref's tag. */
+export function ghaCacheRefs(plan: CachePlan, options: Pick<CacheExportOptions, 'ignoreError'> = ALL_EXPORT_OPTIONS): { cacheFrom: string[]; cacheTo: string } {
+  const scope = (ref: string) => `scope=${ref.slice(ref.lastIndexOf(':') + 1)}`;
+  const refs = [plan.refs.ref, plan.refs.mainLineRef].filter((r, i, all) => all.indexOf(r) === i);
+  return {
+    cacheFrom: refs.map((r) => `type=gha,${scope(r)}`),
+    cacheTo: plan.write.write ? [`type=gha,mode=max,${scope(plan.refs.ref)}`, ...(options.ignoreError ? ['ignore-error=true'] : [])].join(',') : '',
+  };
 }

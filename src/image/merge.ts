@@ -1,5 +1,5 @@
 import { ActionError, errorMessage } from '../errors.js';
-import { execCommand } from '../exec.js';
+import type { Exec } from '../tools.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import { formatImageName, parseImageName, repositoryRef, type ImageName } from '../reference.js';
 import { registryErrorHint } from './buildx.js';
@@ -246,6 +246,7 @@ export interface MergeOptions extends LegKey {
   tags: readonly string[];
   builder?: string;
   client: RegistryClient;
+  exec: Exec;
   log?: MergeLog;
   /** Default true. */
   removeTemporaryTags?: boolean;
@@ -299,7 +300,7 @@ export async function mergeLegs(options: MergeOptions): Promise<MergeResult> {
     log.info(`The temporary tags are gone; ${options.tags[0]} already holds the index of this run (${previous}).`);
     reused = true;
     // A single index source is copied byte for byte: every tag ends up on the same digest.
-    await execCommand('docker', imagetoolsCreateArgs({ builder: options.builder, tags: options.tags, sources: [`${repositoryRef(repository)}@${previous}`] }), { hint: registryErrorHint });
+    await options.exec('docker', imagetoolsCreateArgs({ builder: options.builder, tags: options.tags, sources: [`${repositoryRef(repository)}@${previous}`] }), { hint: registryErrorHint });
   } else {
     const args = imagetoolsCreateArgs({
       builder: options.builder,
@@ -308,7 +309,7 @@ export async function mergeLegs(options: MergeOptions): Promise<MergeResult> {
       sources: legs.map((leg) => formatImageName({ ...repository, digest: leg.digest })),
     });
     log.info(`docker ${args.join(' ')}`);
-    await execCommand('docker', args, { hint: registryErrorHint });
+    await options.exec('docker', args, { hint: registryErrorHint });
   }
   const verified = await verifyIndex(options.client, options.tags, options.platforms);
   log.info(`Index ${verified.digest}: ${verified.platforms.join(', ')}`);

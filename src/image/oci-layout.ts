@@ -114,9 +114,10 @@ export function pushTargets(image: ImageName, tagRefs: readonly string[]): PushT
 }
 
 /**
- * Pushes the image so that nothing points at what is not there yet: every blob first (skipping
- * ones the registry has), then each platform manifest by digest, then the index by digest, and
- * only then the tags. A failure part way leaves, at worst, unreferenced blobs.
+ * Pushes the image by digest so that nothing points at what is not there yet: every blob first
+ * (skipping ones the registry has), then each platform manifest, then the index. No tag moves:
+ * tagOciImage does that once the size gate has passed. A failure part way leaves, at worst,
+ * unreferenced blobs.
  */
 export async function pushOciImage(client: RegistryClient, image: OciImage, targets: readonly PushTarget[], log: (message: string) => void): Promise<void> {
   const manifests: { descriptor: Descriptor; body: Buffer }[] = [];
@@ -134,7 +135,6 @@ export async function pushOciImage(client: RegistryClient, image: OciImage, targ
     const where = `${target.name.registry}/${target.name.repository}`;
     let uploaded = 0;
     let stage = `uploading blobs (0 of ${blobs.size} done)`;
-    const tagged: string[] = [];
     try {
       let done = 0;
       for (const [digest, size] of blobs) {
@@ -147,23 +147,37 @@ export async function pushOciImage(client: RegistryClient, image: OciImage, targ
       }
       stage = 'pushing the manifests by digest';
       for (const { descriptor, body } of manifests) await client.putManifest(target.name, descriptor.digest, descriptor.mediaType, body);
-      const root = manifests[manifests.length - 1]!;
-      for (const tag of target.tags) {
-        stage = `tagging ${tag}`;
-        await client.putManifest(target.name, tag, root.descriptor.mediaType, root.body);
-        tagged.push(tag);
-      }
     } catch (error) {
-      // Blobs go first and tags last, so a failure here never leaves a tag pointing at missing blobs.
-      const tags = tagged.length > 0 ? `${tagged.join(', ')} already point at the complete image` : 'no tag was written';
-      const denied = error instanceof RegistryHttpError && (error.status === 401 || error.status === 403);
-      throw new ActionError(
-        `Pushing ${where}@${image.root.digest} failed while ${stage}; ${tags}: ${errorMessage(error)}` +
-          (denied ? '\nHint: log in to the registry before this step (docker/login-action) and give the job permission to push.' : ''),
-        { cause: error },
-      );
+      throw pushFailure(`Pushing ${where}@${image.root.digest} failed while ${stage}; no tag was written`, error);
     }
-    log(`Pushed ${where}@${image.root.digest} (${uploaded} new blob bytes)${target.tags.length ? ` as ${target.tags.join(', ')}` : ' by digest'}`);
+    log(`Pushed ${where}@${image.root.digest} by digest (${uploaded} new blob bytes)`);
+  }
+}
+
+function pushFailure(what: string, error: unknown): ActionError {
+  const denied = error instanceof RegistryHttpError && (error.status === 401 || error.status === 403);
+  return new ActionError(
+    `${what}: ${errorMessage(error)}` + (denied ? '\nHint: log in to the registry before this step (docker/login-action) and give the job permission to push.' : ''),
+    { cause: error },
+  );
+}
+
+/** Points every target's tags at the image pushed by pushOciImage (its root manifest, byte for byte). */
+export async function tagOciImage(client: RegistryClient, image: OciImage, targets: readonly PushTarget[], log: (message: string) => void): Promise<void> {
+  const body = await fs.readFile(blobPath(image.dir, image.root.digest));
+  for (const target of targets) {
+    const where = `${target.name.registry}/${target.name.repository}`;
+    const tagged: string[] = [];
+    for (const tag of target.tags) {
+      try {
+        await client.putManifest(target.name, tag, image.root.mediaType, body);
+      } catch (error) {
+        const done = tagged.length > 0 ? `; ${tagged.join(', ')} already point at it` : '';
+        throw pushFailure(`Tagging ${where}@${image.root.digest} as ${tag} failed${done}`, error);
+      }
+      tagged.push(tag);
+    }
+    if (tagged.length > 0) log(`Tagged ${where}@${image.root.digest} as ${tagged.join(', ')}`);
   }
 }
 

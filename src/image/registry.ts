@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,21 +76,15 @@ export function parseAuthChallenge(header: string): { scheme: string; params: Re
 }
 
 export interface RegistryClientOptions {
-  fetchImpl?: typeof fetch;
   credentials?: (registry: string) => Promise<Credentials | undefined>;
   /** Attempts for a request answered 5xx/429 or failing at the network level. */
   attempts?: number;
   retryDelayMs?: number;
   /**
    * Called with every credential the client reads or obtains (password, the Basic value, a bearer
-   * token) before it is used. Default: the runner's `::add-mask::` when running under Actions.
+   * token) before it is used: the entry point passes its reporter's masking (see src/tools.ts).
    */
   maskSecret?: (value: string) => void;
-}
-
-/** Masks a value in the runner's log; outside Actions printing `::add-mask::` would show it instead. */
-function maskOnRunner(value: string): void {
-  if (process.env.GITHUB_ACTIONS === 'true') core.setSecret(value);
 }
 
 /** `fetch failed` says nothing; undici puts what happened (ECONNREFUSED, other side closed) in `cause`. */
@@ -117,7 +110,6 @@ interface RequestOptions {
 
 /** An OCI distribution client: reads and pushes, with Basic or Bearer-token challenge auth and retries. */
 export class RegistryClient {
-  private readonly fetchImpl: typeof fetch;
   private readonly credentials: (registry: string) => Promise<Credentials | undefined>;
   private readonly authorization = new Map<string, string>();
   private readonly attempts: number;
@@ -125,11 +117,10 @@ export class RegistryClient {
   private readonly maskSecret: (value: string) => void;
 
   constructor(options: RegistryClientOptions = {}) {
-    this.fetchImpl = options.fetchImpl ?? fetch;
     this.credentials = options.credentials ?? ((registry) => dockerConfigCredentials(registry));
     this.attempts = options.attempts ?? 4;
     this.retryDelayMs = options.retryDelayMs ?? 500;
-    this.maskSecret = options.maskSecret ?? maskOnRunner;
+    this.maskSecret = options.maskSecret ?? (() => undefined);
   }
 
   async getManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string; bytes: number }> {
@@ -238,7 +229,7 @@ export class RegistryClient {
 
   private send(url: string, method: string, options: RequestOptions, scopeKey: string): Promise<Response> {
     const authorization = this.authorization.get(scopeKey);
-    return this.fetchImpl(url, {
+    return fetch(url, {
       method,
       headers: { ...options.headers, ...(authorization ? { authorization } : {}) },
       ...(options.body !== undefined ? { body: options.body } : {}),
@@ -265,7 +256,7 @@ export class RegistryClient {
     const tokenUrl = new URL(params.realm);
     if (params.service) tokenUrl.searchParams.set('service', params.service);
     tokenUrl.searchParams.set('scope', `repository:${name.repository}:${access}`);
-    const response = await this.fetchImpl(tokenUrl, { headers: basic ? { authorization: basic } : {} });
+    const response = await fetch(tokenUrl, { headers: basic ? { authorization: basic } : {} });
     if (!response.ok) throw new RegistryHttpError(tokenUrl.origin + tokenUrl.pathname, response.status, 'token request refused');
     const body = (await response.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;

@@ -1,14 +1,15 @@
 import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
-import { commentWarning, upsertComment } from '../github/comments.js';
+import { commentWarning } from '../github/comments.js';
 import { commentDecision, readPullRequestContext } from '../github/event.js';
 import { readBaselineImage } from '../image/baseline.js';
 import { readImageSizes } from '../image/inspect.js';
 import { addLayerDetails, LayerReader } from '../image/layers.js';
 import type { RegistryClient } from '../image/registry.js';
-import { Outputs } from '../inputs.js';
+import type { RunOutputs } from '../outputs.js';
 import { formatImageName, repositoryRef, type ImageName } from '../reference.js';
 import type { Reporter } from '../reporter.js';
+import type { Tools } from '../tools.js';
 import { compareAttributions, type Attribution } from './attribution.js';
 import { commentMarker, renderSizeComment, renderSizeReport, type SizeReport } from './comment.js';
 import { evaluateGate, gateFailure } from './gate.js';
@@ -25,9 +26,9 @@ export interface BaselineRead {
  * Reads the baseline before the push (pushing may move the very tag it names). A missing tag is a
  * state, not an error; a registry failure is a warning and the report goes on without deltas.
  */
-export async function readBaselineReport(client: RegistryClient, reader: LayerReader, name: ImageName, binaryPaths: string[], reporter: Reporter): Promise<BaselineRead> {
+export async function readBaselineReport(client: RegistryClient, name: ImageName, binaryPaths: string[], reporter: Reporter): Promise<BaselineRead> {
   try {
-    const { baseline, annotations } = await readBaselineImage(name, client, reader, { binaryPaths });
+    const { baseline, annotations } = await readBaselineImage(name, client, new LayerReader(client), { binaryPaths });
     const stored = parseStoredReport(annotations[SIZE_REPORT_ANNOTATION]);
     return { baseline, ...(stored ? { stored } : {}) };
   } catch (error) {
@@ -36,34 +37,36 @@ export async function readBaselineReport(client: RegistryClient, reader: LayerRe
   }
 }
 
-export interface PublishInput {
+export interface MeasureInput {
   config: Config;
+  /** Where the image's manifests and blobs are read: the local OCI layout, or the registry for a merged index. */
   client: RegistryClient;
-  reader: LayerReader;
-  /** The pushed image's digest. */
   digest: string;
   imageRef: string;
   binaries: readonly { platform: string; size: number }[];
   binaryPaths: string[];
   baseline: BaselineRead;
   attribution?: { platform: string; current: Attribution };
-  /** The run's own lines (tags, timings) put above the size report in the job summary. */
-  summaryHeader: string;
   commit: string;
-  env: NodeJS.ProcessEnv;
 }
 
-/**
- * Sizes the pushed image, compares it with the baseline, and writes the outputs, the job summary
- * and the sticky PR comment. Returns the size gate's failure message, if any: the caller fails the
- * step only after all of this is written.
- */
-export async function publishSizeReport(input: PublishInput, reporter: Reporter): Promise<string | undefined> {
+/** The size report of one image: what the outputs, the summary, the comment and the gate are made of. */
+export interface MeasuredImage {
+  report: SizeReport;
+  /** The report as markdown; empty when the sizes could not be read. */
+  markdown: string;
+  outputs: RunOutputs;
+  /** The size gate's failure message, if any: the caller fails the step once everything is written. */
+  gateFailure?: string;
+}
+
+/** Sizes the image, compares it with the baseline and evaluates the gate. Writes nothing. */
+export async function measureImage(input: MeasureInput, reporter: Reporter): Promise<MeasuredImage> {
   const { config } = input;
   let sizes: PlatformSize[] = [];
   try {
     sizes = await readImageSizes(config.image, input.digest, input.client);
-    sizes = await addLayerDetails(input.reader, config.image, sizes, { binaryPaths: input.binaryPaths });
+    sizes = await addLayerDetails(new LayerReader(input.client), config.image, sizes, { binaryPaths: input.binaryPaths });
   } catch (error) {
     reporter.warning(`The image size could not be read (${errorMessage(error)}); the size outputs stay empty.`);
   }
@@ -72,7 +75,8 @@ export async function publishSizeReport(input: PublishInput, reporter: Reporter)
     input.attribution && input.baseline.stored && input.baseline.stored.platform === input.attribution.platform
       ? compareAttributions(input.baseline.stored.attribution, input.attribution.current)
       : undefined;
-  const gate = sizes.length > 0 ? evaluateGate(sizes, deltas, { ...(config.sizeBudget !== undefined ? { budget: config.sizeBudget } : {}), ...(config.maxIncrease ? { maxIncrease: config.maxIncrease } : {}) }) : [];
+  const limits = { ...(config.sizeBudget !== undefined ? { budget: config.sizeBudget } : {}), ...(config.maxIncrease ? { maxIncrease: config.maxIncrease } : {}) };
+  const gate = sizes.length > 0 ? evaluateGate(sizes, deltas, limits) : [];
   const report: SizeReport = {
     image: repositoryRef(config.image),
     imageRef: input.imageRef,
@@ -83,23 +87,27 @@ export async function publishSizeReport(input: PublishInput, reporter: Reporter)
     ...(gate.length > 0 ? { gate } : {}),
     commit: input.commit,
   };
+  if (sizes.length === 0) return { report, markdown: '', outputs: {} };
   const markdown = renderSizeReport(report);
-
-  if (sizes.length > 0) {
-    reporter.setOutput(Outputs.size, largestCompressed(sizes));
-    const uncompressed = largestUncompressed(sizes);
-    if (uncompressed !== undefined) reporter.setOutput(Outputs.sizeUncompressed, uncompressed);
-    reporter.setOutput(Outputs.sizes, JSON.stringify(sizesOutput(sizes, deltas, input.binaries)));
-    const delta = largestDelta(deltas);
-    if (delta !== undefined) reporter.setOutput(Outputs.sizeDelta, delta);
-    reporter.setOutput(Outputs.sizeReport, markdown);
-  }
-  await reporter.addSummary(`${input.summaryHeader}\n${sizes.length > 0 ? markdown : ''}`);
-  if (sizes.length > 0) await postComment(config, report, input.env, reporter);
-  return gateFailure(gate);
+  const outputs: RunOutputs = { size: String(largestCompressed(sizes)) };
+  const uncompressed = largestUncompressed(sizes);
+  if (uncompressed !== undefined) outputs['size-uncompressed'] = String(uncompressed);
+  outputs.sizes = JSON.stringify(sizesOutput(sizes, deltas, input.binaries));
+  const delta = largestDelta(deltas);
+  if (delta !== undefined) outputs['size-delta'] = String(delta);
+  outputs['size-report'] = markdown;
+  const failure = gateFailure(gate);
+  return { report, markdown, outputs, ...(failure ? { gateFailure: failure } : {}) };
 }
 
-async function postComment(config: Config, report: SizeReport, env: NodeJS.ProcessEnv, reporter: Reporter): Promise<void> {
+/** Writes the job summary (the run's header, then the size report) and the sticky PR comment. */
+export async function publishReport(measured: MeasuredImage, summaryHeader: string, config: Config, env: NodeJS.ProcessEnv, tools: Tools): Promise<void> {
+  await tools.reporter.addSummary(`${summaryHeader}\n${measured.markdown}`);
+  if (measured.markdown) await postComment(config, measured.report, env, tools);
+}
+
+async function postComment(config: Config, report: SizeReport, env: NodeJS.ProcessEnv, tools: Tools): Promise<void> {
+  const { reporter } = tools;
   try {
     const decision = commentDecision(config.comment, await readPullRequestContext(env), config.pushByDigest);
     if (!decision.post) {
@@ -110,7 +118,7 @@ async function postComment(config: Config, report: SizeReport, env: NodeJS.Proce
       reporter.warning('No github-token: the size report stays in the job summary (pass github-token: ${{ github.token }} with pull-requests: write).');
       return;
     }
-    const result = await upsertComment({
+    const result = await tools.github.upsertComment({
       token: config.githubToken,
       apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
       target: decision.target,

@@ -1,24 +1,54 @@
 import { formatBytes } from './size.js';
 
+/** One timed part of the run, as the summary shows it. */
+export interface Phase {
+  name: string;
+  seconds: number;
+}
+
 export interface RunSummary {
   imageRef: string;
   tags: readonly string[];
   pushed: boolean;
+  /** False when the size gate kept the tags where they were. */
+  tagsMoved: boolean;
   binaries: readonly { platform: string; size: number }[];
   goVersion: string;
-  cachedSteps: number;
-  seconds: { compile: number; build: number };
+  /** Build steps BuildKit took from its cache; undefined when BuildKit did not run. */
+  cachedSteps?: number;
+  phases: readonly Phase[];
 }
 
-/** The top of the job summary: what was pushed, with which Go, how long it took. The size report follows it. */
+/** The top of the job summary: what was pushed, with which Go, where the time went. The size report follows it. */
 export function renderSummary(summary: RunSummary): string {
   const lines = ['## go-slim-image', '', summary.pushed ? `Pushed \`${summary.imageRef}\`` : `Built \`${summary.imageRef}\` (not pushed)`, ''];
-  if (summary.tags.length > 0) lines.push(`Tags: ${summary.tags.map((t) => `\`${t}\``).join(', ')}`, '');
+  if (summary.tags.length > 0) {
+    const tags = summary.tags.map((t) => `\`${t}\``).join(', ');
+    lines.push(summary.tagsMoved ? `Tags: ${tags}` : `Tags not moved (the size gate failed): ${tags}`, '');
+  }
   if (summary.binaries.length > 0) lines.push(`Binaries: ${summary.binaries.map((b) => `${b.platform} ${formatBytes(b.size)}`).join(', ')}`, '');
-  const go = summary.goVersion ? `Go ${summary.goVersion} · ` : '';
-  lines.push(
-    `${go}compile ${summary.seconds.compile.toFixed(1)} s · image build ${summary.seconds.build.toFixed(1)} s · ${summary.cachedSteps} build steps from cache`,
-    '',
-  );
+  const facts = [summary.goVersion ? `Go ${summary.goVersion}` : '', summary.cachedSteps !== undefined ? `${summary.cachedSteps} build steps from cache` : ''].filter(Boolean);
+  if (facts.length > 0) lines.push(facts.join(' · '), '');
+  if (summary.phases.length > 0) lines.push(`Time: ${summary.phases.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(' · ')}`, '');
   return lines.join('\n');
+}
+
+/** Times the phases of a run with the clock it is given. */
+export class PhaseTimer {
+  private readonly done: Phase[] = [];
+
+  constructor(private readonly clock: () => number) {}
+
+  async time<T>(name: string, task: () => Promise<T>): Promise<T> {
+    const started = this.clock();
+    try {
+      return await task();
+    } finally {
+      this.done.push({ name, seconds: (this.clock() - started) / 1000 });
+    }
+  }
+
+  get phases(): readonly Phase[] {
+    return this.done;
+  }
 }
