@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config.js';
+import type { Versions } from '../../src/image/builder.js';
+import { writeOutputs } from '../../src/outputs.js';
 import { builderFeatureUses, planBuild, planFeatures, planPublish, type BuildFacts } from '../../src/plan.js';
 import { contexts } from '../fixtures/run-context.js';
 
@@ -10,7 +12,7 @@ function configFrom(inputs: Record<string, string>) {
   return parseConfig((name) => ({ image: IMAGE, ...inputs })[name] ?? '', workspace);
 }
 
-const NEW_BUILDER = { buildx: '0.38.2', buildkit: 'v0.34.2' };
+const NEW_BUILDER: Versions = { buildx: '0.38.2', buildkit: 'v0.34.2' };
 
 function facts(config: ReturnType<typeof configFrom>, overrides: Partial<BuildFacts> = {}, versions = NEW_BUILDER): BuildFacts {
   return {
@@ -165,5 +167,17 @@ describe('planPublish', () => {
   it('the baseline is the default branch tag unless given', () => {
     expect(planPublish(configFrom({}), { run: contexts.pullRequest(), publishedTags: [] }).baseline).toEqual({ registry: '127.0.0.1:5000', repository: 'hello', tag: 'main' });
     expect(planPublish(configFrom({ baseline: '127.0.0.1:5000/hello:stable' }), { run: contexts.pullRequest(), publishedTags: [] }).baseline.tag).toBe('stable');
+  });
+});
+
+describe('writeOutputs', () => {
+  it('sets every output the run produced, in the order of the Outputs table, and nothing else', () => {
+    const set: [string, string][] = [];
+    writeOutputs({ tags: 'a:1', digest: 'sha256:x', size: '12' }, (name, value) => void set.push([name, value]));
+    expect(set).toEqual([
+      ['digest', 'sha256:x'],
+      ['tags', 'a:1'],
+      ['size', '12'],
+    ]);
   });
 });

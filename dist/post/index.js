@@ -45359,7 +45359,7 @@ function glob_hashFiles(patterns_1) {
 }
 //# sourceMappingURL=glob.js.map
 // EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(2088);
+var node_modules_semver = __nccwpck_require__(2088);
 ;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/constants.js
 var CacheFilename;
 (function (CacheFilename) {
@@ -45525,7 +45525,7 @@ function getVersion(app_1) {
 function getCompressionMethod() {
     return cacheUtils_awaiter(this, void 0, void 0, function* () {
         const versionOutput = yield getVersion('zstd', ['--quiet']);
-        const version = semver.clean(versionOutput);
+        const version = node_modules_semver.clean(versionOutput);
         debug(`zstd version: ${version}`);
         if (versionOutput === '') {
             return CompressionMethod.Gzip;
@@ -98653,8 +98653,6 @@ async function saveGoCaches(state, log, context) {
     return result;
 }
 
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/exec.ts
@@ -98670,7 +98668,7 @@ function exec_tailLines(text, count = STDERR_TAIL_LINES) {
  * The one seam through which every external command runs: argv only (no shell),
  * output captured, and a failure turned into a CommandError with stderr's tail.
  */
-function exec_execCommand(command, args, options = {}) {
+function execCommand(command, args, options = {}) {
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
             cwd: options.cwd,
@@ -98716,7 +98714,10 @@ function exec_execCommand(command, args, options = {}) {
     });
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./src/image/builder.ts
+
 
 
 
@@ -98730,9 +98731,9 @@ const BOOTSTRAP_TIMEOUT_MS = 60_000;
 function parseBuildxVersion(output) {
     return /\bv?(\d+\.\d+\.\d+)/.exec(output)?.[1];
 }
-async function buildxVersion() {
+async function buildxVersion(exec) {
     try {
-        const { stdout } = await execCommand('docker', ['buildx', 'version']);
+        const { stdout } = await exec('docker', ['buildx', 'version']);
         return parseBuildxVersion(stdout) ?? 'unknown';
     }
     catch (error) {
@@ -98829,22 +98830,13 @@ function createBuilderArgs(decision, name) {
 }
 /** `0.38.2` from `v0.38.2`, `0.38.2-desktop.1`; undefined for dev builds (`v0.0.0+unknown`) and unparsable text. */
 function releaseVersion(text) {
-    const match = /(\d+)\.(\d+)\.(\d+)/.exec(text ?? '');
-    if (!match)
-        return undefined;
-    const version = [Number(match[1]), Number(match[2]), Number(match[3])];
-    return version.every((n) => n === 0) ? undefined : version;
+    const version = semver.coerce(text ?? '');
+    return version && version.version !== '0.0.0' ? version.version : undefined;
 }
 /** a >= b for `x.y.z` versions; an unknown installed version counts as new enough. */
 function versionAtLeast(installed, needed) {
     const have = releaseVersion(installed);
-    const want = releaseVersion(needed);
-    if (!have)
-        return true;
-    for (let i = 0; i < 3; i++)
-        if (have[i] !== want[i])
-            return have[i] > want[i];
-    return true;
+    return !have || semver.gte(have, releaseVersion(needed));
 }
 const FEATURES = {
     buildContext: { label: '--build-context (named build contexts)', buildx: '0.8.0' },
@@ -98891,7 +98883,7 @@ function builderBuildkitVersion(info) {
     });
     if (known.length === 0)
         return versions[0];
-    known.sort((a, b) => a.release[0] - b.release[0] || a.release[1] - b.release[1] || a.release[2] - b.release[2]);
+    known.sort((a, b) => semver.compare(a.release, b.release));
     return known[0].v;
 }
 const silentLog = { info: () => undefined, warning: () => undefined };
@@ -98929,16 +98921,16 @@ async function probeEndpoint(endpoint) {
  * docker-container builder when the current one uses the docker driver (see decideBuilder), and
  * checks it answers, so an unreachable BuildKit fails the run before anything is compiled.
  */
-async function prepareBuilder(options, log = silentLog) {
+async function prepareBuilder(options, exec, log = silentLog) {
     if (options.buildkitEndpoint) {
         const problem = await probeEndpoint(options.buildkitEndpoint);
         if (problem)
             throw new ActionError(`Cannot reach BuildKit endpoint ${options.buildkitEndpoint}: ${problem}. Check the buildkit-endpoint input and that buildkitd is running.`);
     }
-    const version = await buildxVersion();
+    const version = await buildxVersion(exec);
     let inspected;
     if (!options.buildkitEndpoint) {
-        const result = await execCommand('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+        const result = await exec('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS });
         inspected = parseBuildxInspect(result.stdout);
         if (result.exitCode !== 0)
             inspected.error ??= tailLines(result.stderr || result.stdout, 3).replace(/^ERROR:\s*/, '');
@@ -98957,26 +98949,26 @@ async function prepareBuilder(options, log = silentLog) {
         name = `go-slim-image-${randomBytes(4).toString('hex')}`;
         if (decision.kind === 'create-container')
             log.info(decision.note);
-        await execCommand('docker', createBuilderArgs(decision, name));
+        await exec('docker', createBuilderArgs(decision, name));
         created = true;
     }
     const target = options.buildkitEndpoint ? `BuildKit endpoint ${options.buildkitEndpoint}` : name ? `builder "${name}"` : 'the current buildx builder';
     let booted;
     try {
-        const { stdout } = await execCommand('docker', ['buildx', 'inspect', '--bootstrap', ...(name ? [name] : [])], { timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+        const { stdout } = await exec('docker', ['buildx', 'inspect', '--bootstrap', ...(name ? [name] : [])], { timeoutMs: BOOTSTRAP_TIMEOUT_MS });
         booted = parseBuildxInspect(stdout);
     }
     catch (error) {
         if (created)
-            await removeBuilder(name);
+            await removeBuilder(name, exec);
         const detail = error instanceof CommandError ? error.stderrTail : String(error);
         throw new ActionError(`Cannot reach ${target}: ${detail}`, { cause: error });
     }
     const buildkitVersion = builderBuildkitVersion(booted);
     return { name, created, buildxVersion: version, driver: booted.driver || inspected?.driver || '', ...(buildkitVersion ? { buildkitVersion } : {}) };
 }
-async function removeBuilder(name) {
-    await exec_execCommand('docker', ['buildx', 'rm', '--force', name], { allowFailure: true });
+async function removeBuilder(name, exec) {
+    await exec('docker', ['buildx', 'rm', '--force', name], { allowFailure: true });
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -99059,6 +99051,7 @@ const State = {
 
 
 
+
 /** The post step: save the Go caches, clean up what main left behind. It never fails the job. */
 async function post() {
     try {
@@ -99073,7 +99066,7 @@ async function post() {
     try {
         const builder = getState(State.builderToRemove);
         if (builder) {
-            await removeBuilder(builder);
+            await removeBuilder(builder, execCommand);
             info(`Removed the builder ${builder}`);
         }
     }

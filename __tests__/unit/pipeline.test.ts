@@ -1,0 +1,263 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { readFileSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../src/config.js';
+import { isIndex } from '../../src/image/registry.js';
+import { runPipeline, type RunResult } from '../../src/pipeline.js';
+import { elf64 } from '../fixtures/elf.js';
+import { writePullRequestEvent } from '../fixtures/pull-request-event.js';
+import { pushEnv, pushEvent } from '../fixtures/push-event.js';
+import { fakeTools, tarOf, writeOciLayout, type ExecHandler, type FakeTools } from '../helpers/fake-tools.js';
+
+const IMAGE = '127.0.0.1:5000/acme/hello';
+const REPO = { registry: '127.0.0.1:5000', repository: 'acme/hello' };
+const INSPECT = readFileSync(new URL('../fixtures/buildx-inspect/remote.txt', import.meta.url), 'utf8');
+const MACHINES: Record<string, number> = { amd64: 62, arm64: 183 };
+
+let root: string;
+let workspace: string;
+let savedToolCache: string | undefined;
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-pipeline-'));
+  workspace = path.join(root, 'workspace');
+  await fs.mkdir(workspace, { recursive: true });
+  await fs.writeFile(path.join(workspace, 'go.mod'), 'module example.com/hello\n\ngo 1.26\n');
+  await fs.writeFile(path.join(workspace, 'main.go'), 'package main\n\nfunc main() {}\n');
+  await fs.mkdir(path.join(root, 'toolcache'));
+  // installGo reads the tool cache folder from process.env, as @actions/tool-cache does.
+  savedToolCache = process.env.RUNNER_TOOL_CACHE;
+  process.env.RUNNER_TOOL_CACHE = path.join(root, 'toolcache');
+});
+
+afterAll(async () => {
+  if (savedToolCache === undefined) delete process.env.RUNNER_TOOL_CACHE;
+  else process.env.RUNNER_TOOL_CACHE = savedToolCache;
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+interface FakeWorld {
+  /** The BuildKit version the fake builder reports. */
+  buildkit: string;
+  /** Bytes of the binary `go build` writes; grows when a test wants the image to grow. */
+  binaryPadding: number;
+}
+
+/** Go, git and docker as the pipeline calls them, answered without running anything. */
+function handlers(world: FakeWorld): ExecHandler[] {
+  const go: ExecHandler = async ({ command, args, env }) => {
+    if (!/(^|\/)go$/.test(command)) return undefined;
+    const joined = args.join(' ');
+    if (joined === 'env -json GOVERSION GOROOT') return JSON.stringify({ GOVERSION: 'go1.26.8', GOROOT: '/opt/fake-go' });
+    if (joined === 'tool dist list') return 'linux/amd64\nlinux/arm64\nlinux/arm\nwindows/amd64\n';
+    if (joined.startsWith('list -f {{.Name}}')) return 'main\n';
+    if (args[0] === 'list' && args[1] === '-deps') return `fmt\ttrue\t/opt/fake-go/src/fmt\tprint.go\nnet/http\ttrue\t/opt/fake-go/src/net/http\tserver.go\ncrypto/x509\ttrue\t/opt/fake-go/src/crypto/x509\tx509.go\nexample.com/hello\tfalse\t${workspace}\tmain.go\n`;
+    if (args[0] === 'build' && args.includes('-buildid=') === false && !args.includes('-ldflags')) return undefined;
+    if (args[0] === 'build' && String(args[args.indexOf('-ldflags') + 1]).includes('-s -w')) {
+      const output = args[args.indexOf('-o') + 1]!;
+      const machine = MACHINES[env?.GOARCH ?? 'amd64']!;
+      await fs.writeFile(output, Buffer.concat([elf64({ machine }), Buffer.alloc(world.binaryPadding, 7)]));
+      return '';
+    }
+    return undefined;
+  };
+  const git: ExecHandler = ({ command, args }) => {
+    if (command !== 'git') return undefined;
+    if (args.includes('log')) return '9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d 1700000000\n';
+    if (args.includes('describe')) return 'v1.0.0-3-g9a8b7c6\n';
+    return undefined;
+  };
+  const docker: ExecHandler = async ({ command, args }) => {
+    if (command !== 'docker') return undefined;
+    if (args.join(' ') === 'buildx version') return 'github.com/docker/buildx v0.38.2 1a2b3c\n';
+    if (args[1] === 'inspect') return INSPECT.replace('v0.0.0+unknown', world.buildkit);
+    if (args[1] === 'build') {
+      const output = args[args.indexOf('--output') + 1]!;
+      const dest = /dest=([^,]+)/.exec(output)![1]!;
+      const platforms = args[args.indexOf('--platform') + 1]!.split(',').map((p) => ({ os: p.split('/')[0]!, arch: p.split('/')[1]! }));
+      const context = args[args.length - 1]!;
+      const digest = await writeOciLayout(dest, platforms, (platform) =>
+        tarOf({ 'usr/local/bin/hello': readFileSync(path.join(context, 'bin', `${platform.os}-${platform.arch}`, 'hello')) }),
+      );
+      await fs.writeFile(args[args.indexOf('--metadata-file') + 1]!, JSON.stringify({ 'containerimage.digest': digest }));
+      return '#1 [internal] load build definition from Dockerfile\n#5 CACHED\n#6 DONE 0.1s\n';
+    }
+    return undefined;
+  };
+  return [go, git, docker];
+}
+
+async function pushRunEnv(): Promise<NodeJS.ProcessEnv> {
+  const eventPath = path.join(root, 'push-event.json');
+  await fs.writeFile(eventPath, JSON.stringify(pushEvent({ ref: 'refs/heads/main' })));
+  return { ...pushEnv('refs/heads/main'), GITHUB_EVENT_PATH: eventPath, GITHUB_REPOSITORY: 'acme/hello', PATH: process.env.PATH };
+}
+
+function configFrom(inputs: Record<string, string>) {
+  return parseConfig((name) => ({ image: IMAGE, builder: 'go-slim-image-local', cache: 'false', 'binary-name': 'hello', ...inputs })[name] ?? '', workspace);
+}
+
+async function run(tools: FakeTools, inputs: Record<string, string>, env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  const workDir = await fs.mkdtemp(path.join(root, 'run-'));
+  return runPipeline(configFrom(inputs), { workDir, env: env ?? (await pushRunEnv()), workingDirectoryInput: '.' }, tools);
+}
+
+const buildxArgs = (tools: FakeTools) => tools.calls.find((c) => c.command === 'docker' && c.args[1] === 'build')!.args;
+
+describe('runPipeline with recording tools', () => {
+  let world: FakeWorld;
+  let tools: FakeTools;
+
+  beforeEach(() => {
+    world = { buildkit: 'v0.34.2', binaryPadding: 4096 };
+    tools = fakeTools(handlers(world));
+  });
+
+  it('builds, pushes by digest, tags once the gate passes, and returns every output', async () => {
+    const result = await run(tools, { platforms: 'linux/amd64,linux/arm64' });
+    expect(result.failure).toBeUndefined();
+    const { outputs } = result;
+    expect(outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(outputs['image-ref']).toBe(`${IMAGE}@${outputs.digest}`);
+    expect(outputs.tags).toBe(`${IMAGE}:main\n${IMAGE}:sha-9a8b7c6`);
+    expect(outputs['go-version']).toBe('1.26.8');
+    expect(outputs['go-cache-hit']).toBe('false');
+    expect(Number(outputs['binary-size'])).toBeGreaterThan(4096);
+    expect(JSON.parse(outputs.sizes!)).toHaveLength(2);
+    expect(Number(outputs.size)).toBeGreaterThan(0);
+
+    // Blobs, then manifests by digest, and only then the tags; both tags on the pushed index.
+    expect(tools.registry.tagWrites).toEqual([`${IMAGE}:main`, `${IMAGE}:sha-9a8b7c6`]);
+    expect(tools.registry.tagDigest(REPO, 'main')).toBe(outputs.digest);
+    const pushed = await tools.registry.getManifest(REPO, outputs.digest!);
+    expect(isIndex(pushed.manifest)).toBe(true);
+
+    const args = buildxArgs(tools);
+    expect(args).toContain('--builder');
+    expect(args[args.indexOf('--output') + 1]).toMatch(/compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true$/);
+    expect(tools.reporter.state.get('builder-to-remove')).toBeUndefined();
+    const summary = tools.reporter.summaries.join('\n');
+    expect(summary).toMatch(/Pushed `127\.0\.0\.1:5000\/acme\/hello@sha256:/);
+    expect(summary).toMatch(/Time: Go setup \d+\.\d s · compile \d+\.\d s · image build \d+\.\d s · compress \d+\.\d s · push \d+\.\d s · report \d+\.\d s/);
+    expect(summary).toMatch(/1 build steps from cache/);
+  });
+
+  it('a second run compares with the first as its baseline and uploads no blob it already pushed', async () => {
+    await run(tools, {});
+    const uploadsBefore = tools.registry.blobUploads.length;
+    world.binaryPadding += 50_000;
+    const second = await run(tools, {});
+    expect(second.failure).toBeUndefined();
+    expect(JSON.parse(second.outputs.sizes!)[0].delta).toBeDefined();
+    expect(Number(second.outputs['size-delta'])).toBeGreaterThan(0);
+    // The binary layer changed (and its manifest's config); the rest was already there.
+    expect(tools.registry.blobUploads.length - uploadsBefore).toBe(2);
+  });
+
+  it('a failing size gate returns the outputs and the failure, and moves no tag', async () => {
+    await run(tools, {});
+    const mainBefore = tools.registry.tagDigest(REPO, 'main');
+    world.binaryPadding += 200_000;
+    const result = await run(tools, { 'max-increase': '1%' });
+    expect(String(result.failure)).toMatch(/linux\/amd64.*1%/);
+    expect(result.outputs.digest).toMatch(/^sha256:/);
+    expect(result.outputs.size).toMatch(/^\d+$/);
+    expect(result.outputs.tags).toBe('');
+    expect(tools.registry.tagDigest(REPO, 'main')).toBe(mainBefore);
+    expect(await tools.registry.getManifest(REPO, result.outputs.digest!)).toBeDefined();
+    expect(tools.reporter.warnings.join('\n')).toMatch(/size gate failed, so the tags were not moved/);
+    expect(tools.reporter.summaries.at(-1)).toMatch(/Tags not moved \(the size gate failed\)/);
+  });
+
+  it('an old BuildKit gets the argv without the options it lacks, with a warning', async () => {
+    world.buildkit = 'v0.12.5';
+    const result = await run(tools, {});
+    expect(result.failure).toBeUndefined();
+    expect(isIndex((await tools.registry.getManifest(REPO, result.outputs.digest!)).manifest)).toBe(false);
+    expect(buildxArgs(tools)[buildxArgs(tools).indexOf('--output') + 1]).not.toMatch(/rewrite-timestamp/);
+    expect(tools.reporter.warnings.join('\n')).toMatch(/rewrite-timestamp=true .*needs BuildKit 0\.13\.0 .*building without it/);
+  });
+
+  it('a feature an input asks for and the builder lacks fails before anything is compiled', async () => {
+    world.buildkit = 'v0.10.6';
+    const result = await run(tools, { sbom: 'true' });
+    expect(String(result.failure)).toMatch(/Input 'sbom' asks for provenance and SBOM attestations/);
+    expect(tools.calls.some((c) => c.args[0] === 'build')).toBe(false);
+    expect(result.outputs).toEqual({});
+  });
+
+  it('a pull request posts the sticky comment; a fork builds without pushing and sizes the local layout', async () => {
+    const { env } = await writePullRequestEvent({ number: 42 });
+    const result = await run(tools, { 'github-token': 'ghs_test' }, { ...env, PATH: process.env.PATH });
+    expect(result.failure).toBeUndefined();
+    expect(tools.comments).toHaveLength(1);
+    expect(tools.comments[0]).toMatch(/acme\/hello/);
+    expect(tools.reporter.lines.join('\n')).toMatch(/PR comment created/);
+
+    const fork = fakeTools(handlers(world));
+    const forkEvent = await writePullRequestEvent({ number: 43, fork: true });
+    const forked = await run(fork, {}, { ...forkEvent.env, PATH: process.env.PATH });
+    expect(forked.failure).toBeUndefined();
+    expect(fork.registry.blobUploads).toEqual([]);
+    expect(forked.outputs.size).toMatch(/^\d+$/);
+    expect(fork.reporter.summaries[0]).toMatch(/\(not pushed\)/);
+  });
+
+  it('masks build secrets through the reporter and passes them to buildx by environment only', async () => {
+    const result = await run(tools, { secrets: 'npm=s3cret-npm-token' });
+    expect(result.failure).toBeUndefined();
+    expect(tools.reporter.secrets).toContain('s3cret-npm-token');
+    const build = tools.calls.find((c) => c.command === 'docker' && c.args[1] === 'build')!;
+    expect(build.args.join(' ')).not.toContain('s3cret-npm-token');
+    expect(build.env?.GSI_BUILD_SECRET_0).toBe('s3cret-npm-token');
+  });
+
+  it('a failure early on comes back as the result, with the outputs produced before it', async () => {
+    const result = await run(tools, { platforms: 'linux/mips64' });
+    expect(String(result.failure)).toMatch(/Input 'platforms' has an invalid value "linux\/mips64"/);
+    expect(result.outputs['go-version']).toBe('1.26.8');
+  });
+});
+
+describe('runPipeline in merge mode', () => {
+  it('stitches the legs into one index through imagetools and reports all platforms', async () => {
+    const world = { buildkit: 'v0.34.2', binaryPadding: 1024 };
+    const tools = fakeTools([]);
+    const legs = fakeTools(handlers(world));
+    legs.registry = tools.registry;
+    for (const platform of ['linux/amd64', 'linux/arm64']) {
+      const leg = await run(legs, { platforms: platform, 'push-by-digest': 'true' });
+      expect(leg.failure).toBeUndefined();
+      expect(leg.outputs.tags).toBe('');
+    }
+    const imagetools: ExecHandler = async ({ command, args }) => {
+      if (command !== 'docker') return undefined;
+      if (args.join(' ') === 'buildx version') return 'github.com/docker/buildx v0.38.2 1a2b3c\n';
+      if (args[1] !== 'imagetools') return undefined;
+      const tags = args.flatMap((a, i) => (args[i - 1] === '--tag' ? [a] : []));
+      const sources = args.filter((a) => a.includes('@sha256:'));
+      const manifests = await Promise.all(
+        sources.map(async (source) => {
+          const digest = source.slice(source.indexOf('@') + 1);
+          const { manifest, bytes } = await tools.registry.getManifest(REPO, digest);
+          const config = JSON.parse(await (await tools.registry.getBlob(REPO, (manifest as { config: { digest: string } }).config.digest)).text()) as { os: string; architecture: string };
+          return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: bytes, platform: { os: config.os, architecture: config.architecture } };
+        }),
+      );
+      const annotations = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--annotation' ? [a.replace(/^index:/, '').split('=') as [string, string]] : [])));
+      const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests, annotations }));
+      for (const tag of tags) await tools.registry.putManifest(REPO, tag.slice(tag.lastIndexOf(':') + 1), 'application/vnd.oci.image.index.v1+json', body);
+      return '';
+    };
+    const merger = fakeTools([imagetools]);
+    merger.registry = tools.registry;
+    const result = await run(merger, { mode: 'merge', platforms: 'linux/amd64,linux/arm64' });
+    expect(result.failure).toBeUndefined();
+    expect(result.outputs.tags).toBe(`${IMAGE}:main\n${IMAGE}:sha-9a8b7c6`);
+    expect(JSON.parse(result.outputs.sizes!).map((s: { platform: string }) => s.platform)).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(merger.reporter.summaries[0]).toMatch(/Time: merge \d+\.\d s · report \d+\.\d s/);
+    // The legs' temporary tags are removed once the index holds them.
+    expect((await tools.registry.listTags(REPO)).filter((t) => t.startsWith('gsi-'))).toEqual([]);
+  });
+});
