@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../src/errors.js';
-import { readImageSizes } from '../../src/image/inspect.js';
+import { readImageSizes } from '../../src/report/inspect.js';
 import { gzipLayer, OCI_LAYER_GZIP, pushOciImage, readOciImage, sha256, type OciImage } from '../../src/image/oci-layout.js';
 import { dockerConfigCredentials, RegistryClient } from '../../src/image/registry.js';
 import type { ImageName } from '../../src/reference.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { layerCompression } from '../../src/image/layers.js';
+import { layerCompression } from '../../src/report/layers.js';
 import { TarError, TarLister } from '../../src/image/tar.js';
 
 /** A real tar from GNU tar, in the given format, of a few files including a 150-character path. */

@@ -8,6 +8,7 @@ import {
   renderPrebuiltDockerignore,
   renderSourceDockerfile,
   renderSourceDockerignore,
+  rootfsFiles,
   ZONEINFO_PATH,
   type FinalStageSpec,
   type RootfsSpec,
@@ -58,10 +59,13 @@ export async function writeRootfs(dir: string, spec: RootfsSpec, goroot: string)
     await fs.writeFile(target, content, { mode: 0o644 });
   };
   const accounts = renderAccountFiles();
-  await write('etc/passwd', accounts.passwd);
-  await write('etc/group', accounts.group);
-  if (spec.caCertificates) await write(CA_BUNDLE_PATH, caBundle());
-  if (spec.zoneinfo) await write(ZONEINFO_PATH, await fs.readFile(path.join(goroot, 'lib', 'time', 'zoneinfo.zip')));
+  const contents: Record<string, () => Promise<string | Buffer> | string> = {
+    'etc/passwd': () => accounts.passwd,
+    'etc/group': () => accounts.group,
+    [CA_BUNDLE_PATH.slice(1)]: caBundle,
+    [ZONEINFO_PATH.slice(1)]: () => fs.readFile(path.join(goroot, 'lib', 'time', 'zoneinfo.zip')),
+  };
+  for (const file of rootfsFiles(spec)) await write(file, await contents[file]!());
 }
 
 /** Prebuilt mode: the Dockerfile, .dockerignore and rootfs next to the `bin/` folder the compile step filled. */

@@ -66,7 +66,7 @@ export function platformSize(platform: string, manifestDigest: string, manifest:
   };
 }
 
-/** What streaming one layer blob found out (see image/layers.ts). */
+/** What streaming one layer blob found out (see report/layers.ts). */
 export interface LayerDetails {
   uncompressed: number;
   entries: readonly LayerEntry[];

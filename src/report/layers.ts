@@ -4,11 +4,11 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { ActionError } from '../errors.js';
 import type { ImageName } from '../reference.js';
-import type { LayerDetails, LayerEntry, PlatformSize } from '../report/size.js';
-import { withLayerDetails, type ClassifyOptions } from '../report/size.js';
-import type { Descriptor } from './registry.js';
-import { RegistryClient } from './registry.js';
-import { TarLister } from './tar.js';
+import type { LayerDetails, LayerEntry, PlatformSize } from './size.js';
+import { withLayerDetails, type ClassifyOptions } from './size.js';
+import type { Descriptor } from '../image/registry.js';
+import type { RegistryClient } from '../image/registry.js';
+import { TarLister } from '../image/tar.js';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
 
@@ -116,7 +116,7 @@ export class LayerReader {
   private readonly cache = new Map<string, Promise<LayerContents>>();
 
   constructor(
-    private readonly client: RegistryClient = new RegistryClient(),
+    private readonly client: RegistryClient,
     private readonly read: typeof readLayer = readLayer,
   ) {}
 

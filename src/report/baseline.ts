@@ -1,8 +1,8 @@
 import { formatImageName, type ImageName } from '../reference.js';
-import type { Baseline, ClassifyOptions } from '../report/size.js';
+import type { Baseline, ClassifyOptions } from './size.js';
 import { readImageSizes } from './inspect.js';
 import { addLayerDetails, LayerReader } from './layers.js';
-import { RegistryClient } from './registry.js';
+import type { RegistryClient } from '../image/registry.js';
 
 /**
  * Reads the baseline image (e.g. the tag the default branch pushes): `missing` when the tag does
@@ -11,7 +11,7 @@ import { RegistryClient } from './registry.js';
  */
 export async function readBaseline(
   name: ImageName,
-  client: RegistryClient = new RegistryClient(),
+  client: RegistryClient,
   reader?: LayerReader,
   options: ClassifyOptions = {},
 ): Promise<Baseline> {

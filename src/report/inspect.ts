@@ -1,9 +1,9 @@
 import type { ImageName } from '../reference.js';
-import { type ImageManifest, isIndex, RegistryClient } from './registry.js';
-import { imageDescriptors, platformOf, platformSize, type PlatformSize } from '../report/size.js';
+import { type ImageManifest, isIndex, type RegistryClient } from '../image/registry.js';
+import { imageDescriptors, platformOf, platformSize, type PlatformSize } from './size.js';
 
 /** Reads the pushed image (a manifest or an index) back from the registry and sizes every platform. */
-export async function readImageSizes(name: ImageName, digest: string, client = new RegistryClient()): Promise<PlatformSize[]> {
+export async function readImageSizes(name: ImageName, digest: string, client: RegistryClient): Promise<PlatformSize[]> {
   const { manifest } = await client.getManifest(name, digest);
   if (!isIndex(manifest)) {
     const { platform } = await readConfigPlatform(client, name, manifest);
