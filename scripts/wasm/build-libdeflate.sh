@@ -54,7 +54,8 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-chmod 755 "$work" # apt-get source downloads as the _apt user
+# apt-get source downloads as the _apt user when it can write the folder.
+[ "$(id -u)" -ne 0 ] || ! id _apt >/dev/null 2>&1 || chown _apt "$work"
 (cd "$work" && apt-get source --download-only -qq "libdeflate=$LIBDEFLATE_VERSION")
 echo "$LIBDEFLATE_ORIG_SHA256  $work/$LIBDEFLATE_ORIG" | sha256sum -c --quiet - ||
   { log "$LIBDEFLATE_ORIG does not have the pinned sha256 $LIBDEFLATE_ORIG_SHA256"; exit 1; }

@@ -54,6 +54,11 @@ export function registryCacheFrom(ref: string): string {
   return `type=registry,ref=${ref}`;
 }
 
+/** BuildKit's Go gzip stops at 9; the action's libdeflate levels 10-12 have no BuildKit counterpart. */
+function buildkitLevel(compression: Compression): number {
+  return compression.algorithm === 'gzip' ? Math.min(compression.level, 9) : compression.level;
+}
+
 /** The whole `docker buildx build` argv (pure). */
 export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
   const args = ['buildx', 'build'];
@@ -67,7 +72,7 @@ export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
   const compression =
     spec.compression.algorithm === 'gzip' && !spec.compressInBuildKit
       ? ['compression=uncompressed']
-      : [`compression=${spec.compression.algorithm}`, `compression-level=${spec.compression.level}`, 'force-compression=true'];
+      : [`compression=${spec.compression.algorithm}`, `compression-level=${buildkitLevel(spec.compression)}`, 'force-compression=true'];
   const output = ['type=oci', `dest=${spec.ociDest}`, 'tar=false', ...compression, 'oci-mediatypes=true', 'rewrite-timestamp=true'];
   args.push('--output', output.join(','));
   // Attestations turn a single-platform image into an index; off unless asked for.
