@@ -17,8 +17,9 @@ import { LIBDEFLATE_WASM_BASE64 } from './libdeflate-wasm.js';
 export const GZIP_LEVELS = { min: 0, max: 12 } as const;
 
 /**
- * 4 MiB: each member starts with an empty window, and at 4 MiB that costs about 0.01% of the
- * output against one member (1 MiB costs 0.14%), while a 16 MB binary still keeps 4 threads busy.
+ * 4 MiB: each member starts with an empty window, which at 4 MiB costs about 0.01% of the output
+ * against one member (1 MiB: 0.15%; level 12 on node_exporter), while a 16 MB binary still keeps
+ * 4 threads busy.
  */
 export const GZIP_CHUNK_BYTES = 4 * 1024 * 1024;
 
