@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole suite, from a fresh machine: npm packages, the local stack (registry + BuildKit),
-# lint and typecheck, the dist/ freshness check, unit and integration tests.
+# lint and typecheck, the dist/ and wasm freshness checks, unit and integration tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,6 +11,8 @@ echo "== lint and typecheck"
 npm run -s lint
 echo "== dist/ matches src/"
 node scripts/bundle.mjs --check
+echo "== the libdeflate wasm module matches a build from its pinned source"
+bash scripts/wasm/build-libdeflate.sh --check
 
 echo "== jest (unit + integration)"
 results=$(mktemp)

@@ -4,8 +4,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../src/errors.js';
+import { gzip } from '../../src/image/gzip.js';
 import { readImageSizes } from '../../src/report/inspect.js';
-import { gzipLayer, OCI_LAYER_GZIP, pushOciImage, readOciImage, sha256, type OciImage } from '../../src/image/oci-layout.js';
+import { OCI_LAYER_GZIP, pushOciImage, readOciImage, sha256, tagOciImage, type OciImage } from '../../src/image/oci-layout.js';
 import { dockerConfigCredentials, RegistryClient } from '../../src/image/registry.js';
 import type { ImageName } from '../../src/reference.js';
 import { startTokenRegistry, type TokenRegistry } from '../helpers/token-registry.js';
@@ -48,7 +49,7 @@ async function buildLayout(): Promise<{ image: OciImage; compressed: number }> {
     return { digest, size: data.length };
   };
   const tar = tarOf('hello.txt', Buffer.from(`hello from ${randomBytes(8).toString('hex')}\n`));
-  const layer = { mediaType: OCI_LAYER_GZIP, ...(await write(gzipLayer(tar, 9))) };
+  const layer = { mediaType: OCI_LAYER_GZIP, ...(await write(await gzip(tar, 10))) };
   const config = {
     mediaType: 'application/vnd.oci.image.config.v1+json',
     ...(await write(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(tar)] } })))),
@@ -105,7 +106,10 @@ describe('Bearer-token auth against distribution 2.8 with auth: token', () => {
   ] as const)('pushes with the docker config login and reads the sizes back (token header: %s)', async (signing, repository) => {
     registry.tokens.signing = signing;
     const logged: string[] = [];
-    await pushOciImage(clientFor(registry.dockerConfig), layout.image, [{ name: nameOf(repository), tags: ['v1'] }], (m) => logged.push(m));
+    const pusher = clientFor(registry.dockerConfig);
+    const targets = [{ name: nameOf(repository), tags: ['v1'] }];
+    await pushOciImage(pusher, layout.image, targets, (m) => logged.push(m));
+    await tagOciImage(pusher, layout.image, targets, (m) => logged.push(m));
     expect(logged.join('\n')).toContain(`Pushed ${registry.address}/${repository}@${layout.image.root.digest}`);
 
     // A fresh client: reading asks for a pull-only token.

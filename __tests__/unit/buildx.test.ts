@@ -71,8 +71,9 @@ describe('buildxBuildArgs', () => {
       ],
     ],
     [
-      'user Dockerfile: target, labels, annotations, secrets by env and file, attestations compressed by BuildKit',
+      'user Dockerfile: target, labels, annotations, secrets by env and file, attestations compressed by BuildKit at its top gzip level 9',
       {
+        compression: { algorithm: 'gzip', level: 12 },
         cacheFrom: [],
         cacheTo: '',
         target: 'runtime',

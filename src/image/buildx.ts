@@ -44,6 +44,11 @@ export interface BuildSecret {
   src?: string;
 }
 
+/** BuildKit's Go gzip stops at 9; the action's libdeflate levels 10-12 have no BuildKit counterpart. */
+function buildkitLevel(compression: BuildxBuildSpec['compression']): number {
+  return compression.algorithm === 'gzip' ? Math.min(compression.level, 9) : compression.level;
+}
+
 /** The whole `docker buildx build` argv (pure). */
 export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
   const args = ['buildx', 'build'];
@@ -52,12 +57,12 @@ export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
   args.push('--file', spec.dockerfile);
   args.push('--platform', spec.platforms.map(formatPlatform).join(','));
   for (const name of Object.keys(spec.namedContexts).sort()) args.push('--build-context', `${name}=${spec.namedContexts[name]}`);
-  // gzip: layers leave BuildKit uncompressed and the action gzips them with zlib (smaller than
-  // BuildKit's Go deflate); zstd: BuildKit compresses.
+  // gzip: layers leave BuildKit uncompressed and the action gzips them with libdeflate (smaller
+  // than BuildKit's Go deflate); zstd: BuildKit compresses.
   const compression =
     spec.compression.algorithm === 'gzip' && !spec.compressInBuildKit
       ? ['compression=uncompressed']
-      : [`compression=${spec.compression.algorithm}`, `compression-level=${spec.compression.level}`, 'force-compression=true'];
+      : [`compression=${spec.compression.algorithm}`, `compression-level=${buildkitLevel(spec.compression)}`, 'force-compression=true'];
   const output = ['type=oci', `dest=${spec.ociDest}`, 'tar=false', ...compression, 'oci-mediatypes=true', ...(spec.rewriteTimestamp ? ['rewrite-timestamp=true'] : [])];
   args.push('--output', output.join(','));
   // Attestations turn a single-platform image into an index; off unless asked for.

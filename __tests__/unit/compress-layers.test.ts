@@ -1,0 +1,58 @@
+import { describe, expect, it } from '@jest/globals';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { compressLayers, OCI_LAYER_GZIP, OCI_LAYER_TAR, readOciImage, sha256 } from '../../src/image/oci-layout.js';
+
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const CONFIG = 'application/vnd.oci.image.config.v1+json';
+
+/** An OCI layout like buildx's with uncompressed layers: two platforms sharing a rootfs layer, each with its own binary layer. */
+async function layout(): Promise<{ dir: string; shared: Buffer; binaries: Buffer[] }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-compress-'));
+  await fs.mkdir(path.join(dir, 'blobs', 'sha256'), { recursive: true });
+  const write = async (data: Buffer, mediaType: string) => {
+    const digest = sha256(data);
+    await fs.writeFile(path.join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length)), data);
+    return { mediaType, digest, size: data.length };
+  };
+  const shared = Buffer.alloc(10_000, 'etc/passwd ');
+  const binaries = [Buffer.alloc(50_000, 'amd64 code '), Buffer.alloc(50_000, 'arm64 code ')];
+  const manifests = [];
+  for (const [i, binary] of binaries.entries()) {
+    const layers = [await write(shared, OCI_LAYER_TAR), await write(binary, OCI_LAYER_TAR)];
+    const config = await write(Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) }, n: i })), CONFIG);
+    manifests.push(await write(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config, layers })), MANIFEST));
+  }
+  const index = await write(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: INDEX, manifests })), INDEX);
+  await fs.writeFile(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [index] }));
+  return { dir, shared, binaries };
+}
+
+const readBlob = (dir: string, digest: string) => fs.readFile(path.join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length)));
+
+describe('compressLayers', () => {
+  it('gzips every layer once, keeps the configs, and gives the same digest twice', async () => {
+    const { dir, shared, binaries } = await layout();
+    const image = await compressLayers(await readOciImage(dir), 10);
+    const index = JSON.parse((await readBlob(dir, image.root.digest)).toString()) as { manifests: { digest: string }[] };
+    const manifests = await Promise.all(
+      index.manifests.map(async (m) => JSON.parse((await readBlob(dir, m.digest)).toString()) as { config: { digest: string }; layers: { mediaType: string; digest: string; size: number }[] }),
+    );
+    expect(manifests.map((m) => m.layers.map((l) => l.mediaType))).toEqual([[OCI_LAYER_GZIP, OCI_LAYER_GZIP], [OCI_LAYER_GZIP, OCI_LAYER_GZIP]]);
+    // The shared layer is one blob in both platforms.
+    expect(manifests[0]!.layers[0]).toEqual(manifests[1]!.layers[0]);
+    for (const [i, manifest] of manifests.entries()) {
+      const [rootfs, binary] = await Promise.all(manifest.layers.map((l) => readBlob(dir, l.digest)));
+      expect(gunzipSync(rootfs!).equals(shared)).toBe(true);
+      expect(gunzipSync(binary!).equals(binaries[i]!)).toBe(true);
+      expect(binary!.length).toBe(manifest.layers[1]!.size);
+      const config = JSON.parse((await readBlob(dir, manifest.config.digest)).toString()) as { rootfs: { diff_ids: string[] } };
+      expect(config.rootfs.diff_ids).toEqual([sha256(shared), sha256(binaries[i]!)]);
+    }
+    const again = await compressLayers(await readOciImage((await layout()).dir), 10);
+    expect(again.root.digest).toBe(image.root.digest);
+  });
+});
