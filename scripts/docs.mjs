@@ -17,27 +17,9 @@ export function renderTables(actionYml) {
     const fallback = input.required ? '(required)' : input.default === undefined || input.default === '' ? '' : `\`${cell(input.default)}\``;
     inputs.push(`| \`${name}\` | ${type} | ${fallback} | ${cell(input.description)} |`);
   }
-  const usage = ['```yaml', '- uses: go-slim-image/go-slim-image@v0', '  with:'];
-  for (const [name, input] of Object.entries(action.inputs ?? {})) {
-    const words = String(input.description ?? '').replace(/\s+/g, ' ').trim().split(' ');
-    let line = '    #';
-    for (const word of words) {
-      if (line.length + word.length > 96) {
-        usage.push(line);
-        line = '    #';
-      }
-      line += ` ${word}`;
-    }
-    usage.push(line);
-    if (input.required) usage.push('    # Required.');
-    else usage.push(`    # Default: ${input.default === '' || input.default === undefined ? "''" : input.default}`);
-    usage.push(`    ${name}: ''`, '');
-  }
-  usage.pop();
-  usage.push('```');
   const outputs = ['| name | description |', '| --- | --- |'];
   for (const [name, output] of Object.entries(action.outputs ?? {})) outputs.push(`| \`${name}\` | ${cell(output.description)} |`);
-  return { usage: usage.join('\n'), inputs: inputs.join('\n'), outputs: outputs.join('\n') };
+  return { inputs: inputs.join('\n'), outputs: outputs.join('\n') };
 }
 
 export function updateReadme(readme, tables) {
