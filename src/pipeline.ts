@@ -22,7 +22,7 @@ import { formatBytes } from './report/size.js';
 import type { Attribution } from './report/attribution.js';
 import { publishSizeReport, readBaselineReport } from './report/publish.js';
 import { SIZE_REPORT_ANNOTATION, serializeStoredReport } from './report/stored.js';
-import { attributePackage } from './go/symbols.js';
+import { attributeBinaryFile } from './go/binary-attribution.js';
 import { LayerReader } from './image/layers.js';
 import { readRunContext, type RunContext } from './github/event.js';
 import { defaultPush, deriveTags, sanitizeTag } from './image/tags.js';
@@ -231,8 +231,7 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
   let image = await readOciImage(ociDest);
   if (image.root.digest !== metadata.digest) reporter.warning(`buildx reported ${metadata.digest} but exported ${image.root.digest}`);
 
-  // Started first so they overlap the CPU-bound layer compression: the attribution's unstripped
-  // build is a child process, the baseline read is network I/O.
+  // Started first so the baseline read (network I/O) overlaps the CPU-bound layer compression.
   const { client } = plan;
   const reader = new LayerReader(client);
   const binaryPaths = [`${BINARY_DIR.slice(1)}/${config.binaryName}`];
@@ -376,17 +375,13 @@ async function runMerge(config: Config, plan: RunPlan, environment: RunEnvironme
   return { digest: merged.digest, imageRef: merged.imageRef, tags: merged.tags, binaries: [], cachedSteps: 0 };
 }
 
-/** The first platform's binary attributed to Go modules, from an unstripped build of the same package. */
+/** The first platform's binary attributed to Go modules, read from the binary itself. */
 async function attributeBinary(config: Config, prepared: PreparedContext, reporter: Reporter): Promise<{ platform: string; binarySize: number; current: Attribution } | undefined> {
-  if (!prepared.go) return undefined;
   const platform = config.platforms[0]!;
+  const binary = prepared.binaries.find((b) => formatPlatform(b.platform) === formatPlatform(platform));
+  if (!binary) return undefined;
   try {
-    const current = await attributePackage(
-      { go: prepared.go.go, env: prepared.go.env, cwd: config.workingDirectory },
-      { platform, mainPackage: config.mainPackage, buildTags: config.buildTags, userLdflags: prepared.ldflags },
-    );
-    const binarySize = prepared.binaries.find((b) => formatPlatform(b.platform) === formatPlatform(platform))?.size ?? 0;
-    return { platform: formatPlatform(platform), binarySize, current };
+    return { platform: formatPlatform(platform), binarySize: binary.size, current: await attributeBinaryFile(binary.path) };
   } catch (error) {
     reporter.warning(`The binary could not be attributed to Go modules (${errorMessage(error)}); the report shows sizes only.`);
     return undefined;
