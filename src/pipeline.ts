@@ -12,7 +12,7 @@ import { setupGo } from './go/setup.js';
 import { checkFeatures, prepareBuilder, type Builder, type FeatureUse } from './image/builder.js';
 import { buildxBuildArgs, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
-import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, pushTargets, readOciImage } from './image/oci-layout.js';
+import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, pushTargets, readOciImage, type OciImage } from './image/oci-layout.js';
 import { RegistryClient } from './image/registry.js';
 import { Inputs, Outputs, State } from './inputs.js';
 import { formatPlatform, goEnv, unsupportedPlatforms } from './platform.js';
@@ -22,7 +22,8 @@ import { formatBytes } from './report/size.js';
 import type { Attribution } from './report/attribution.js';
 import { publishSizeReport, readBaselineReport } from './report/publish.js';
 import { SIZE_REPORT_ANNOTATION, serializeStoredReport } from './report/stored.js';
-import { attributeBinaryFile } from './go/binary-attribution.js';
+import { attributeBinaryBytes } from './go/binary-attribution.js';
+import { readImageFile } from './image/layout-file.js';
 import { LayerReader } from './image/layers.js';
 import { readRunContext, type RunContext } from './github/event.js';
 import { defaultPush, deriveTags, sanitizeTag } from './image/tags.js';
@@ -235,7 +236,7 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
   const { client } = plan;
   const reader = new LayerReader(client);
   const binaryPaths = [`${BINARY_DIR.slice(1)}/${config.binaryName}`];
-  const attributing = attributeBinary(config, prepared, reporter);
+  const attributing = attributeBinary(config, prepared, image, reporter);
   const readingBaseline = readBaselineReport(client, reader, plan.baseline, binaryPaths, reporter);
   if (config.compression.algorithm === 'gzip' && !attestations) image = await compressLayers(image, config.compression.level);
   const [attribution, baseline] = await Promise.all([attributing, readingBaseline]);
@@ -375,13 +376,19 @@ async function runMerge(config: Config, plan: RunPlan, environment: RunEnvironme
   return { digest: merged.digest, imageRef: merged.imageRef, tags: merged.tags, binaries: [], cachedSteps: 0 };
 }
 
-/** The first platform's binary attributed to Go modules, read from the binary itself. */
-async function attributeBinary(config: Config, prepared: PreparedContext, reporter: Reporter): Promise<{ platform: string; binarySize: number; current: Attribution } | undefined> {
+/**
+ * The first platform's binary attributed to Go modules, read from the binary itself: the one
+ * compiled here, or in source mode the one BuildKit put in the image. Not with the user's Dockerfile.
+ */
+async function attributeBinary(config: Config, prepared: PreparedContext, image: OciImage, reporter: Reporter): Promise<{ platform: string; binarySize: number; current: Attribution } | undefined> {
+  if (!prepared.go) return undefined;
   const platform = config.platforms[0]!;
-  const binary = prepared.binaries.find((b) => formatPlatform(b.platform) === formatPlatform(platform));
-  if (!binary) return undefined;
   try {
-    return { platform: formatPlatform(platform), binarySize: binary.size, current: await attributeBinaryFile(binary.path) };
+    const built = prepared.binaries.find((b) => formatPlatform(b.platform) === formatPlatform(platform));
+    const inImage = `${BINARY_DIR}/${config.binaryName}`;
+    const file = built ? await fs.readFile(built.path) : await readImageFile(image, platform, inImage);
+    if (!file) throw new Error(`no uncompressed or gzip layer of the ${formatPlatform(platform)} image holds ${inImage}`);
+    return { platform: formatPlatform(platform), binarySize: file.length, current: attributeBinaryBytes(file) };
   } catch (error) {
     reporter.warning(`The binary could not be attributed to Go modules (${errorMessage(error)}); the report shows sizes only.`);
     return undefined;
