@@ -175,7 +175,10 @@ export function compareAttributions(before: Attribution, after: Attribution, min
   return changes.sort((x, y) => y.bytes - x.bytes || x.module.localeCompare(y.module));
 }
 
-/** The modules whose share grew or that appeared: what the PR comment names. */
+/**
+ * The modules whose share grew or that appeared: what the PR comment names. Parenthesised entries
+ * (the unnamed sections, code of no package) move with everything else and are not modules.
+ */
 export function modulesThatGrew(changes: readonly ModuleChange[]): ModuleChange[] {
-  return changes.filter((c) => c.status === 'new' || c.status === 'grew');
+  return changes.filter((c) => (c.status === 'new' || c.status === 'grew') && !c.module.startsWith('('));
 }

@@ -1,5 +1,5 @@
 import type { Attribution, ModuleChange, ModuleShare } from './attribution.js';
-import { topModules } from './attribution.js';
+import { modulesThatGrew, topModules } from './attribution.js';
 import type { GateCheck } from './gate.js';
 import { formatBytes, formatChange, formatPercent, type Baseline, type PlatformDelta, type PlatformSize } from './size.js';
 
@@ -64,8 +64,7 @@ function moduleLabel(module: string, version: string | undefined): string {
 function grewSection(report: SizeReport): string[] {
   const attribution = report.attribution;
   if (!attribution?.changes) return [];
-  // Bytes owned by no package (the unnamed sections, linker-made code) move with everything else: not a module that grew.
-  const grew = attribution.changes.filter((c) => (c.status === 'new' || c.status === 'grew') && !c.module.startsWith('('));
+  const grew = modulesThatGrew(attribution.changes);
   if (grew.length === 0) return [`No module of the ${attribution.platform} binary grew since the baseline.`, ''];
   const lines = [`**What grew** in the ${attribution.platform} binary, by module:`, '', '| Module | Before | After | Change |', '| --- | ---: | ---: | ---: |'];
   for (const change of grew) {
