@@ -46,7 +46,7 @@ const before: Attribution = {
     { module: '(function table)', kind: 'section', bytes: 500_000 },
     { module: '(data)', kind: 'section', bytes: 100_000 },
     { module: '(code alignment)', kind: 'section', bytes: 30_000 },
-    { module: '(ELF headers)', kind: 'section', bytes: 10_000 },
+    { module: '(ELF headers, page alignment)', kind: 'section', bytes: 10_000 },
     { module: 'example.com/hello', kind: 'main', bytes: 3_000 },
     { module: '(unattributed)', kind: 'other', bytes: 2_000 },
   ],
@@ -63,7 +63,7 @@ const after: Attribution = {
     { module: '(data)', kind: 'section', bytes: 101_000 },
     { module: 'golang.org/x/text', kind: 'dep', version: 'v0.42.0', bytes: 40_960 },
     { module: '(code alignment)', kind: 'section', bytes: 31_000 },
-    { module: '(ELF headers)', kind: 'section', bytes: 10_000 },
+    { module: '(ELF headers, page alignment)', kind: 'section', bytes: 10_000 },
     { module: 'example.com/hello', kind: 'main', bytes: 4_040 },
     { module: '(unattributed)', kind: 'other', bytes: 2_000 },
   ],
@@ -140,7 +140,7 @@ Baseline: \`ghcr.io/acme/hello:main\` (\`sha256:999999999999\`). It has no image
 | (function table) | 507.8 KiB | 25.1% |
 | (data) | 98.63 KiB | 4.9% |
 | (code alignment) | 30.27 KiB | 1.5% |
-| (ELF headers) | 9.77 KiB | 0.5% |
+| (ELF headers, page alignment) | 9.77 KiB | 0.5% |
 
 A module's size is its code, read from the function table of the shipped binary. The rows in parentheses have no names once the binary is stripped (read-only data holds types, strings and tables), so they are not split among modules. 1.98 MiB in all: the whole file.
 

@@ -10,8 +10,8 @@
  * (Go's own rule; std's vendored `vendor/golang.org/x/...` too). So a module's bytes are its code.
  * Everything else in the file has no names once stripped: read-only data (type descriptors,
  * strings, constant tables, function metadata), the function table itself, initialised data, the
- * code alignment padding, the ELF headers. Those are listed as sections, never guessed into
- * modules, and all entries add up to the file size.
+ * code alignment padding, the ELF headers and the page alignment between segments. Those are
+ * listed as sections, never guessed into modules, and all entries add up to the file size.
  *
  * Reports stored before this method (basis absent) attributed an unstripped build's code, rodata
  * and data symbols; the two are not compared with each other.
@@ -70,7 +70,7 @@ export const SECTIONS = {
   functionTable: '(function table)',
   data: '(data)',
   codePadding: '(code alignment)',
-  fileStructure: '(ELF headers)',
+  fileStructure: '(ELF headers, page alignment)',
 } as const;
 
 /** A function's name and code length, as the function table gives them. */
