@@ -8,12 +8,13 @@ import { listDependencies, needsCaCertificates, needsZoneinfo } from './go/deps.
 import { readElf, staticBinaryProblems } from './go/elf.js';
 import { distList, requireGoModule, requireMainPackage, type GoTool } from './go/gotool.js';
 import { setupGo } from './go/setup.js';
-import { attributePackage } from './go/symbols.js';
+import { attributeBinaryBytes } from './go/binary-attribution.js';
 import { readRunContext, type RunContext } from './github/event.js';
 import { buildxVersion, prepareBuilder } from './image/builder.js';
 import { cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
-import type { FinalStageSpec, RootfsSpec } from './image/dockerfile.js';
+import { BINARY_DIR, type FinalStageSpec, type RootfsSpec } from './image/dockerfile.js';
+import { readImageFile } from './image/layout-file.js';
 import { mergeLegs } from './image/merge.js';
 import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
 import { Inputs, State } from './inputs.js';
@@ -109,9 +110,8 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const built = await timer.time('image build', () => runBuildx(config, plan, source, environment, tools));
   let image = built.image;
 
-  // Started first so they overlap the CPU-bound layer compression: the attribution's unstripped
-  // build is a child process, the baseline read is network I/O.
-  const attributing = attributeBinary(config, prepared, tools);
+  // Started first so the baseline read (network I/O) overlaps the CPU-bound layer compression.
+  const attributing = attributeBinary(config, prepared, image, tools);
   const readingBaseline = readBaselineReport(tools.registry, plan.publish.baseline, plan.binaryPaths, reporter);
   if (plan.compressLayers) image = await timer.time('compress', () => compressLayers(image, config.compression.level));
   const [attribution, baseline] = await Promise.all([attributing, readingBaseline]);
@@ -250,15 +250,13 @@ interface PreparedContext {
   binaries: BuiltBinary[];
   /** The Go that built (or would build) the binaries; absent with the user's own Dockerfile. */
   go?: GoTool;
-  /** The user's ldflags with templates expanded. */
-  ldflags: string;
 }
 
 /** Compiles on the runner (prebuilt) or writes the self-contained Dockerfile (source), or takes the user's. */
 async function prepareContext(config: Config, environment: RunEnvironment, source: SourceInfo, tools: Tools, timer: PhaseTimer, outputs: RunOutputs): Promise<PreparedContext> {
   const { reporter } = tools;
   if (config.build.kind === 'dockerfile') {
-    return { context: { dir: config.workingDirectory, dockerfile: config.build.path, namedContexts: {} }, binaries: [], ldflags: '' };
+    return { context: { dir: config.workingDirectory, dockerfile: config.build.path, namedContexts: {} }, binaries: [] };
   }
 
   const go = await timer.time('Go setup', () => resolveGo(config, environment, tools, outputs));
@@ -279,7 +277,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
       source.epoch,
     );
     reporter.info(`Source mode: BuildKit compiles in ${goImage} on the build platform`);
-    return { context, binaries: [], go, ldflags };
+    return { context, binaries: [], go };
   }
 
   const requests: CompileRequest[] = config.platforms.map((platform) => ({
@@ -301,7 +299,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
   );
   await checkBinaries(binaries);
   const context = await writePrebuiltContext(contextDir, spec, go.goroot, source.epoch);
-  return { context, binaries, go, ldflags };
+  return { context, binaries, go };
 }
 
 /** `docker load` of the exported OCI layout, tagged with the run's tags. */
@@ -341,17 +339,17 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
   return measured.gateFailure;
 }
 
-/** The first platform's binary attributed to Go modules, from an unstripped build of the same package. */
-async function attributeBinary(config: Config, prepared: PreparedContext, tools: Tools): Promise<{ platform: string; binarySize: number; current: Attribution } | undefined> {
+/** The first platform's binary attributed to Go modules, from the shipped binary itself (its function table and build info). */
+async function attributeBinary(config: Config, prepared: PreparedContext, image: OciImage, tools: Tools): Promise<{ platform: string; binarySize: number; current: Attribution } | undefined> {
   if (!prepared.go) return undefined;
   const platform = config.platforms[0]!;
   try {
-    const current = await attributePackage(
-      { go: prepared.go.go, env: prepared.go.env, cwd: config.workingDirectory, exec: tools.exec },
-      { platform, mainPackage: config.mainPackage, buildTags: config.buildTags, userLdflags: prepared.ldflags },
-    );
-    const binarySize = prepared.binaries.find((b) => formatPlatform(b.platform) === formatPlatform(platform))?.size ?? 0;
-    return { platform: formatPlatform(platform), binarySize, current };
+    const built = prepared.binaries.find((b) => formatPlatform(b.platform) === formatPlatform(platform));
+    const inImage = `${BINARY_DIR}/${config.binaryName}`;
+    // Source mode: BuildKit compiled it, so it is read from the layout's layers.
+    const file = built ? await fs.readFile(built.path) : await readImageFile(image, platform, inImage);
+    if (!file) throw new Error(`no uncompressed or gzip layer of the ${formatPlatform(platform)} image holds ${inImage}`);
+    return { platform: formatPlatform(platform), binarySize: file.length, current: attributeBinaryBytes(file) };
   } catch (error) {
     tools.reporter.warning(`The binary could not be attributed to Go modules (${errorMessage(error)}); the report shows sizes only.`);
     return undefined;

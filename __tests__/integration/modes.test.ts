@@ -35,6 +35,10 @@ describe('dockerfile modes and checks', () => {
     const files = imageFiles(s, run.outputs['image-ref']!, 'linux/arm64').map((f) => f.path).sort();
     expect(files).toEqual(['etc/group', 'etc/passwd', 'etc/ssl/certs/ca-certificates.crt', 'usr/local/bin/hello']);
     expect(Number(run.outputs.size)).toBeGreaterThan(0);
+    // The breakdown by module comes from the binary BuildKit compiled, read out of the exported image.
+    expect(run.stdout).not.toContain('could not be attributed');
+    expect(run.summary).toContain('Binary by module (linux/amd64');
+    expect(run.summary).toContain('| `example.com/hello` |');
   }, 600_000);
 
   it('dockerfile mode: the user\'s own Dockerfile, with a build secret that appears nowhere', async () => {

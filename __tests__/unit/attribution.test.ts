@@ -1,32 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseBuildInfo } from '../../src/go/buildinfo.js';
 import {
-  attribute,
+  attributeCode,
   compareAttributions,
   moduleOf,
   modulesThatGrew,
-  parseBuildInfo,
-  parseNm,
+  sameBasis,
+  SECTIONS,
   symbolPackage,
   topModules,
   type Attribution,
 } from '../../src/report/attribution.js';
-import { keepSymbols, unstrippedBuildCommand } from '../../src/go/symbols.js';
 
 // Recorded from a real run here: examples/hello plus fixtures/attribution/extra.go.txt (uuid and
 // x/text), `CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -tags netgo,osusergo` with
-// Go 1.26.8, then `go tool nm -size -sort size` (trimmed to the 120 largest symbols plus every
-// symbol of the main module and its dependencies) and `go version -m`. The file-backed ranges are
-// the binary's PT_LOAD segments (`readelf -lW`: vaddr, filesz).
+// Go 1.26.8, then `go version -m`.
 const fixtures = path.join(import.meta.dirname, '../fixtures/attribution');
-const nmText = readFileSync(path.join(fixtures, 'hello-uuid-text.nm.txt'), 'utf8');
 const buildInfoText = readFileSync(path.join(fixtures, 'hello-uuid-text.buildinfo.txt'), 'utf8');
-const loadSegments = [
-  { start: 0x400000, end: 0x400000 + 0x2b5731 },
-  { start: 0x6b6000, end: 0x6b6000 + 0x2eb180 },
-  { start: 0x9a2000, end: 0x9a2000 + 0x61e20 },
-];
 
 describe('go version -m', () => {
   it('reads the main module, the dependencies and the build settings', () => {
@@ -52,6 +44,15 @@ describe('symbol → package → module', () => {
     ['net/http.(*Server).Serve', 'net/http'],
     ['golang.org/x/text/unicode/norm.decomps', 'golang.org/x/text/unicode/norm'],
     ['main.main.func1', 'main'],
+    ['main.main.func1.2', 'main'],
+    ['main.(*server).handle-fm', 'main'],
+    ['runtime.gcBgMarkWorker.gowrap1', 'runtime'],
+    ['type:.eq.runtime.untracedG·7', 'runtime'],
+    ['github.com/prometheus/procfs.(*FS).Stat', 'github.com/prometheus/procfs'],
+    ['example.com/tiny/greet.Map[go.shape.int]', 'example.com/tiny/greet'],
+    ['example.com/tiny/greet.Map[go.shape.int].func1', 'example.com/tiny/greet'],
+    ['sync/atomic.(*Pointer[go.shape.struct { net/http.x int }]).Load', 'sync/atomic'],
+    ['go.yaml.in/yaml/v2.(*parser).parse', 'go.yaml.in/yaml/v2'],
     ['main..typeAssert.0', 'main'],
     ['type:.eq.[45]vendor/golang.org/x/sys/cpu.option', 'vendor/golang.org/x/sys/cpu'],
     ['type:*github.com/google/uuid.UUID', 'github.com/google/uuid'],
@@ -81,30 +82,52 @@ describe('symbol → package → module', () => {
   });
 });
 
-describe('attribution of a recorded build', () => {
-  const attribution = attribute(parseNm(nmText), parseBuildInfo(buildInfoText), loadSegments);
+describe('function code and unnamed sections by module', () => {
+  const info = parseBuildInfo(buildInfoText);
+  // Names as the function table of that build spells them.
+  const functions = [
+    { name: 'runtime.main', size: 1_000 },
+    { name: 'net/http.(*conn).serve', size: 3_000 },
+    { name: 'slices.partitionCmpFunc[go.shape.struct { encoding/json.name string }]', size: 500 },
+    { name: 'type:.eq.runtime.untracedG·7', size: 57 },
+    { name: 'vendor/golang.org/x/net/idna.(*Profile).process', size: 1_200 },
+    { name: 'golang.org/x/text/cases.(*titleCaser).Transform', size: 2_500 },
+    { name: 'golang.org/x/text/unicode/norm.(*reorderBuffer).insertOrdered.func1', size: 300 },
+    { name: 'github.com/google/uuid.New', size: 200 },
+    { name: 'main.main', size: 400 },
+    { name: 'main.main.func1', size: 40 },
+    { name: 'example.com/hello/greeting.For', size: 120 },
+    { name: 'aeshashbody', size: 1_380 },
+    { name: 'go:buildid', size: 0 },
+  ];
+  const sections = [
+    { label: SECTIONS.readOnlyData, bytes: 9_000 },
+    { label: SECTIONS.functionTable, bytes: 7_000 },
+    { label: SECTIONS.data, bytes: 1_000 },
+    { label: SECTIONS.codePadding, bytes: 300 },
+    { label: SECTIONS.fileStructure, bytes: 0 },
+  ];
+  const attribution = attributeCode(functions, info, sections);
 
-  it('groups file-backed symbol bytes by module, largest first', () => {
-    expect(attribution.modules.map((m) => [m.module, m.version, m.bytes])).toEqual([
-      ['std', undefined, 715_163],
-      ['(unattributed)', undefined, 372_272], // go:func.*: funcdata of every function, owned by no package
-      ['golang.org/x/text', 'v0.42.0', 163_301],
-      ['github.com/google/uuid', 'v1.6.0', 3_410],
-      ['example.com/hello', undefined, 2_663],
+  it('sums code by module and lists the unnamed bytes by section, largest first', () => {
+    expect(attribution.modules.map((m) => [m.module, m.kind, m.version, m.bytes])).toEqual([
+      ['(read-only data)', 'section', undefined, 9_000],
+      ['(function table)', 'section', undefined, 7_000],
+      ['std', 'std', undefined, 5_757],
+      ['golang.org/x/text', 'dep', 'v0.42.0', 2_800],
+      ['(unattributed)', 'other', undefined, 1_380],
+      ['(data)', 'section', undefined, 1_000],
+      ['example.com/hello', 'main', undefined, 560],
+      ['(code alignment)', 'section', undefined, 300],
+      ['github.com/google/uuid', 'dep', 'v1.6.0', 200],
     ]);
-    expect(attribution.total).toBe(1_256_809);
-  });
-
-  it('leaves out zero-filled bss even when nm labels it D', () => {
-    const bss = parseNm(nmText).find((s) => s.name === 'crypto/internal/fips140/drbg.memory')!;
-    expect(bss).toMatchObject({ size: 33_554_432, type: 'D' });
-    const withoutRanges = attribute(parseNm(nmText), parseBuildInfo(buildInfoText));
-    expect(withoutRanges.total - attribution.total).toBe(33_799_969);
+    expect(attribution.total).toBe(27_997);
+    expect(attribution).toMatchObject({ goVersion: 'go1.26.8', mainModule: 'example.com/hello', basis: 'pclntab' });
   });
 
   it('folds the tail into one line that keeps the total', () => {
     const top = topModules(attribution, 2);
-    expect(top.map((m) => m.module)).toEqual(['std', '(unattributed)', '(3 more)']);
+    expect(top.map((m) => m.module)).toEqual(['(read-only data)', '(function table)', '(7 more)']);
     expect(top.reduce((sum, m) => sum + m.bytes, 0)).toBe(attribution.total);
   });
 
@@ -112,36 +135,38 @@ describe('attribution of a recorded build', () => {
     const baseline: Attribution = {
       goVersion: 'go1.26.8',
       mainModule: 'example.com/hello',
-      total: 1_080_000,
+      total: 25_000,
+      basis: 'pclntab',
       modules: [
-        { module: 'std', kind: 'std', bytes: 700_000 },
-        { module: 'golang.org/x/text', kind: 'dep', version: 'v0.41.0', bytes: 150_000 },
-        { module: 'example.com/hello', kind: 'main', bytes: 2_700 },
-        { module: 'github.com/old/gone', kind: 'dep', version: 'v1.0.0', bytes: 9_000 },
-        { module: '(unattributed)', kind: 'other', bytes: 372_272 },
+        { module: 'std', kind: 'std', bytes: 5_000 },
+        { module: 'golang.org/x/text', kind: 'dep', version: 'v0.41.0', bytes: 2_000 },
+        { module: 'example.com/hello', kind: 'main', bytes: 600 },
+        { module: 'github.com/old/gone', kind: 'dep', version: 'v1.0.0', bytes: 900 },
+        { module: '(read-only data)', kind: 'section', bytes: 9_000 },
+        { module: '(function table)', kind: 'section', bytes: 6_000 },
+        { module: '(unattributed)', kind: 'other', bytes: 1_380 },
+        { module: '(data)', kind: 'section', bytes: 1_000 },
+        { module: '(code alignment)', kind: 'section', bytes: 300 },
       ],
     };
     const changes = compareAttributions(baseline, attribution);
     expect(changes).toEqual([
-      { module: 'std', status: 'grew', before: 700_000, after: 715_163, bytes: 15_163 },
-      { module: 'golang.org/x/text', status: 'grew', before: 150_000, after: 163_301, bytes: 13_301, versionBefore: 'v0.41.0', versionAfter: 'v0.42.0' },
-      { module: 'github.com/google/uuid', status: 'new', before: 0, after: 3_410, bytes: 3_410, versionAfter: 'v1.6.0' },
-      { module: 'example.com/hello', status: 'shrank', before: 2_700, after: 2_663, bytes: -37 },
-      { module: 'github.com/old/gone', status: 'removed', before: 9_000, after: 0, bytes: -9_000, versionBefore: 'v1.0.0' },
+      { module: '(function table)', status: 'grew', before: 6_000, after: 7_000, bytes: 1_000 },
+      { module: 'golang.org/x/text', status: 'grew', before: 2_000, after: 2_800, bytes: 800, versionBefore: 'v0.41.0', versionAfter: 'v0.42.0' },
+      { module: 'std', status: 'grew', before: 5_000, after: 5_757, bytes: 757 },
+      { module: 'github.com/google/uuid', status: 'new', before: 0, after: 200, bytes: 200, versionAfter: 'v1.6.0' },
+      { module: 'example.com/hello', status: 'shrank', before: 600, after: 560, bytes: -40 },
+      { module: 'github.com/old/gone', status: 'removed', before: 900, after: 0, bytes: -900, versionBefore: 'v1.0.0' },
     ]);
-    expect(modulesThatGrew(changes).map((c) => c.module)).toEqual(['std', 'golang.org/x/text', 'github.com/google/uuid']);
-    expect(compareAttributions(baseline, attribution, 14_000).map((c) => c.module)).toEqual(['std']);
+    expect(modulesThatGrew(changes).map((c) => c.module)).toEqual(['golang.org/x/text', 'std', 'github.com/google/uuid']);
+    expect(compareAttributions(baseline, attribution, 800).map((c) => c.module)).toEqual(['(function table)', 'golang.org/x/text', 'github.com/old/gone']);
   });
-});
 
-describe('the unstripped build', () => {
-  it('is the shipped build without -s -w, for the same platform and tags', () => {
-    expect(keepSymbols('-s -w -X main.version=1.2.3 -w=true')).toBe('-X main.version=1.2.3');
-    expect(
-      unstrippedBuildCommand({ platform: { os: 'linux', arch: 'arm', variant: 'v7' }, mainPackage: './cmd/api', buildTags: ['netgo', 'osusergo'], userLdflags: '-s -w -X main.version=1', output: '/tmp/x/unstripped' }),
-    ).toEqual({
-      args: ['build', '-trimpath', '-ldflags', '-X main.version=1', '-tags', 'netgo,osusergo', '-o', '/tmp/x/unstripped', './cmd/api'],
-      env: { CGO_ENABLED: '0', GOOS: 'linux', GOARCH: 'arm', GOARM: '7' },
-    });
+  it('compares only attributions made the same way', () => {
+    const fromSymbols: Attribution = { ...attribution };
+    delete fromSymbols.basis;
+    expect(sameBasis(attribution, attribution)).toBe(true);
+    expect(sameBasis(fromSymbols, attribution)).toBe(false);
+    expect(sameBasis(fromSymbols, { ...fromSymbols })).toBe(true);
   });
 });

@@ -38,22 +38,34 @@ const baseline: Baseline = {
 const before: Attribution = {
   goVersion: 'go1.26.8',
   mainModule: 'example.com/hello',
-  total: 1_000_000,
+  total: 1_945_000,
+  basis: 'pclntab',
   modules: [
     { module: 'std', kind: 'std', bytes: 700_000 },
-    { module: '(unattributed)', kind: 'other', bytes: 297_000 },
+    { module: '(read-only data)', kind: 'section', bytes: 600_000 },
+    { module: '(function table)', kind: 'section', bytes: 500_000 },
+    { module: '(data)', kind: 'section', bytes: 100_000 },
+    { module: '(code alignment)', kind: 'section', bytes: 30_000 },
+    { module: '(ELF headers, page alignment)', kind: 'section', bytes: 10_000 },
     { module: 'example.com/hello', kind: 'main', bytes: 3_000 },
+    { module: '(unattributed)', kind: 'other', bytes: 2_000 },
   ],
 };
 const after: Attribution = {
   goVersion: 'go1.26.8',
   mainModule: 'example.com/hello',
-  total: 1_060_000,
+  total: 2_074_000,
+  basis: 'pclntab',
   modules: [
     { module: 'std', kind: 'std', bytes: 715_000 },
-    { module: '(unattributed)', kind: 'other', bytes: 300_000 },
+    { module: '(read-only data)', kind: 'section', bytes: 650_000 },
+    { module: '(function table)', kind: 'section', bytes: 520_000 },
+    { module: '(data)', kind: 'section', bytes: 101_000 },
     { module: 'golang.org/x/text', kind: 'dep', version: 'v0.42.0', bytes: 40_960 },
+    { module: '(code alignment)', kind: 'section', bytes: 31_000 },
+    { module: '(ELF headers, page alignment)', kind: 'section', bytes: 10_000 },
     { module: 'example.com/hello', kind: 'main', bytes: 4_040 },
+    { module: '(unattributed)', kind: 'other', bytes: 2_000 },
   ],
 };
 
@@ -118,19 +130,32 @@ Baseline: \`ghcr.io/acme/hello:main\` (\`sha256:999999999999\`). It has no image
 
 <details><summary>Binary by module (linux/amd64, go1.26.8)</summary>
 
-| Module | Size | Share |
+| Module | Code | Share of the binary |
 | --- | ---: | ---: |
-| \`std\` | 698.2 KiB | 67.5% |
-| (unattributed) | 293.0 KiB | 28.3% |
-| \`golang.org/x/text\` v0.42.0 | 40.00 KiB | 3.9% |
-| \`example.com/hello\` | 3.95 KiB | 0.4% |
+| \`std\` | 698.2 KiB | 34.5% |
+| \`golang.org/x/text\` v0.42.0 | 40.00 KiB | 2.0% |
+| \`example.com/hello\` | 3.95 KiB | 0.2% |
+| (unattributed) | 1.95 KiB | 0.1% |
+| (read-only data) | 634.8 KiB | 31.3% |
+| (function table) | 507.8 KiB | 25.1% |
+| (data) | 98.63 KiB | 4.9% |
+| (code alignment) | 30.27 KiB | 1.5% |
+| (ELF headers, page alignment) | 9.77 KiB | 0.5% |
 
-Code and data symbols of an unstripped build of the same package: 1.01 MiB in all.
+A module's size is its code, read from the function table of the shipped binary. The rows in parentheses have no names once the binary is stripped (read-only data holds types, strings and tables), so they are not split among modules. 1.98 MiB in all: the whole file.
 
 </details>
 
 <sub>go-slim-image · updated for 0f1e2d3c4b5a</sub>
 `);
+  });
+
+  it('keeps the wording of an attribution made from an unstripped build\'s symbols', () => {
+    const fromSymbols: Attribution = { ...after };
+    delete fromSymbols.basis;
+    const markdown = renderSizeReport({ ...report(), attribution: { platform: 'linux/amd64', current: fromSymbols } });
+    expect(markdown).toContain('| Module | Size | Share |');
+    expect(markdown).toContain('Code and data symbols of an unstripped build of the same package: 1.98 MiB in all.');
   });
 
   it('says so when there is no baseline yet, and the job summary has no marker', () => {

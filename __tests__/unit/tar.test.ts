@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { layerCompression } from '../../src/report/layers.js';
+import { layerCompression } from '../../src/image/oci-layout.js';
 import { TarError, TarLister } from '../../src/image/tar.js';
 
 /** A real tar from GNU tar, in the given format, of a few files including a 150-character path. */
@@ -22,8 +22,8 @@ function realTar(format: 'gnu' | 'pax' | 'ustar' | 'v7'): { tar: Buffer; long: s
   return { tar, long };
 }
 
-function list(tar: Buffer, chunkSizes: number[] = [tar.length]): TarLister {
-  const lister = new TarLister();
+function list(tar: Buffer, chunkSizes: number[] = [tar.length], keep?: (name: string) => boolean): TarLister {
+  const lister = new TarLister(keep);
   let offset = 0;
   for (let i = 0; offset < tar.length; i++) {
     const size = Math.max(1, chunkSizes[i % chunkSizes.length]!);
@@ -59,6 +59,19 @@ describe('streaming tar listing', () => {
       }),
       { numRuns: 50 },
     );
+  });
+
+  it.each(['gnu', 'pax', 'ustar'] as const)('keeps the contents of the files asked for from a %s tar, in any chunking, and lists the rest the same', (format) => {
+    const { tar, long } = realTar(format);
+    const keep = (name: string) => name === 'app' || name === long || name === 'empty' || name === 'link';
+    for (const sizes of [[tar.length], [1], [511, 513, 7000]]) {
+      const lister = list(tar, sizes, keep);
+      expect([...lister.files.keys()].sort()).toEqual(['app', 'empty', long].sort());
+      expect(lister.files.get('app')).toEqual(Buffer.alloc(70_000, 2));
+      expect(lister.files.get(long)).toEqual(Buffer.alloc(1000, 1));
+      expect(lister.files.get('empty')).toEqual(Buffer.alloc(0));
+      expect(lister.entries).toEqual(list(tar).entries);
+    }
   });
 
   it('rejects a truncated stream and bytes that are not tar', () => {

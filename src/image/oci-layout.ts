@@ -9,6 +9,16 @@ import { isIndex, RegistryClient, RegistryHttpError, type Descriptor, type Manif
 export const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
 export const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
 
+export type LayerCompression = 'gzip' | 'zstd' | 'none';
+
+/** The compression of a layer media type (OCI and Docker schema 2); undefined when unknown. */
+export function layerCompression(mediaType: string): LayerCompression | undefined {
+  if (/\+gzip$|\.tar\.gzip$|^application\/vnd\.docker\.image\.rootfs\.(foreign\.)?diff\.tar\.gzip$/.test(mediaType)) return 'gzip';
+  if (/\+zstd$/.test(mediaType)) return 'zstd';
+  if (/\.tar$/.test(mediaType)) return 'none';
+  return undefined;
+}
+
 /** An image in an OCI layout folder (what `buildx --output type=oci,tar=false` writes). */
 export interface OciImage {
   dir: string;

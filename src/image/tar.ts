@@ -57,9 +57,14 @@ export class TarLister {
   private headerFill = 0;
   /** Bytes of content (plus padding) still to skip. */
   private skip = 0;
-  /** Content of a PAX or GNU long-name record being collected, and what it is for. */
-  private collect?: { kind: 'pax' | 'longname'; data: Buffer; fill: number; padding: number };
+  /** Contents of the regular files `keep` picked, by entry name. */
+  readonly files = new Map<string, Buffer>();
+  /** Content of a PAX or GNU long-name record, or of a kept file, being collected, and what it is for. */
+  private collect?: { kind: 'pax' | 'longname' | 'file'; name?: string; data: Buffer; fill: number; padding: number };
   private pending: { path?: string; size?: number } = {};
+
+  /** `keep`: which regular files to keep the contents of (by entry name, without a leading `./` or `/`). */
+  constructor(private readonly keep?: (name: string) => boolean) {}
 
   write(chunk: Buffer): void {
     this.bytes += chunk.length;
@@ -72,7 +77,8 @@ export class TarLister {
         c.fill += take;
         offset += take;
         if (c.fill === c.data.length) {
-          this.finishRecord(c.kind, c.data);
+          if (c.kind === 'file') this.files.set(c.name!, c.data);
+          else this.finishRecord(c.kind, c.data);
           this.skip = c.padding;
           this.collect = undefined;
         }
@@ -111,9 +117,10 @@ export class TarLister {
     const typeflag = String.fromCharCode(block[156]!);
     const padded = Math.ceil(size / BLOCK) * BLOCK;
     if (typeflag === 'x' || typeflag === 'L') {
-      this.collect = { kind: typeflag === 'x' ? 'pax' : 'longname', data: Buffer.alloc(size), fill: 0, padding: padded - size };
+      const kind = typeflag === 'x' ? 'pax' : 'longname';
+      this.collect = { kind, data: Buffer.alloc(size), fill: 0, padding: padded - size };
       if (size === 0) {
-        this.finishRecord(this.collect.kind, this.collect.data);
+        this.finishRecord(kind, this.collect.data);
         this.collect = undefined;
       }
       return;
@@ -127,8 +134,17 @@ export class TarLister {
     const name = this.pending.path ?? (prefix ? `${prefix}/${short}` : short);
     const type = TYPES[typeflag] ?? 'other';
     const entrySize = this.pending.size ?? size;
-    this.entries.push({ name: name.replace(/^(\.\/|\/)+/, ''), size: type === 'file' ? entrySize : 0, type, mode: readNumber(block, 100, 8) & 0o7777 });
+    const entryName = name.replace(/^(\.\/|\/)+/, '');
+    this.entries.push({ name: entryName, size: type === 'file' ? entrySize : 0, type, mode: readNumber(block, 100, 8) & 0o7777 });
     this.pending = {};
+    if (type === 'file' && this.keep?.(entryName)) {
+      this.collect = { kind: 'file', name: entryName, data: Buffer.alloc(entrySize), fill: 0, padding: Math.ceil(entrySize / BLOCK) * BLOCK - entrySize };
+      if (entrySize === 0) {
+        this.files.set(entryName, this.collect.data);
+        this.collect = undefined;
+      }
+      return;
+    }
     // Hard links, symlinks and folders carry no content even when the size field is set.
     this.skip = type === 'file' || type === 'other' ? Math.ceil(entrySize / BLOCK) * BLOCK : 0;
   }

@@ -1,72 +1,24 @@
 /**
  * What in a Go binary takes the bytes, by module.
  *
- * Method: the shipped binary is stripped (-s -w), so the action builds an unstripped copy of the
- * same package with the same GOOS/GOARCH/tags/trimpath (src/go/symbols.ts), lists its symbols with
- * sizes (`go tool nm -size -sort size`) and maps each symbol to its package (the symbol name is
- * `<import path>.<name>`, with dots in the last path element escaped as %2e), then each package to
- * the module that provides it by the longest module-path prefix among the modules `go version -m`
- * lists (the main module and every `dep`). Packages no module provides and whose first path element
- * has no dot are the standard library (Go's own rule; std's vendored `vendor/golang.org/x/...` too).
- * Only symbols in file-backed segments count: zero-filled .bss/.noptrbss costs no bytes in the
- * image. Code, read-only data and data are counted; the pclntab, symbol and DWARF tables are not
- * symbols of a package, so the total is smaller than the file: it is a share, not the file size.
- * The same build stripped differs from the shipped one only by those tables, so the shares carry over.
+ * Method: read from the shipped, stripped binary itself (src/go/binary-attribution.ts). Its function
+ * table (pclntab, which `-s -w` keeps) names every function and gives the length of its code; each
+ * name maps to its package (`<import path>.<name>`, dots in the last path element escaped as %2e),
+ * then each package to the module that provides it by the longest module-path prefix among the
+ * modules of the build information (the main module and every `dep`, also kept by `-s -w`).
+ * Packages no module provides and whose first path element has no dot are the standard library
+ * (Go's own rule; std's vendored `vendor/golang.org/x/...` too). So a module's bytes are its code.
+ * Everything else in the file has no names once stripped: read-only data (type descriptors,
+ * strings, constant tables, function metadata), the function table itself, initialised data, the
+ * code alignment padding, the ELF headers and the page alignment between segments. Those are
+ * listed as sections, never guessed into modules, and all entries add up to the file size.
+ *
+ * Reports stored before this method (basis absent) attributed an unstripped build's code, rodata
+ * and data symbols; the two are not compared with each other.
  */
-import type { AddressRange } from '../go/elf-segments.js';
+import type { BuildInfo } from '../go/buildinfo.js';
 
-export interface NmSymbol {
-  address: number;
-  size: number;
-  /** nm type letter: T/t text, R/r rodata, D/d data, B/b bss, U undefined, C constant. */
-  type: string;
-  name: string;
-}
-
-/** Lines of `go tool nm -size [-sort size]`: `address size type name` (names may hold spaces). */
-export function parseNm(text: string): NmSymbol[] {
-  const symbols: NmSymbol[] = [];
-  for (const line of text.split('\n')) {
-    const match = /^\s*([0-9a-f]+)?\s+(\d+)\s+(\S)\s+(.+)$/.exec(line);
-    if (!match) continue;
-    symbols.push({ address: match[1] ? parseInt(match[1], 16) : 0, size: Number(match[2]), type: match[3]!, name: match[4]!.trimEnd() });
-  }
-  return symbols;
-}
-
-export interface BuildInfo {
-  goVersion: string;
-  /** Import path of the main package (`path` line). */
-  path: string;
-  mainModule: string;
-  deps: { path: string; version: string; replacedBy?: string }[];
-  settings: Record<string, string>;
-}
-
-/** The output of `go version -m <binary>`. */
-export function parseBuildInfo(text: string): BuildInfo {
-  const info: BuildInfo = { goVersion: '', path: '', mainModule: '', deps: [], settings: {} };
-  for (const line of text.split('\n')) {
-    const header = /^\S.*:\s+(go\S+)$/.exec(line);
-    if (header) {
-      info.goVersion = header[1]!;
-      continue;
-    }
-    const fields = line.replace(/^\t/, '').split('\t');
-    const [key, a, b] = fields;
-    if (key === 'path' && a) info.path = a;
-    else if (key === 'mod' && a) info.mainModule = a;
-    else if (key === 'dep' && a) info.deps.push({ path: a, version: b ?? '' });
-    else if (key === '=>' && a && info.deps.length > 0) info.deps[info.deps.length - 1]!.replacedBy = b ? `${a} ${b}` : a;
-    else if (key === 'build' && a) {
-      const equals = a.indexOf('=');
-      if (equals > 0) info.settings[a.slice(0, equals)] = a.slice(equals + 1);
-    }
-  }
-  return info;
-}
-
-/** Where bytes that belong to no package go (type metadata of anonymous types, strings, float constants). */
+/** Code whose function name names no package (linker-made functions such as `go:buildid`). */
 export const UNATTRIBUTED = '(unattributed)';
 export const STD = 'std';
 
@@ -92,24 +44,76 @@ export function symbolPackage(symbol: string): string | undefined {
   }
 }
 
-/** Symbol types whose bytes are in the file: text, read-only data, data. */
-const COUNTED_TYPES = new Set(['T', 't', 'R', 'r', 'D', 'd']);
-
 export interface ModuleShare {
-  /** Module path, `std` for the standard library, or UNATTRIBUTED. */
+  /** Module path, `std` for the standard library, UNATTRIBUTED, or a SECTIONS label. */
   module: string;
   version?: string;
-  kind: 'main' | 'std' | 'dep' | 'other';
+  /** `section`: bytes the stripped binary holds without names (see SECTIONS). */
+  kind: 'main' | 'std' | 'dep' | 'other' | 'section';
   bytes: number;
 }
 
 export interface Attribution {
   goVersion: string;
   mainModule: string;
-  /** Sum of counted symbol bytes (less than the file size, see the module comment). */
+  /** Sum of all entries: the size of the binary file (with basis `symbols`: of the symbols counted). */
   total: number;
-  /** Largest first. */
+  /** Largest first; modules and sections together. */
   modules: ModuleShare[];
+  /** `pclntab`: code by module, the rest by section (this method). Absent in older stored reports: `symbols`. */
+  basis?: 'pclntab';
+}
+
+/** Labels of the bytes that stay unnamed in a stripped binary. Parenthesised: never a module path. */
+export const SECTIONS = {
+  readOnlyData: '(read-only data)',
+  functionTable: '(function table)',
+  data: '(data)',
+  codePadding: '(code alignment)',
+  fileStructure: '(ELF headers, page alignment)',
+} as const;
+
+/** A function's name and code length, as the function table gives them. */
+export interface FunctionCode {
+  name: string;
+  size: number;
+}
+
+/**
+ * Groups function code by module and adds the unnamed bytes by section (pure). Sections of zero
+ * bytes are left out.
+ */
+export function attributeCode(functions: readonly FunctionCode[], info: BuildInfo, sections: readonly { label: string; bytes: number }[]): Attribution {
+  const shares = new Map<string, ModuleShare>();
+  const packages = new Map<string, Pick<ModuleShare, 'module' | 'version' | 'kind'>>();
+  let total = 0;
+  for (const fn of functions) {
+    if (fn.size <= 0) continue;
+    const pkg = symbolPackage(fn.name);
+    let owner = packages.get(pkg ?? '');
+    if (!owner) {
+      owner = moduleOf(pkg, info);
+      packages.set(pkg ?? '', owner);
+    }
+    const share = shares.get(owner.module) ?? { ...owner, bytes: 0 };
+    share.bytes += fn.size;
+    shares.set(owner.module, share);
+    total += fn.size;
+  }
+  for (const { label, bytes } of sections) {
+    if (bytes <= 0) continue;
+    const share = shares.get(label) ?? { module: label, kind: 'section' as const, bytes: 0 };
+    share.bytes += bytes;
+    shares.set(label, share);
+    total += bytes;
+  }
+  const modules = [...shares.values()].sort((a, b) => b.bytes - a.bytes || a.module.localeCompare(b.module));
+  return { goVersion: info.goVersion, mainModule: info.mainModule, total, modules, basis: 'pclntab' };
+}
+
+/** Whether two attributions were made the same way, so their per-module bytes can be compared. */
+export function sameBasis(a: Attribution, b: Attribution): boolean {
+  return (a.basis ?? 'symbols') === (b.basis ?? 'symbols');
 }
 
 /** Maps an import path to its module: longest module-path prefix, then std, then unattributed. */
@@ -125,26 +129,6 @@ export function moduleOf(pkg: string | undefined, info: Pick<BuildInfo, 'mainMod
   if (best) return best;
   if (!pkg.split('/')[0]!.includes('.')) return { module: STD, kind: 'std' };
   return { module: UNATTRIBUTED, kind: 'other' };
-}
-
-/**
- * Groups symbol sizes by module. `fileRanges` (from the ELF program headers) drops symbols that
- * occupy no file bytes; without it, only the nm type decides.
- */
-export function attribute(symbols: readonly NmSymbol[], info: BuildInfo, fileRanges?: readonly AddressRange[]): Attribution {
-  const shares = new Map<string, ModuleShare>();
-  let total = 0;
-  for (const symbol of symbols) {
-    if (symbol.size <= 0 || !COUNTED_TYPES.has(symbol.type)) continue;
-    if (fileRanges && !fileRanges.some((r) => symbol.address >= r.start && symbol.address < r.end)) continue;
-    const owner = moduleOf(symbolPackage(symbol.name), info);
-    const share = shares.get(owner.module) ?? { ...owner, bytes: 0 };
-    share.bytes += symbol.size;
-    shares.set(owner.module, share);
-    total += symbol.size;
-  }
-  const modules = [...shares.values()].sort((a, b) => b.bytes - a.bytes || a.module.localeCompare(b.module));
-  return { goVersion: info.goVersion, mainModule: info.mainModule, total, modules };
 }
 
 /** The largest `count` entries; the rest folded into one `(n more)` line so the total still adds up. */
@@ -191,7 +175,10 @@ export function compareAttributions(before: Attribution, after: Attribution, min
   return changes.sort((x, y) => y.bytes - x.bytes || x.module.localeCompare(y.module));
 }
 
-/** The modules whose share grew or that appeared: what the PR comment names. */
+/**
+ * The modules whose share grew or that appeared: what the PR comment names. Parenthesised entries
+ * (the unnamed sections, code of no package) move with everything else and are not modules.
+ */
 export function modulesThatGrew(changes: readonly ModuleChange[]): ModuleChange[] {
-  return changes.filter((c) => c.status === 'new' || c.status === 'grew');
+  return changes.filter((c) => (c.status === 'new' || c.status === 'grew') && !c.module.startsWith('('));
 }

@@ -1,5 +1,5 @@
-import type { Attribution, ModuleChange } from './attribution.js';
-import { topModules } from './attribution.js';
+import type { Attribution, ModuleChange, ModuleShare } from './attribution.js';
+import { modulesThatGrew, topModules } from './attribution.js';
 import type { GateCheck } from './gate.js';
 import { formatBytes, formatChange, formatPercent, type Baseline, type PlatformDelta, type PlatformSize } from './size.js';
 
@@ -64,8 +64,7 @@ function moduleLabel(module: string, version: string | undefined): string {
 function grewSection(report: SizeReport): string[] {
   const attribution = report.attribution;
   if (!attribution?.changes) return [];
-  // Bytes owned by no package (function metadata) move with everything else: not a module that grew.
-  const grew = attribution.changes.filter((c) => (c.status === 'new' || c.status === 'grew') && !c.module.startsWith('('));
+  const grew = modulesThatGrew(attribution.changes);
   if (grew.length === 0) return [`No module of the ${attribution.platform} binary grew since the baseline.`, ''];
   const lines = [`**What grew** in the ${attribution.platform} binary, by module:`, '', '| Module | Before | After | Change |', '| --- | ---: | ---: | ---: |'];
   for (const change of grew) {
@@ -99,17 +98,25 @@ function layersSection(sizes: readonly PlatformSize[]): string[] {
 function modulesSection(attribution: SizeReport['attribution']): string[] {
   if (!attribution) return [];
   const { current } = attribution;
+  const byPclntab = current.basis === 'pclntab';
+  const named = current.modules.filter((m) => m.kind !== 'section');
+  const sections = current.modules.filter((m) => m.kind === 'section');
   const lines = [
     `<details><summary>Binary by module (${attribution.platform}, ${current.goVersion})</summary>`,
     '',
-    '| Module | Size | Share |',
+    byPclntab ? '| Module | Code | Share of the binary |' : '| Module | Size | Share |',
     '| --- | ---: | ---: |',
   ];
-  for (const share of topModules(current, TOP_MODULES)) {
+  const row = (share: ModuleShare) => {
     const percent = current.total > 0 ? ((share.bytes / current.total) * 100).toFixed(1) : '0.0';
-    lines.push(`| ${moduleLabel(share.module, share.version)} | ${formatBytes(share.bytes)} | ${percent}% |`);
-  }
-  lines.push('', `Code and data symbols of an unstripped build of the same package: ${formatBytes(current.total)} in all.`, '', '</details>', '');
+    return `| ${moduleLabel(share.module, share.version)} | ${formatBytes(share.bytes)} | ${percent}% |`;
+  };
+  lines.push(...topModules({ ...current, modules: named }, TOP_MODULES).map(row));
+  if (sections.length > 0) lines.push(...sections.map(row));
+  const note = byPclntab
+    ? `A module's size is its code, read from the function table of the shipped binary. The rows in parentheses have no names once the binary is stripped (read-only data holds types, strings and tables), so they are not split among modules. ${formatBytes(current.total)} in all: the whole file.`
+    : `Code and data symbols of an unstripped build of the same package: ${formatBytes(current.total)} in all.`;
+  lines.push('', note, '', '</details>', '');
   return lines;
 }
 

@@ -9,8 +9,8 @@ import { withLayerDetails, type ClassifyOptions } from './size.js';
 import type { Descriptor } from '../image/registry.js';
 import type { RegistryClient } from '../image/registry.js';
 import { TarLister } from '../image/tar.js';
+import { layerCompression, type LayerCompression } from '../image/oci-layout.js';
 
-export type LayerCompression = 'gzip' | 'zstd' | 'none';
 
 /** What one pass over a layer blob found. */
 export interface LayerContents extends LayerDetails {
@@ -33,13 +33,6 @@ export class UnsupportedLayerError extends ActionError {
   }
 }
 
-/** The compression of a layer media type (OCI and Docker schema 2); undefined when unknown. */
-export function layerCompression(mediaType: string): LayerCompression | undefined {
-  if (/\+gzip$|\.tar\.gzip$|^application\/vnd\.docker\.image\.rootfs\.(foreign\.)?diff\.tar\.gzip$/.test(mediaType)) return 'gzip';
-  if (/\+zstd$/.test(mediaType)) return 'zstd';
-  if (/\.tar$/.test(mediaType)) return 'none';
-  return undefined;
-}
 
 /**
  * Whether this Node can decompress zstd: `zlib.createZstdDecompress` exists from Node 22.15 / 23.8

@@ -10,7 +10,7 @@ import type { RunOutputs } from '../outputs.js';
 import { formatImageName, repositoryRef, type ImageName } from '../reference.js';
 import type { Reporter } from '../reporter.js';
 import type { Tools } from '../tools.js';
-import { compareAttributions, type Attribution } from './attribution.js';
+import { compareAttributions, sameBasis, type Attribution } from './attribution.js';
 import { commentMarker, renderSizeComment, renderSizeReport, type SizeReport } from './comment.js';
 import { evaluateGate, gateFailure } from './gate.js';
 import { compareWithBaseline, largestCompressed, largestDelta, largestUncompressed, sizesOutput, type Baseline, type PlatformSize } from './size.js';
@@ -72,7 +72,8 @@ export async function measureImage(input: MeasureInput, reporter: Reporter): Pro
   }
   const deltas = sizes.length > 0 ? compareWithBaseline(sizes, input.baseline.baseline) : [];
   const changes =
-    input.attribution && input.baseline.stored && input.baseline.stored.platform === input.attribution.platform
+    // A baseline attributed another way (an older version's unstripped symbols) would show every module as changed.
+    input.attribution && input.baseline.stored && input.baseline.stored.platform === input.attribution.platform && sameBasis(input.baseline.stored.attribution, input.attribution.current)
       ? compareAttributions(input.baseline.stored.attribution, input.attribution.current)
       : undefined;
   const limits = { ...(config.sizeBudget !== undefined ? { budget: config.sizeBudget } : {}), ...(config.maxIncrease ? { maxIncrease: config.maxIncrease } : {}) };
