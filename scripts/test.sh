@@ -11,6 +11,8 @@ echo "== lint and typecheck"
 npm run -s lint
 echo "== dist/ matches src/"
 node scripts/bundle.mjs --check
+echo "== the CA bundle matches its pinned Debian package"
+node scripts/ca-bundle.mjs --check
 
 echo "== jest (unit + integration)"
 results=$(mktemp)

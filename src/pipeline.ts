@@ -264,6 +264,7 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
     goVersion: prepared.go?.version ?? '',
     cachedSteps,
     seconds: { compile: prepared.compileSeconds, build: buildSeconds },
+    caBundle: prepared.context.caBundle,
   });
   // Not pushed (a fork's pull request): the same report, from the local layout's bytes.
   const sizeClient = plan.push ? client : new OciLayoutClient(image.dir);

@@ -8,6 +8,8 @@ export interface RunSummary {
   goVersion: string;
   cachedSteps: number;
   seconds: { compile: number; build: number };
+  /** Where the image's CA bundle comes from, when it has one. */
+  caBundle?: string;
 }
 
 /** The top of the job summary: what was pushed, with which Go, how long it took. The size report follows it. */
@@ -20,5 +22,6 @@ export function renderSummary(summary: RunSummary): string {
     `${go}compile ${summary.seconds.compile.toFixed(1)} s · image build ${summary.seconds.build.toFixed(1)} s · ${summary.cachedSteps} build steps from cache`,
     '',
   );
+  if (summary.caBundle) lines.push(`CA bundle: ${summary.caBundle}`, '');
   return lines.join('\n');
 }
