@@ -48,10 +48,19 @@ install_go_tools() {
     GOBIN=$BIN go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
     stamp crane "$CRANE_VERSION"
   fi
-  if ! have_tool buildx "$BUILDX_VERSION"; then
+  # `go install` stamps no version into buildx (it would report v0.0.0+unknown); buildx's own build
+  # sets it at link time. The ldflags are part of the stamp, so a buildx built without them is rebuilt.
+  local buildx_ldflags="-X github.com/docker/buildx/version.Version=$BUILDX_VERSION -X github.com/docker/buildx/version.Package=github.com/docker/buildx"
+  if ! have_tool buildx "$BUILDX_VERSION ldflags=$buildx_ldflags"; then
     log "go install buildx $BUILDX_VERSION"
-    GOBIN=$BIN go install "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION"
-    stamp buildx "$BUILDX_VERSION"
+    GOBIN=$BIN go install -ldflags "$buildx_ldflags" "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION"
+    stamp buildx "$BUILDX_VERSION ldflags=$buildx_ldflags"
+  fi
+  local act_ldflags="-X main.version=${ACT_VERSION#v}"
+  if ! have_tool act "$ACT_VERSION ldflags=$act_ldflags"; then
+    log "go install act $ACT_VERSION"
+    GOBIN=$BIN go install -ldflags "$act_ldflags" "github.com/nektos/act@$ACT_VERSION"
+    stamp act "$ACT_VERSION ldflags=$act_ldflags"
   fi
   if ! have_tool buildkitd "$BUILDKIT_VERSION" || ! have_tool buildctl "$BUILDKIT_VERSION"; then
     # buildkit's go.mod has exclude directives, which `go install pkg@version` refuses; build the
