@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Builds examples/hello into the local registry through the bundled action, as a workflow step
-# would run it, and prints the image reference, digest and size.
+# Builds examples/hello into the local registry with the bundled CLI, as a developer runs it
+# (the terminal reporter's log, no workflow commands), and prints the image reference, digest and size.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/ensure-deps.sh
 eval "$(bash scripts/stack.sh up)"
-[ -f dist/main/index.js ] || npm run -s build
+[ -f dist/cli/index.js ] || npm run -s build
 node scripts/demo.mjs

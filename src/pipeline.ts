@@ -149,6 +149,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
     goVersion: prepared.go?.version ?? '',
     cachedSteps: built.cachedSteps,
     phases: timer.phases,
+    ...(prepared.context.caBundle ? { caBundle: prepared.context.caBundle } : {}),
   });
   await publishReport(measured, summaryHeader, config, environment.env, tools);
   return measured.gateFailure;

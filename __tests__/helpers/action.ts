@@ -41,10 +41,24 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
+/**
+ * The node binary the bundles run on: GSI_TEST_NODE when set (scripts/test.sh points it at the
+ * pinned Node 24, the runtime action.yml declares), else the one running jest.
+ */
+export function testNode(): string {
+  return process.env.GSI_TEST_NODE || process.execPath;
+}
+
 /** Runs a node script as its own process and collects its exit code and output. */
-export function spawnNode(script: string, env: NodeJS.ProcessEnv, cwd: string, args: readonly string[] = []): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+export function spawnNode(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  args: readonly string[] = [],
+  node: string = testNode(),
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -66,7 +80,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
  */
 export async function runStep(
   step: 'main' | 'post',
-  options: { workspace: string; inputs?: Record<string, string>; env?: NodeJS.ProcessEnv; previous?: ActionRun },
+  /** `node`: the binary that runs the bundle (default testNode()). */
+  options: { workspace: string; inputs?: Record<string, string>; env?: NodeJS.ProcessEnv; previous?: ActionRun; node?: string },
 ): Promise<ActionRun> {
   const dir = options.previous?.files.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-runner-')));
   const files = {
@@ -123,7 +138,7 @@ export async function runStep(
     ...options.env,
   };
   const script = path.join(repoRoot, 'dist', step, 'index.js');
-  const result = await spawnNode(script, env, options.workspace);
+  const result = await spawnNode(script, env, options.workspace, [], options.node);
   return {
     ...result,
     outputs: parseCommandFile(await fs.readFile(files.output, 'utf8')),

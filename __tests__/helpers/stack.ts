@@ -11,6 +11,8 @@ export interface Stack {
   builder: string;
   buildkitAddr: string;
   toolsBin: string;
+  /** The pinned Node 24 that scripts/stack.sh installs. */
+  node24: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -24,6 +26,7 @@ export function stack(): Stack {
     builder: vars.GSI_BUILDER!,
     buildkitAddr: vars.GSI_BUILDKIT_ADDR!,
     toolsBin,
+    node24: vars.GSI_NODE24!,
     env: { PATH: `${toolsBin}:${process.env.PATH}` },
   };
 }

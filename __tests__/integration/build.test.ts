@@ -36,6 +36,7 @@ describe('the bundled action on the local registry and BuildKit', () => {
     expect(first.outputs['go-version']).toMatch(/^1\.\d+/);
     expect(first.summary).toContain('## go-slim-image');
     expect(first.summary).toContain('linux/amd64');
+    expect(first.summary).not.toContain('CA bundle:');
   });
 
   it('pushed a single-platform image manifest that runs as 65532', () => {

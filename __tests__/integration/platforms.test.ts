@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rootCertificates } from 'node:tls';
 import { errorAnnotations, runStep, type ActionRun } from '../helpers/action.js';
+import { CA_BUNDLE_PEM, CA_BUNDLE_SOURCE } from '../../src/image/ca-bundle.generated.js';
 import { craneJson, helloWorkspace, imageFile, imageFiles, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
 
 interface Index {
@@ -70,13 +70,19 @@ describe('three platforms in one run', () => {
     expect(header).toMatch(/Type:\s+EXEC/);
     // hello serves HTTP, so it links crypto/x509 and gets the CA bundle; it loads no time zones.
     expect(imageFiles(s, ref, platform).map((f) => f.path).sort()).toEqual(['etc/group', 'etc/passwd', 'etc/ssl/certs/ca-certificates.crt', 'usr/local/bin/hello']);
+    // The pinned bundle, not the running Node's root store.
+    expect(imageFile(s, ref, 'etc/ssl/certs/ca-certificates.crt', platform).toString('utf8')).toBe(CA_BUNDLE_PEM);
+  });
+
+  it('names the CA bundle version in the job summary', () => {
+    expect(run.summary).toContain(`CA bundle: ${CA_BUNDLE_SOURCE}`);
   });
 
   it.each(platforms)('%s: the binary layer is at most 0.97x gzip -9 of the binary; the image at most that + the CA bundle + 4 KiB', (platform) => {
     const ref = run.outputs['image-ref']!;
     const binary = imageFile(s, ref, 'usr/local/bin/hello', platform);
     const floor = gzip9(binary);
-    const caBundle = gzip9(Buffer.from(`${rootCertificates.join('\n')}\n`));
+    const caBundle = gzip9(Buffer.from(CA_BUNDLE_PEM));
     const manifest = craneJson<Manifest>(s, 'manifest', `${ref.split('@')[0]}@${craneJson<Index>(s, 'manifest', ref).manifests.find((m) => [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/') === platform)!.digest}`);
     const compressed = manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0);
     const binaryLayer = Math.max(...manifest.layers.map((l) => l.size));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { CA_BUNDLE_PEM, CA_BUNDLE_SOURCE } from './ca-bundle.generated.js';
 import {
   CA_BUNDLE_PATH,
   renderAccountFiles,
@@ -24,15 +24,22 @@ export interface BuildContext {
   namedContexts: Record<string, string>;
   /** Bytes of the files BuildKit will receive, when the action can tell. */
   bytes?: number;
+  /** Where the CA bundle in the image comes from (CA_BUNDLE_SOURCE), when the image has one. */
+  caBundle?: string;
 }
 
 /**
- * The CA bundle put into images: the Mozilla root store that ships inside the action's own Node
- * runtime (`tls.rootCertificates`). It is the same on Linux, macOS and Windows runners (Windows has
- * no CA file to copy) and changes only when the runtime does, which keeps images reproducible.
+ * The CA bundle put into images: Mozilla's root store as a pinned Debian ca-certificates package
+ * ships it (scripts/ca-bundle.mjs, version in scripts/versions.env). Data inside the action, not the
+ * running Node's `tls.rootCertificates`, so the same commit gives the same image on every runner,
+ * whatever its Node version or OS.
  */
 export function caBundle(): string {
-  return `${rootCertificates.join('\n')}\n`;
+  return CA_BUNDLE_PEM;
+}
+
+function caBundleSource(spec: RootfsSpec): Pick<BuildContext, 'caBundle'> {
+  return spec.caCertificates ? { caBundle: CA_BUNDLE_SOURCE } : {};
 }
 
 /** Gives every file and folder the same mtime so layers do not depend on when they were written. */
@@ -76,7 +83,7 @@ export async function writePrebuiltContext(dir: string, spec: FinalStageSpec, go
   await fs.writeFile(path.join(dir, '.dockerignore'), renderPrebuiltDockerignore());
   await pinTimes(dir, sourceDateEpoch);
   const bytes = (await folderBytes(path.join(dir, 'rootfs'))) + (await folderBytes(path.join(dir, 'bin')));
-  return { dir, dockerfile, namedContexts: {}, bytes };
+  return { dir, dockerfile, namedContexts: {}, bytes, ...caBundleSource(spec.rootfs) };
 }
 
 /**
@@ -98,5 +105,5 @@ export async function writeSourceContext(
   const dockerfile = path.join(dir, 'Dockerfile');
   await fs.writeFile(dockerfile, renderSourceDockerfile(spec, build));
   await fs.writeFile(`${dockerfile}.dockerignore`, renderSourceDockerignore());
-  return { dir: moduleDir, dockerfile, namedContexts: { rootfs } };
+  return { dir: moduleDir, dockerfile, namedContexts: { rootfs }, ...caBundleSource(spec.rootfs) };
 }

@@ -17,6 +17,8 @@ export interface RunSummary {
   /** Build steps BuildKit took from its cache; undefined when BuildKit did not run. */
   cachedSteps?: number;
   phases: readonly Phase[];
+  /** Where the image's CA bundle comes from, when it has one. */
+  caBundle?: string;
 }
 
 /** The top of the job summary: what was pushed, with which Go, where the time went. The size report follows it. */
@@ -30,6 +32,7 @@ export function renderSummary(summary: RunSummary): string {
   const facts = [summary.goVersion ? `Go ${summary.goVersion}` : '', summary.cachedSteps !== undefined ? `${summary.cachedSteps} build steps from cache` : ''].filter(Boolean);
   if (facts.length > 0) lines.push(facts.join(' · '), '');
   if (summary.phases.length > 0) lines.push(`Time: ${summary.phases.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(' · ')}`, '');
+  if (summary.caBundle) lines.push(`CA bundle: ${summary.caBundle}`, '');
   return lines.join('\n');
 }
 
