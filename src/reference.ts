@@ -11,7 +11,11 @@ export interface ImageName {
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+/** Host labels may hold `-` but neither start nor end with it; an IPv6 address is bracketed. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+const DOCKER_HUB = 'docker.io';
+/** Docker Hub's old name, which Docker reads as docker.io. */
+const LEGACY_DOCKER_HUB = 'index.docker.io';
 
 export class ReferenceError extends Error {
   constructor(readonly value: string, reason: string) {
@@ -22,6 +26,14 @@ export class ReferenceError extends Error {
 
 export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
+}
+
+/**
+ * Whether the first path component names a registry, as Docker decides: it holds a `.` or a `:`,
+ * is `localhost`, or has upper-case letters (which a repository path never has).
+ */
+export function isRegistryHost(first: string): boolean {
+  return first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase();
 }
 
 /** Parses `[registry/]repository[:tag][@digest]` with Docker's rules for where the registry ends. */
@@ -45,14 +57,13 @@ export function parseImageName(text: string): ImageName {
     if (!isValidTag(tag)) throw new ReferenceError(text, `"${tag}" is not a valid tag`);
   }
   const parts = rest.split('/');
-  let registry = 'docker.io';
-  const first = parts[0]!;
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
-    registry = first;
-    parts.shift();
-    if (!HOST.test(registry)) throw new ReferenceError(text, `"${registry}" is not a valid registry host`);
+  let registry = DOCKER_HUB;
+  if (parts.length > 1 && isRegistryHost(parts[0]!)) {
+    registry = parts.shift()!;
+    if (!HOST.test(registry)) throw new ReferenceError(text, `"${registry}" is not a valid registry host (letters, digits and inner - in each dot-separated label, an optional :port)`);
+    if (registry === LEGACY_DOCKER_HUB) registry = DOCKER_HUB;
   }
-  if (registry === 'docker.io' && parts.length === 1) parts.unshift('library');
+  if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   for (const part of parts) {
     if (!COMPONENT.test(part)) {
       throw new ReferenceError(text, `"${part}" is not a valid repository name component (lowercase letters, digits, and . _ - separators)`);

@@ -140,7 +140,7 @@ describe('parseConfig', () => {
     [{ expose: 'http' }, 'expose'],
     [{ 'go-build-tags': 'ok,-bad' }, 'go-build-tags'],
     [{ 'binary-name': '../x' }, 'binary-name'],
-    [{ 'cache-ref': 'UPPER/case' }, 'cache-ref'],
+    [{ 'cache-ref': 'ghcr.io/acme/cache:no tag' }, 'cache-ref'],
     [{ builder: 'b', 'buildkit-endpoint': 'tcp://127.0.0.1:1234' }, 'buildkit-endpoint'],
     [{ 'buildkit-endpoint': 'localhost:1234' }, 'buildkit-endpoint'],
     [{ platforms: 'linux/amd65' }, 'platforms'],

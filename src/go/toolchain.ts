@@ -17,7 +17,7 @@ import {
   hostGoPlatform,
   matchToolCache,
   parseReleaseList,
-  parseVersionFile,
+  buildGoVersion,
   parseVersionSpec,
   releaseListUrl,
   resolveRelease,
@@ -166,7 +166,9 @@ export async function readGoVersionSpec(request: GoInstallRequest, log: GoInstal
   }
   let text: string;
   try {
-    text = parseVersionFile(file, content);
+    const build = buildGoVersion(file, content);
+    if (build.note) log.info(build.note);
+    text = build.version;
   } catch (error) {
     if (error instanceof GoModError || error instanceof VersionFileError) {
       throw new ActionError(`Cannot read the Go version from ${fullPath}: ${error.message}. Fix the file, or set ${GoInputs.version}.`, { cause: error });

@@ -169,6 +169,28 @@ export function parseVersionFile(fileName: string, content: string): string {
   return line.replace(/^go(?=\d)/, '');
 }
 
+/** The version a version file asks to build with, and why, when it is not the line parseVersionFile reads. */
+export interface BuildGoVersion {
+  version: string;
+  note?: string;
+}
+
+/**
+ * What the build uses from a version file: parseVersionFile's answer (the file as actions/setup-go reads
+ * it), except when go.mod's `toolchain` line is older than its `go` line (`go 1.24.0` + `toolchain
+ * go1.23.4`). Under GOTOOLCHAIN=local that toolchain refuses to build the module, so the `go` line wins.
+ */
+export function buildGoVersion(fileName: string, content: string): BuildGoVersion {
+  const version = parseVersionFile(fileName, content);
+  const base = path.basename(fileName);
+  if (base !== 'go.mod' && base !== 'go.work') return { version };
+  const { go, toolchain } = parseGoMod(content, fileName);
+  const goSemver = go && goVersionToSemver(go);
+  const toolchainSemver = toolchain && goVersionToSemver(toolchain);
+  if (!go || !goSemver || !toolchainSemver || !semver.lt(toolchainSemver, goSemver)) return { version };
+  return { version: go, note: `${fileName}: toolchain go${toolchain} is older than the go line ${go}, which it cannot build; using ${go}` };
+}
+
 /** Maps Node's platform/arch names to Go's; anything else has no official Go archive we install. */
 export function hostGoPlatform(platform: string, arch: string): GoPlatform {
   const os = ({ linux: 'linux', darwin: 'darwin', win32: 'windows' } as const)[platform as 'linux' | 'darwin' | 'win32'];
