@@ -2,7 +2,9 @@ import path from 'node:path';
 import { InputError } from './errors.js';
 import { Inputs, type InputKey } from './inputs.js';
 import { formatPlatform, LINUX_GO_PLATFORMS, parsePlatformList, PlatformSyntaxError, unsupportedPlatforms, type Platform } from './platform.js';
-import { formatImageName, isValidTag, parseImageName, ReferenceError, type ImageName } from './reference.js';
+import { formatImageName, isValidTag, type ImageName } from './reference.js';
+import { referenceInput, type Notices } from './config/references.js';
+import type { Reporter } from './reporter.js';
 import { CACHE_SAVE_MODES, type CacheSaveMode } from './go/caches.js';
 import { CACHE_WRITE_MODES, type CacheWrite } from './image/cache.js';
 import { parseVersionSpec } from './go/versions.js';
@@ -89,6 +91,8 @@ export interface Config {
   sizeBudget?: number;
   /** Limit of the growth against the baseline. */
   maxIncrease?: IncreaseLimit;
+  /** What parsing changed in the inputs (a repository path lower-cased), for the entry point to log. */
+  notices: string[];
 }
 
 /** Which Go to build with (see go/toolchain.ts). */
@@ -159,14 +163,7 @@ function parseBuildMode(get: (key: InputKey) => string, workspace: string, worki
   }
   if (mode === 'source') {
     const goImage = get('goImage');
-    if (goImage) {
-      try {
-        parseImageName(goImage);
-      } catch (error) {
-        if (!(error instanceof ReferenceError)) throw error;
-        throw new InputError(Inputs.goImage.name, goImage, `a golang image reference such as golang:1.26 (${error.message})`);
-      }
-    }
+    if (goImage) referenceInput(Inputs.goImage.name, goImage, { accepted: 'a golang image reference such as golang:1.26' });
     return { kind: 'source', goImage };
   }
   return { kind: 'prebuilt' };
@@ -188,36 +185,29 @@ export function resolveInside(workspace: string, input: string, value: string, b
   return resolved;
 }
 
-function parseImage(value: string): ImageName {
+function parseImage(value: string, notices: Notices): ImageName {
   if (!value.trim()) throw new InputError(Inputs.image.name, value, 'an image name such as ghcr.io/owner/app (required)');
-  try {
-    const name = parseImageName(value);
-    if (name.digest) throw new ReferenceError(value, 'a digest cannot be pushed to');
-    return name;
-  } catch (error) {
-    if (error instanceof ReferenceError) {
-      throw new InputError(Inputs.image.name, value, `an image name such as ghcr.io/owner/app (${error.message})`);
-    }
-    throw error;
-  }
+  return referenceInput(Inputs.image.name, value, {
+    accepted: 'an image name such as ghcr.io/owner/app',
+    notices,
+    refuse: (name) => (name.digest ? 'a digest cannot be pushed to' : undefined),
+  });
 }
 
 /** Tag names apply to `image`; full references (with a registry or a slash) are taken as they are. */
-function parseTags(value: string, image: ImageName): string[] {
+function parseTags(value: string, image: ImageName, notices: Notices): string[] {
   const tags: string[] = [];
   for (const entry of list(value)) {
     if (isValidTag(entry)) {
       tags.push(formatImageName({ ...image, tag: entry }));
       continue;
     }
-    try {
-      const name = parseImageName(entry);
-      if (!name.tag || name.digest) throw new ReferenceError(entry, 'a full reference needs a tag');
-      tags.push(formatImageName(name));
-    } catch (error) {
-      if (!(error instanceof ReferenceError)) throw error;
-      throw new InputError(Inputs.tags.name, entry, `a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a full reference registry/name:tag (${error.message})`);
-    }
+    const name = referenceInput(Inputs.tags.name, entry, {
+      accepted: 'a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a full reference registry/name:tag',
+      notices,
+      refuse: (parsed) => (!parsed.tag || parsed.digest ? 'a full reference needs a tag' : undefined),
+    });
+    tags.push(formatImageName(name));
   }
   if (image.tag) tags.unshift(formatImageName(image));
   return [...new Set(tags)];
@@ -236,7 +226,8 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     return value === '' ? Inputs[key].default : value;
   };
 
-  const imageName = parseImage(read(Inputs.image.name));
+  const notices: Notices = [];
+  const imageName = parseImage(read(Inputs.image.name), notices);
   const image: ImageName = { registry: imageName.registry, repository: imageName.repository };
 
   const workingDirectory = resolveInside(workspace, Inputs.workingDirectory.name, get('workingDirectory'));
@@ -276,16 +267,13 @@ export function parseConfig(read: InputReader, workspace: string): Config {
   });
 
   const cacheRefValue = get('cacheRef');
-  let cacheRef: ImageName | undefined;
-  if (cacheRefValue) {
-    try {
-      cacheRef = parseImageName(cacheRefValue);
-      if (cacheRef.digest) throw new ReferenceError(cacheRefValue, 'a cache reference takes a tag, not a digest');
-    } catch (error) {
-      if (!(error instanceof ReferenceError)) throw error;
-      throw new InputError(Inputs.cacheRef.name, cacheRefValue, `an image reference such as ghcr.io/owner/app:buildcache (${error.message})`);
-    }
-  }
+  const cacheRef = cacheRefValue
+    ? referenceInput(Inputs.cacheRef.name, cacheRefValue, {
+        accepted: 'an image reference such as ghcr.io/owner/app:buildcache',
+        notices,
+        refuse: (name) => (name.digest ? 'a cache reference takes a tag, not a digest' : undefined),
+      })
+    : undefined;
 
   if (parseBoolean(Inputs.cgo.name, get('cgo'))) {
     throw new InputError(
@@ -298,14 +286,7 @@ export function parseConfig(read: InputReader, workspace: string): Config {
   }
   checkTemplate(Inputs.ldflags.name, get('ldflags'));
   const baseImage = get('baseImage');
-  if (baseImage !== 'scratch') {
-    try {
-      parseImageName(baseImage);
-    } catch (error) {
-      if (!(error instanceof ReferenceError)) throw error;
-      throw new InputError(Inputs.baseImage.name, baseImage, `scratch or an image reference such as gcr.io/distroless/static (${error.message})`);
-    }
-  }
+  if (baseImage !== 'scratch') referenceInput(Inputs.baseImage.name, baseImage, { accepted: 'scratch or an image reference such as gcr.io/distroless/static' });
   const tristate = (key: 'caCertificates' | 'timezoneData') => parseEnum<Tristate>(Inputs[key].name, get(key), ['auto', 'true', 'false']);
 
   const goVersion = get('goVersion');
@@ -336,15 +317,9 @@ export function parseConfig(read: InputReader, workspace: string): Config {
   }
 
   const baselineValue = get('baseline');
-  let baseline: ImageName | undefined;
-  if (baselineValue) {
-    try {
-      baseline = parseImageName(baselineValue);
-    } catch (error) {
-      if (!(error instanceof ReferenceError)) throw error;
-      throw new InputError(Inputs.baseline.name, baselineValue, `an image reference to compare sizes with, such as ghcr.io/owner/app:main (${error.message})`);
-    }
-  }
+  const baseline = baselineValue
+    ? referenceInput(Inputs.baseline.name, baselineValue, { accepted: 'an image reference to compare sizes with, such as ghcr.io/owner/app:main', notices })
+    : undefined;
   const sizeBudget = get('sizeBudget');
   const maxIncrease = get('maxIncrease');
 
@@ -374,7 +349,7 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     binaryName,
     image,
     // An image input that carries its own tag means exactly that tag unless tags is set too.
-    tags: parseTags(imageName.tag && !read(Inputs.tags.name).trim() ? '' : get('tags'), imageName),
+    tags: parseTags(imageName.tag && !read(Inputs.tags.name).trim() ? '' : get('tags'), imageName, notices),
     platforms,
     ...(get('push') ? { push: parseBoolean(Inputs.push.name, get('push')) } : {}),
     load,
@@ -409,5 +384,11 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     githubToken: get('githubToken'),
     ...(sizeBudget ? { sizeBudget: parseSize(sizeBudget, Inputs.sizeBudget.name) } : {}),
     ...(maxIncrease ? { maxIncrease: parseIncrease(maxIncrease, Inputs.maxIncrease.name) } : {}),
+    notices,
   };
+}
+
+/** What the entry point does with a parsed Config before anything else is logged: say what parsing changed. */
+export function announceConfig(config: Config, reporter: Pick<Reporter, 'info' | 'setSecret'>): void {
+  for (const notice of config.notices) reporter.info(notice);
 }

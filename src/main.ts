@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { actionReporter } from './action-reporter.js';
-import { parseConfig } from './config.js';
+import { announceConfig, parseConfig } from './config.js';
 import { failureMessage } from './errors.js';
 import { Inputs } from './inputs.js';
 import { runPipeline } from './pipeline.js';
@@ -15,6 +15,7 @@ export async function run(): Promise<void> {
     const token = core.getInput(Inputs.githubToken.name);
     if (token) core.setSecret(token);
     const config = parseConfig((name) => core.getInput(name), workspace);
+    announceConfig(config, actionReporter);
     const workDir = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `go-slim-image-${randomBytes(4).toString('hex')}`);
     await runPipeline(config, { workDir, env: process.env, workingDirectoryInput: core.getInput(Inputs.workingDirectory.name) || '.' }, actionReporter);
   } catch (error) {

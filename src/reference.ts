@@ -24,6 +24,31 @@ export class ReferenceError extends Error {
   }
 }
 
+/** The first character of `text` outside `allowed` (a one-character class), shown quoted; undefined when all are allowed. */
+function firstBadCharacter(text: string, allowed: RegExp): string | undefined {
+  const bad = [...text].find((char) => !allowed.test(char));
+  return bad === undefined ? undefined : JSON.stringify(bad);
+}
+
+function componentProblem(part: string): string {
+  const shown = `"${part}" is not a valid repository name component`;
+  if (part === '') return `${shown}: it is empty (two slashes in a row, or one at an end)`;
+  const bad = firstBadCharacter(part, /[a-z0-9._-]/);
+  if (bad) {
+    const what = /[A-Z]/.test(bad) ? 'upper case is' : `${bad} is`;
+    return `${shown}: ${what} not allowed (lower-case letters, digits, and the separators . _ __ - between them)`;
+  }
+  return `${shown}: it must start and end with a letter or digit, with one . or _, two _, or dashes between them`;
+}
+
+function tagProblem(tag: string): string {
+  const shown = `"${tag}" is not a valid tag`;
+  const bad = firstBadCharacter(tag, /[A-Za-z0-9_.-]/);
+  if (bad) return `${shown}: ${bad} is not allowed (letters, digits, _ . -)`;
+  if (tag.length > 128) return `${shown}: it is longer than 128 characters`;
+  return `${shown}: it must not be empty or start with . or -`;
+}
+
 export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
 }
@@ -54,20 +79,22 @@ export function parseImageName(text: string): ImageName {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!isValidTag(tag)) throw new ReferenceError(text, `"${tag}" is not a valid tag`);
+    if (!isValidTag(tag)) throw new ReferenceError(text, tagProblem(tag));
   }
   const parts = rest.split('/');
   let registry = DOCKER_HUB;
   if (parts.length > 1 && isRegistryHost(parts[0]!)) {
     registry = parts.shift()!;
-    if (!HOST.test(registry)) throw new ReferenceError(text, `"${registry}" is not a valid registry host (letters, digits and inner - in each dot-separated label, an optional :port)`);
+    if (!HOST.test(registry)) {
+      const bad = firstBadCharacter(registry, /[A-Za-z0-9.:[\]-]/);
+      const detail = bad ? `${bad} is not allowed` : 'each dot-separated label must start and end with a letter or digit';
+      throw new ReferenceError(text, `"${registry}" is not a valid registry host: ${detail} (letters, digits, inner dashes, dots between labels, an optional :port)`);
+    }
     if (registry === LEGACY_DOCKER_HUB) registry = DOCKER_HUB;
   }
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   for (const part of parts) {
-    if (!COMPONENT.test(part)) {
-      throw new ReferenceError(text, `"${part}" is not a valid repository name component (lowercase letters, digits, and . _ - separators)`);
-    }
+    if (!COMPONENT.test(part)) throw new ReferenceError(text, componentProblem(part));
   }
   const repository = parts.join('/');
   if (repository.length > 255) throw new ReferenceError(text, 'the repository name is longer than 255 characters');

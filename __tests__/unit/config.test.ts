@@ -56,6 +56,7 @@ describe('parseConfig', () => {
       target: '',
       provenance: 'false',
       sbom: false,
+      notices: [],
     });
   });
 
