@@ -4,6 +4,7 @@ import { Inputs, type InputKey } from './inputs.js';
 import { formatPlatform, LINUX_GO_PLATFORMS, parsePlatformList, PlatformSyntaxError, unsupportedPlatforms, type Platform } from './platform.js';
 import { formatImageName, isValidTag, type ImageName } from './reference.js';
 import { referenceInput, type Notices } from './config/references.js';
+import { resolveInside } from './config/paths.js';
 import type { Reporter } from './reporter.js';
 import { CACHE_SAVE_MODES, type CacheSaveMode } from './go/caches.js';
 import { CACHE_WRITE_MODES, type CacheWrite } from './image/cache.js';
@@ -173,16 +174,6 @@ export function parseBoolean(input: string, value: string): boolean {
   if (TRUE_VALUES.includes(value)) return true;
   if (FALSE_VALUES.includes(value)) return false;
   throw new InputError(input, value, 'true or false');
-}
-
-/** Resolves a path input against `base` (the workspace unless said) and refuses one that escapes the workspace. */
-export function resolveInside(workspace: string, input: string, value: string, base = workspace): string {
-  const resolved = path.resolve(base, value);
-  const relative = path.relative(workspace, resolved);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw new InputError(input, value, `a path inside the workspace (${workspace})`);
-  }
-  return resolved;
 }
 
 function parseImage(value: string, notices: Notices): ImageName {
