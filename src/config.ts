@@ -1,10 +1,12 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from './errors.js';
 import { Inputs, type InputKey } from './inputs.js';
 import { formatPlatform, LINUX_GO_PLATFORMS, parsePlatformList, PlatformSyntaxError, unsupportedPlatforms, type Platform } from './platform.js';
 import { formatImageName, isValidTag, type ImageName } from './reference.js';
 import { referenceInput, type Notices } from './config/references.js';
-import { resolveInside } from './config/paths.js';
+import { resolveInside, type PathFs } from './config/paths.js';
+import { goBinaryName, mainImportPath, parseGoMod } from './go/gomod.js';
 import type { Reporter } from './reporter.js';
 import { CACHE_SAVE_MODES, type CacheSaveMode } from './go/caches.js';
 import { CACHE_WRITE_MODES, type CacheWrite } from './image/cache.js';
@@ -204,14 +206,29 @@ function parseTags(value: string, image: ImageName, notices: Notices): string[] 
   return [...new Set(tags)];
 }
 
-function defaultBinaryName(mainPackage: string, workingDirectory: string): string {
-  const base = path.basename(path.resolve(workingDirectory, mainPackage));
-  const name = base.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+/**
+ * What `go build` would name the binary: the last element of the main package's import path (before a
+ * `/vN` suffix), read from working-directory's go.mod. Without a readable go.mod (merge mode, or an
+ * error preflight reports), the main package's folder name.
+ */
+function defaultBinaryName(mainPackage: string, workingDirectory: string, fsImpl: ConfigFs): string {
+  let importPath = path.basename(path.resolve(workingDirectory, mainPackage));
+  try {
+    importPath = mainImportPath(parseGoMod(fsImpl.readFileSync(path.join(workingDirectory, 'go.mod'), 'utf8')).module, mainPackage);
+  } catch {
+    // Keep the folder name.
+  }
+  const name = goBinaryName(importPath).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
   return name || 'app';
 }
 
+/** The file-system reads config parsing makes (node:fs by default; tests may pass their own). */
+export interface ConfigFs extends PathFs {
+  readFileSync(file: string, encoding: 'utf8'): string;
+}
+
 /** Builds the Config from raw inputs; throws InputError on the first bad one, before any slow work. */
-export function parseConfig(read: InputReader, workspace: string): Config {
+export function parseConfig(read: InputReader, workspace: string, fsImpl: ConfigFs = fs): Config {
   const get = (key: InputKey): string => {
     const value = read(Inputs[key].name).trim();
     return value === '' ? Inputs[key].default : value;
@@ -242,7 +259,7 @@ export function parseConfig(read: InputReader, workspace: string): Config {
   const unknown = unsupportedPlatforms(platforms, LINUX_GO_PLATFORMS)[0];
   if (unknown) throw new InputError(Inputs.platforms.name, unknown.platform, `a platform Go can build (closest: ${unknown.closest.join(', ')}; see go tool dist list)`);
 
-  const binaryName = get('binaryName') || defaultBinaryName(mainPackage, workingDirectory);
+  const binaryName = get('binaryName') || defaultBinaryName(mainPackage, workingDirectory, fsImpl);
   if (!BINARY_NAME.test(binaryName)) throw new InputError(Inputs.binaryName.name, binaryName, 'a file name of letters, digits, . _ -');
 
   const buildTags = list(get('goBuildTags'));

@@ -104,3 +104,31 @@ describe('paths through symbolic links', () => {
     expect(resolveInside(ws, 'working-directory', '..x')).toBe(path.join(ws, '..x'));
   });
 });
+
+describe('default binary name', () => {
+  it.each([
+    // Under act the checkout folder is hostexecutor: the module path names the binary, not the folder.
+    ['module github.com/acme/hello\n', '.', 'hello'],
+    ['module github.com/acme/tool/v2\r\n\r\ngo 1.26\r\n', '.', 'tool'],
+    ['module github.com/acme/hello\n', './cmd/api-server', 'api-server'],
+    ['module github.com/acme/Hello_World\n', '.', 'Hello_World'],
+  ])('go.mod %j, main %s -> %s', (goMod, main, name) => {
+    const checkout = path.join(root, 'hostexecutor');
+    fs.rmSync(checkout, { recursive: true, force: true });
+    fs.mkdirSync(checkout);
+    fs.writeFileSync(path.join(checkout, 'go.mod'), goMod);
+    expect(configIn(checkout, { main }).binaryName).toBe(name);
+  });
+
+  it('falls back to the folder name without a readable go.mod', () => {
+    const checkout = path.join(root, 'no-module', 'svc');
+    fs.mkdirSync(checkout, { recursive: true });
+    expect(configIn(checkout, {}).binaryName).toBe('svc');
+    fs.writeFileSync(path.join(checkout, 'go.mod'), 'go one\n');
+    expect(configIn(checkout, {}).binaryName).toBe('svc');
+  });
+
+  it('keeps binary-name when given', () => {
+    expect(configIn(ws, { 'working-directory': 'svc', 'binary-name': 'server' }).binaryName).toBe('server');
+  });
+});
