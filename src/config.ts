@@ -14,6 +14,7 @@ import { parseVersionSpec } from './go/versions.js';
 import type { CommentMode } from './github/event.js';
 import { parseIncrease, parseSize, type IncreaseLimit } from './report/gate.js';
 import { checkTemplate } from './templates.js';
+import { parseSecrets, secretFileMasks } from './config/secrets.js';
 
 /** `auto` lets the action decide from the program's dependencies. */
 export type Tristate = 'auto' | 'true' | 'false';
@@ -96,6 +97,8 @@ export interface Config {
   maxIncrease?: IncreaseLimit;
   /** What parsing changed in the inputs (a repository path lower-cased), for the entry point to log. */
   notices: string[];
+  /** Values to mask besides `secrets` (the contents of secret-files), for the entry point to register. */
+  masks: string[];
 }
 
 /** Which Go to build with (see go/toolchain.ts). */
@@ -222,13 +225,26 @@ function defaultBinaryName(mainPackage: string, workingDirectory: string, fsImpl
   return name || 'app';
 }
 
+/** `./cmd/...`, `all`: go list patterns that match several packages. */
+function isPackagePattern(mainPackage: string): boolean {
+  return mainPackage.includes('...') || ['all', 'std', 'cmd', 'tool', 'work'].includes(mainPackage);
+}
+
 /** The file-system reads config parsing makes (node:fs by default; tests may pass their own). */
 export interface ConfigFs extends PathFs {
   readFileSync(file: string, encoding: 'utf8'): string;
 }
 
 /** Builds the Config from raw inputs; throws InputError on the first bad one, before any slow work. */
-export function parseConfig(read: InputReader, workspace: string, fsImpl: ConfigFs = fs): Config {
+export interface ParseOptions {
+  /** File-system reads (node:fs by default). */
+  fs?: ConfigFs;
+  /** The step's environment, for secrets given as id=<id>,env=<variable> (process.env by default). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function parseConfig(read: InputReader, workspace: string, options: ParseOptions = {}): Config {
+  const fsImpl = options.fs ?? fs;
   const get = (key: InputKey): string => {
     const value = read(Inputs[key].name).trim();
     return value === '' ? Inputs[key].default : value;
@@ -242,6 +258,14 @@ export function parseConfig(read: InputReader, workspace: string, fsImpl: Config
   const mainPackage = get('main');
   if (path.isAbsolute(mainPackage) || mainPackage.split(/[\\/]/).includes('..')) {
     throw new InputError(Inputs.main.name, mainPackage, 'a package path inside working-directory such as . or ./cmd/server');
+  }
+  if (isPackagePattern(mainPackage)) {
+    throw new InputError(
+      Inputs.main.name,
+      mainPackage,
+      'one main package such as ./cmd/server: patterns are not accepted, since the image holds one binary ' +
+        "(list the main packages with go list -f '{{if eq .Name \"main\"}}{{.ImportPath}}{{end}}' ./..., and build each in its own step or matrix leg)",
+    );
   }
 
   let platforms: Platform[];
@@ -309,12 +333,21 @@ export function parseConfig(read: InputReader, workspace: string, fsImpl: Config
   const buildArgs = Object.fromEntries(keyValues(Inputs.buildArgs.name, get('buildArgs'), /^[A-Za-z_][A-Za-z0-9_]*$/, 'one NAME=value per line'));
   const labels = Object.fromEntries(keyValues(Inputs.labels.name, get('labels'), /^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'one key=value per line, e.g. org.opencontainers.image.vendor=Acme'));
   const annotations = keyValues(Inputs.annotations.name, get('annotations'), /^(?:(?:manifest|index|manifest-descriptor|index-descriptor)(?:\[[a-z0-9/]+\])?:)?[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'one [level:]key=value per line, e.g. index:org.opencontainers.image.description=API').map(([k, v]) => `${k}=${v}`);
-  const secretId = /^[A-Za-z0-9_.-]+$/;
-  const secrets = keyValues(Inputs.secrets.name, get('secrets'), secretId, 'one id=value per line (the value is masked)', true).map(([id, value]) => ({ id, value }));
-  const secretFiles = keyValues(Inputs.secretFiles.name, get('secretFiles'), secretId, 'one id=path per line, the path inside the workspace').map(([id, file]) => ({
-    id,
-    path: resolveInside(workspace, Inputs.secretFiles.name, file, workingDirectory),
-  }));
+  const parsedSecrets = parseSecrets(get('secrets'), get('secretFiles'), options.env ?? process.env);
+  const secrets = parsedSecrets.secrets;
+  const masks: string[] = [];
+  const secretFiles = parsedSecrets.files.map(({ id, path: file }) => {
+    const resolved = resolveInside(workspace, Inputs.secretFiles.name, file, workingDirectory, fsImpl);
+    let content: string;
+    try {
+      content = fsImpl.readFileSync(resolved, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new InputError(Inputs.secretFiles.name, `${id}=${file}`, `id=path with a file that exists, relative to working-directory (none at ${resolved})`);
+    }
+    masks.push(...secretFileMasks(content));
+    return { id, path: resolved };
+  });
   const provenance = get('provenance');
   if (!/^(true|false|mode=(min|max))$/.test(provenance)) throw new InputError(Inputs.provenance.name, provenance, 'false, true, mode=min or mode=max');
   const target = get('target');
@@ -393,10 +426,13 @@ export function parseConfig(read: InputReader, workspace: string, fsImpl: Config
     ...(sizeBudget ? { sizeBudget: parseSize(sizeBudget, Inputs.sizeBudget.name) } : {}),
     ...(maxIncrease ? { maxIncrease: parseIncrease(maxIncrease, Inputs.maxIncrease.name) } : {}),
     notices,
+    masks,
   };
 }
 
-/** What the entry point does with a parsed Config before anything else is logged: say what parsing changed. */
+/** What the entry point does with a parsed Config before anything else is logged: mask the secrets, say what parsing changed. */
 export function announceConfig(config: Config, reporter: Pick<Reporter, 'info' | 'setSecret'>): void {
+  for (const secret of config.secrets) reporter.setSecret(secret.value);
+  for (const value of config.masks) reporter.setSecret(value);
   for (const notice of config.notices) reporter.info(notice);
 }

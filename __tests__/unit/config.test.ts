@@ -57,6 +57,7 @@ describe('parseConfig', () => {
       provenance: 'false',
       sbom: false,
       notices: [],
+      masks: [],
     });
   });
 
@@ -85,13 +86,11 @@ describe('parseConfig', () => {
       labels: 'org.example.team=api',
       annotations: 'index:org.opencontainers.image.description=An API = fast',
       secrets: 'npmrc=//registry/:_authToken=abc=',
-      'secret-files': 'key=keys/key.pem',
     });
     expect(config.buildArgs).toEqual({ GOPROXY: 'https://proxy.example,direct', EMPTY: '' });
     expect(config.labels).toEqual({ 'org.example.team': 'api' });
     expect(config.annotations).toEqual(['index:org.opencontainers.image.description=An API = fast']);
     expect(config.secrets).toEqual([{ id: 'npmrc', value: '//registry/:_authToken=abc=' }]);
-    expect(config.secretFiles).toEqual([{ id: 'key', path: '/work/space/keys/key.pem' }]);
   });
 
   it('never shows a secret value in an error', () => {
