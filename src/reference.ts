@@ -17,10 +17,10 @@ const DOCKER_HUB = 'docker.io';
 /** Docker Hub's old name, which Docker reads as docker.io. */
 const LEGACY_DOCKER_HUB = 'index.docker.io';
 
-export class ReferenceError extends Error {
+export class ImageReferenceError extends Error {
   constructor(readonly value: string, reason: string) {
     super(reason);
-    this.name = 'ReferenceError';
+    this.name = 'ImageReferenceError';
   }
 }
 
@@ -64,14 +64,14 @@ export function isRegistryHost(first: string): boolean {
 /** Parses `[registry/]repository[:tag][@digest]` with Docker's rules for where the registry ends. */
 export function parseImageName(text: string): ImageName {
   const value = text.trim();
-  if (!value) throw new ReferenceError(text, 'the image name is empty');
+  if (!value) throw new ImageReferenceError(text, 'the image name is empty');
   let rest = value;
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw new ReferenceError(text, `"${digest}" is not a sha256 digest`);
+    if (!DIGEST.test(digest)) throw new ImageReferenceError(text, `"${digest}" is not a sha256 digest`);
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
@@ -79,7 +79,7 @@ export function parseImageName(text: string): ImageName {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!isValidTag(tag)) throw new ReferenceError(text, tagProblem(tag));
+    if (!isValidTag(tag)) throw new ImageReferenceError(text, tagProblem(tag));
   }
   const parts = rest.split('/');
   let registry = DOCKER_HUB;
@@ -88,16 +88,16 @@ export function parseImageName(text: string): ImageName {
     if (!HOST.test(registry)) {
       const bad = firstBadCharacter(registry, /[A-Za-z0-9.:[\]-]/);
       const detail = bad ? `${bad} is not allowed` : 'each dot-separated label must start and end with a letter or digit';
-      throw new ReferenceError(text, `"${registry}" is not a valid registry host: ${detail} (letters, digits, inner dashes, dots between labels, an optional :port)`);
+      throw new ImageReferenceError(text, `"${registry}" is not a valid registry host: ${detail} (letters, digits, inner dashes, dots between labels, an optional :port)`);
     }
     if (registry === LEGACY_DOCKER_HUB) registry = DOCKER_HUB;
   }
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   for (const part of parts) {
-    if (!COMPONENT.test(part)) throw new ReferenceError(text, componentProblem(part));
+    if (!COMPONENT.test(part)) throw new ImageReferenceError(text, componentProblem(part));
   }
   const repository = parts.join('/');
-  if (repository.length > 255) throw new ReferenceError(text, 'the repository name is longer than 255 characters');
+  if (repository.length > 255) throw new ImageReferenceError(text, 'the repository name is longer than 255 characters');
   return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 

@@ -69,9 +69,9 @@ describe('mixed-case repositories in the config', () => {
     expect(config.baseline).toEqual({ registry: 'ghcr.io', repository: 'myorg/myrepo', tag: 'main' });
     expect(config.notices).toEqual([
       'image: ghcr.io/MyOrg/MyRepo → ghcr.io/myorg/myrepo (repository paths are lower case only)',
+      'tags: ghcr.io/MyOrg/Other:V1 → ghcr.io/myorg/other:V1 (repository paths are lower case only)',
       'cache-ref: ghcr.io/MyOrg/Cache:main → ghcr.io/myorg/cache:main (repository paths are lower case only)',
       'baseline: ghcr.io/MyOrg/MyRepo:main → ghcr.io/myorg/myrepo:main (repository paths are lower case only)',
-      'tags: ghcr.io/MyOrg/Other:V1 → ghcr.io/myorg/other:V1 (repository paths are lower case only)',
     ]);
   });
 

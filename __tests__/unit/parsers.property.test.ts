@@ -4,7 +4,7 @@ import { InputError } from '../../src/errors.js';
 import { GoModError, parseGoMod } from '../../src/go/gomod.js';
 import { parseVersionFile, parseVersionSpec, VersionFileError } from '../../src/go/versions.js';
 import { formatPlatform, parsePlatform, parsePlatformList, PlatformSyntaxError } from '../../src/platform.js';
-import { formatImageName, isValidTag, parseImageName, ReferenceError } from '../../src/reference.js';
+import { formatImageName, isValidTag, parseImageName, ImageReferenceError } from '../../src/reference.js';
 
 /**
  * Property tests for the parsers that read user text: whatever comes in, they return a value or
@@ -99,10 +99,10 @@ const validReference = referenceParts.map(referenceText);
 const referenceLike = fc.oneof(validReference, alphabet('abcAB01.:/@-_ sha256', 50), anyText);
 
 describe('image reference parsing (property)', () => {
-  it('parseImageName returns a name or throws ReferenceError, for any text', () => {
+  it('parseImageName returns a name or throws ImageReferenceError, for any text', () => {
     fc.assert(
       fc.property(referenceLike, (text) => {
-        const name = onlyTyped(() => parseImageName(text), ReferenceError);
+        const name = onlyTyped(() => parseImageName(text), ImageReferenceError);
         if (!name) return;
         expect(name.registry.length).toBeGreaterThan(0);
         expect(name.repository.length).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { isRegistryHost, parseImageName, ReferenceError, type ImageName } from '../reference.js';
+import { isRegistryHost, parseImageName, ImageReferenceError, type ImageName } from '../reference.js';
 
 /** Things config parsing has to say without logging itself: the entry point logs them. */
 export type Notices = string[];
@@ -53,10 +53,10 @@ export function referenceInput(input: string, value: string, options: ReferenceI
   try {
     const name = parseImageName(text);
     const refused = options.refuse?.(name) ?? dotlessHostProblem(name);
-    if (refused) throw new ReferenceError(text, refused);
+    if (refused) throw new ImageReferenceError(text, refused);
     return name;
   } catch (error) {
-    if (!(error instanceof ReferenceError)) throw error;
+    if (!(error instanceof ImageReferenceError)) throw error;
     throw new InputError(input, value, `${options.accepted} (${error.message})`);
   }
 }

@@ -1,5 +1,7 @@
 import { InputError } from '../errors.js';
 import { Inputs } from '../inputs.js';
+import { resolveInside } from './paths.js';
+import type { ParseContext } from './text.js';
 
 /** A build secret with its value (from the `secrets` input, or an environment variable it names). */
 export interface SecretValue {
@@ -123,4 +125,31 @@ export function secretFileMasks(content: string): string[] {
   if (!whole) return [];
   const parts = whole.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= 4);
   return [...new Set([whole, ...parts])];
+}
+
+/** The build secrets of a run, their files resolved inside the workspace. */
+export interface SecretSettings {
+  /** Build secrets with their values (masked as soon as they are read). */
+  secrets: SecretValue[];
+  secretFiles: SecretFileEntry[];
+  /** Values to mask besides `secrets` (the contents of secret-files), for the entry point to register. */
+  masks: string[];
+}
+
+export function parseSecretSettings({ get, workspace, fs, env }: ParseContext, workingDirectory: string): SecretSettings {
+  const parsed = parseSecrets(get('secrets'), get('secretFiles'), env);
+  const masks: string[] = [];
+  const secretFiles = parsed.files.map(({ id, path: file }) => {
+    const resolved = resolveInside(workspace, Inputs.secretFiles.name, file, workingDirectory, fs);
+    let content: string;
+    try {
+      content = fs.readFileSync(resolved, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new InputError(Inputs.secretFiles.name, `${id}=${file}`, `id=path with a file that exists, relative to working-directory (none at ${resolved})`);
+    }
+    masks.push(...secretFileMasks(content));
+    return { id, path: resolved };
+  });
+  return { secrets: parsed.secrets, secretFiles, masks };
 }

@@ -4,8 +4,9 @@ import type { Platform } from '../platform.js';
 import { registryCacheFrom, registryCacheTo } from './buildx.js';
 import { sanitizeTag } from './tags.js';
 
-export type CacheWrite = 'auto' | 'always' | 'never';
-export const CACHE_WRITE_MODES: readonly CacheWrite[] = ['auto', 'always', 'never'];
+import type { CacheWrite } from '../config/cache.js';
+
+export { CACHE_WRITE_MODES, type CacheWrite } from '../config/cache.js';
 
 const DEFAULT_CACHE_TAG = 'buildcache';
 
