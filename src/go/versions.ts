@@ -144,13 +144,18 @@ function firstVersionLine(content: string): string | undefined {
     .find(Boolean);
 }
 
+/** The file name of a version file written with / or \ separators (go-version-file: sub\go.mod on Windows). */
+function versionFileName(fileName: string): string {
+  return path.win32.basename(fileName);
+}
+
 /**
  * The version spec a version file asks for. go.mod / go.work: the `toolchain` line when present, else the
  * `go` line (`go 1.22` means the newest 1.22 patch). `.tool-versions`: the `golang` (or `go`) line.
  * Any other file (`.go-version`): its first non-empty line.
  */
 export function parseVersionFile(fileName: string, content: string): string {
-  const base = path.basename(fileName);
+  const base = versionFileName(fileName);
   if (base === 'go.mod' || base === 'go.work') {
     const mod = parseGoMod(content, fileName);
     const version = mod.toolchain ?? mod.go;
@@ -182,7 +187,7 @@ export interface BuildGoVersion {
  */
 export function buildGoVersion(fileName: string, content: string): BuildGoVersion {
   const version = parseVersionFile(fileName, content);
-  const base = path.basename(fileName);
+  const base = versionFileName(fileName);
   if (base !== 'go.mod' && base !== 'go.work') return { version };
   const { go, toolchain } = parseGoMod(content, fileName);
   const goSemver = go && goVersionToSemver(go);
