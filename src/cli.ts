@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import packageJson from '../package.json' with { type: 'json' };
 import { TerminalReporter, formatOutputs, type TextSink } from './cli-reporter.js';
-import { parseConfig, type InputReader } from './config.js';
+import { announceConfig, parseConfig, type InputReader } from './config.js';
 import { errorMessage, InputError } from './errors.js';
 import { parseCacheState, saveGoCaches, type CacheSaveMode } from './go/caches.js';
 import { removeBuilder } from './image/builder.js';
@@ -302,6 +302,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     io.stderr.write(`${CLI_NAME}: ${error.message}\n${HELP_HINT}\n`);
     return 2;
   }
+  announceConfig(config, reporter);
 
   // Off a runner: Go versions in the user's cache folder, scratch space in a temporary folder removed at the end.
   env.RUNNER_TOOL_CACHE = defaultToolCache(env, process.platform, os.homedir());

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { actionReporter } from './action-reporter.js';
-import { parseConfig } from './config.js';
+import { announceConfig, parseConfig } from './config.js';
 import { failureMessage } from './errors.js';
 import { Inputs } from './inputs.js';
 import { writeOutputs } from './outputs.js';
@@ -18,6 +18,7 @@ export async function run(): Promise<void> {
     const token = core.getInput(Inputs.githubToken.name);
     if (token) tools.reporter.setSecret(token);
     const config = parseConfig((name) => core.getInput(name), workspace);
+    announceConfig(config, actionReporter);
     const workDir = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `go-slim-image-${randomBytes(4).toString('hex')}`);
     const result = await runPipeline(config, { workDir, env: process.env, workingDirectoryInput: core.getInput(Inputs.workingDirectory.name) || '.' }, tools);
     writeOutputs(result.outputs, (name, value) => core.setOutput(name, value));

@@ -49,7 +49,6 @@ export interface RunResult {
 export async function runPipeline(config: Config, environment: RunEnvironment, tools: Tools): Promise<RunResult> {
   const outputs: RunOutputs = {};
   try {
-    for (const secret of config.secrets) tools.reporter.setSecret(secret.value);
     const gateFailure = config.mode === 'merge' ? await runMerge(config, environment, tools, outputs) : await runBuild(config, environment, tools, outputs);
     return gateFailure ? { outputs, failure: new ActionError(gateFailure) } : { outputs };
   } catch (error) {

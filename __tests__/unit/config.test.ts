@@ -56,6 +56,8 @@ describe('parseConfig', () => {
       target: '',
       provenance: 'false',
       sbom: false,
+      notices: [],
+      masks: [],
     });
   });
 
@@ -84,13 +86,11 @@ describe('parseConfig', () => {
       labels: 'org.example.team=api',
       annotations: 'index:org.opencontainers.image.description=An API = fast',
       secrets: 'npmrc=//registry/:_authToken=abc=',
-      'secret-files': 'key=keys/key.pem',
     });
     expect(config.buildArgs).toEqual({ GOPROXY: 'https://proxy.example,direct', EMPTY: '' });
     expect(config.labels).toEqual({ 'org.example.team': 'api' });
     expect(config.annotations).toEqual(['index:org.opencontainers.image.description=An API = fast']);
     expect(config.secrets).toEqual([{ id: 'npmrc', value: '//registry/:_authToken=abc=' }]);
-    expect(config.secretFiles).toEqual([{ id: 'key', path: '/work/space/keys/key.pem' }]);
   });
 
   it('never shows a secret value in an error', () => {
@@ -140,7 +140,7 @@ describe('parseConfig', () => {
     [{ expose: 'http' }, 'expose'],
     [{ 'go-build-tags': 'ok,-bad' }, 'go-build-tags'],
     [{ 'binary-name': '../x' }, 'binary-name'],
-    [{ 'cache-ref': 'UPPER/case' }, 'cache-ref'],
+    [{ 'cache-ref': 'ghcr.io/acme/cache:no tag' }, 'cache-ref'],
     [{ builder: 'b', 'buildkit-endpoint': 'tcp://127.0.0.1:1234' }, 'buildkit-endpoint'],
     [{ 'buildkit-endpoint': 'localhost:1234' }, 'buildkit-endpoint'],
     [{ platforms: 'linux/amd65' }, 'platforms'],

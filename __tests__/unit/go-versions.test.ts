@@ -10,6 +10,7 @@ import {
   matchToolCache,
   parseReleaseList,
   parseVersionFile,
+  buildGoVersion,
   parseVersionSpec,
   releaseListUrl,
   resolveRelease,
@@ -88,12 +89,31 @@ describe('parseVersionFile', () => {
     ['sub/go.mod', 'module example.com/a\ngo 1.21rc2\n', '1.21rc2'],
     ['go.work', 'go 1.23\n\nuse ./a\n', '1.23'],
     ['go.work', 'go 1.23\ntoolchain go1.24.1\nuse ./a\n', '1.24.1'],
+    // As actions/setup-go reads it: the toolchain line, even when older than the go line.
+    ['go.mod', 'module example.com/a\ngo 1.24.0\ntoolchain go1.23.4\n', '1.23.4'],
     ['.go-version', '1.26.3\n', '1.26.3'],
     ['.go-version', '\n# pinned\ngo1.26\n', '1.26'],
     ['.tool-versions', 'nodejs 24.1.0\ngolang 1.25.4 1.24.0\n', '1.25.4'],
     ['.tool-versions', '# asdf\ngo 1.26\n', '1.26'],
   ])('%s %j -> %s', (name, content, spec) => {
     expect(parseVersionFile(name, content)).toBe(spec);
+  });
+
+  it.each([
+    // A toolchain line older than the go line cannot build the module under GOTOOLCHAIN=local: the go line wins.
+    ['go.mod', 'module example.com/a\ngo 1.24.0\ntoolchain go1.23.4\n', '1.24.0', true],
+    ['go.work', 'go 1.25\ntoolchain go1.24.9\nuse ./a\n', '1.25', true],
+    ['go.mod', 'module example.com/a\ngo 1.24.0\ntoolchain go1.24rc2\n', '1.24.0', true],
+    ['go.mod', 'module example.com/a\ngo 1.24rc1\ntoolchain go1.24.0\n', '1.24.0', false],
+    ['go.mod', 'module example.com/a\ngo 1.24.2\ntoolchain go1.24.2\n', '1.24.2', false],
+    ['go.mod', 'module example.com/a\ngo 1.22\ntoolchain go1.23.4\n', '1.23.4', false],
+    ['go.mod', 'module example.com/a\ngo 1.22\n', '1.22', false],
+    ['.go-version', '1.21.0\n', '1.21.0', false],
+  ])('builds %s %j with %s', (name, content, version, noted) => {
+    const build = buildGoVersion(name, content);
+    expect(build.version).toBe(version);
+    expect(build.note !== undefined).toBe(noted);
+    if (noted) expect(build.note).toMatch(/older than the go line/);
   });
 
   it('refuses a go.mod without go or toolchain line, naming the file', () => {

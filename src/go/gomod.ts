@@ -50,3 +50,30 @@ export function parseGoMod(content: string, file = 'go.mod'): GoMod {
   if (!module && !file.endsWith('go.work')) throw new GoModError(file, 'no module directive');
   return { module, ...(go ? { go } : {}), ...(toolchain ? { toolchain } : {}) };
 }
+
+/** `v2`, `v10`: a major-version suffix of a module path (not `v0`, `v1`, `v01`). */
+function isMajorVersionElement(element: string): boolean {
+  return /^v[1-9][0-9]*$/.test(element) && element !== 'v1';
+}
+
+/**
+ * The import path of the main package `go build` is given, as it would see it: `.` and `./cmd/api`
+ * are folders of the module at `modulePath`; anything else is an import path already.
+ */
+export function mainImportPath(modulePath: string, mainPackage: string): string {
+  const parts = mainPackage.split(/[\\/]+/);
+  if (parts[0] !== '.') return parts.join('/');
+  const rest = parts.slice(1).filter((part) => part !== '' && part !== '.');
+  return [modulePath, ...rest].join('/');
+}
+
+/**
+ * The file name `go build` gives the binary of the package at `importPath`: the path's last element,
+ * or the one before it when the last is a major-version suffix (`example.com/tool/v2` → `tool`).
+ */
+export function goBinaryName(importPath: string): string {
+  const elements = importPath.split('/').filter(Boolean);
+  const last = elements.at(-1) ?? '';
+  if (elements.length > 1 && isMajorVersionElement(last)) return elements.at(-2)!;
+  return last;
+}

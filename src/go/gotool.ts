@@ -36,14 +36,46 @@ export async function requireGoModule(workingDirectory: string, shownAs: string)
   }
 }
 
-/** Fails, naming the input, unless `mainPackage` is a `package main` inside the module. */
+/** The main packages of the module in `workingDirectory`, as ./relative folders (empty when go list fails). */
+export async function listMainPackages(exec: Exec, tool: GoTool, workingDirectory: string): Promise<string[]> {
+  try {
+    const { stdout } = await exec(tool.go, ['list', '-e', '-f', '{{if eq .Name "main"}}{{.Dir}}{{end}}', './...'], { cwd: workingDirectory, env: tool.env });
+    return mainPackagePaths(stdout, workingDirectory);
+  } catch {
+    return [];
+  }
+}
+
+/** `go list` folders → `.`, `./cmd/api` (pure). */
+export function mainPackagePaths(stdout: string, workingDirectory: string, pathImpl: path.PlatformPath = path): string[] {
+  return stdout
+    .split(/\r?\n/)
+    .map((dir) => dir.trim())
+    .filter(Boolean)
+    .map((dir) => pathImpl.relative(workingDirectory, dir).split(pathImpl.sep).join('/'))
+    .map((relative) => (relative === '' ? '.' : `./${relative}`))
+    .sort();
+}
+
+/** What the `main` error adds: the module's main packages, or that it has none. */
+export function mainPackagesHint(found: readonly string[]): string {
+  if (found.length === 0) return 'the module has no main package';
+  const shown = found.slice(0, 10).join(', ');
+  return `main packages in the module: ${shown}${found.length > 10 ? `, and ${found.length - 10} more` : ''}`;
+}
+
+/** Fails, naming the input and listing the module's main packages, unless `mainPackage` is one `package main` inside the module. */
 export async function requireMainPackage(exec: Exec, tool: GoTool, workingDirectory: string, mainPackage: string): Promise<void> {
+  let problem: string;
   try {
     const { stdout } = await exec(tool.go, ['list', '-f', '{{.Name}}', mainPackage], { cwd: workingDirectory, env: tool.env });
-    const name = stdout.trim();
-    if (name !== 'main') throw new InputError(Inputs.main.name, mainPackage, `the path of a main package (it is package ${name})`);
+    const names = stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+    if (names.length === 1 && names[0] === 'main') return;
+    problem = names.length > 1 ? `it is a pattern matching ${names.length} packages; patterns are not accepted` : `it is package ${names[0] ?? '(none)'}`;
   } catch (error) {
-    if (error instanceof CommandError) throw new InputError(Inputs.main.name, mainPackage, `the path of a main package in the module (${error.stderrTail.split('\n')[0]})`);
-    throw error;
+    if (!(error instanceof CommandError)) throw error;
+    problem = error.stderrTail.split('\n')[0] ?? '';
   }
+  const hint = mainPackagesHint(await listMainPackages(exec, tool, workingDirectory));
+  throw new InputError(Inputs.main.name, mainPackage, `the path of one main package in the module (${problem}; ${hint})`);
 }

@@ -17,7 +17,7 @@ import {
   hostGoPlatform,
   matchToolCache,
   parseReleaseList,
-  parseVersionFile,
+  buildGoVersion,
   parseVersionSpec,
   releaseListUrl,
   resolveRelease,
@@ -166,7 +166,9 @@ export async function readGoVersionSpec(request: GoInstallRequest, log: GoInstal
   }
   let text: string;
   try {
-    text = parseVersionFile(file, content);
+    const build = buildGoVersion(file, content);
+    if (build.note) log.info(build.note);
+    text = build.version;
   } catch (error) {
     if (error instanceof GoModError || error instanceof VersionFileError) {
       throw new ActionError(`Cannot read the Go version from ${fullPath}: ${error.message}. Fix the file, or set ${GoInputs.version}.`, { cause: error });
@@ -215,8 +217,14 @@ export async function fetchReleaseList(base: string, policy: RetryPolicy, log: G
   return parseReleaseList(json, url);
 }
 
-function goBinary(goroot: string, platform: GoPlatform): string {
-  return path.join(goroot, 'bin', platform.os === 'windows' ? 'go.exe' : 'go');
+/** The path rules of the runner's OS (win32 on Windows), so a Windows goroot is joined right on any host. */
+export function runnerPath(platform: GoPlatform): path.PlatformPath {
+  return platform.os === 'windows' ? path.win32 : path.posix;
+}
+
+/** `<goroot>/bin/go`, `<goroot>\bin\go.exe` on Windows. */
+export function goBinary(goroot: string, platform: GoPlatform, pathImpl: path.PlatformPath = runnerPath(platform)): string {
+  return pathImpl.join(goroot, 'bin', platform.os === 'windows' ? 'go.exe' : 'go');
 }
 
 /** A cached Go of exactly this (semver) version, if its folder is complete and holds bin/go. */

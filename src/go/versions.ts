@@ -144,13 +144,18 @@ function firstVersionLine(content: string): string | undefined {
     .find(Boolean);
 }
 
+/** The file name of a version file written with / or \ separators (go-version-file: sub\go.mod on Windows). */
+function versionFileName(fileName: string): string {
+  return path.win32.basename(fileName);
+}
+
 /**
  * The version spec a version file asks for. go.mod / go.work: the `toolchain` line when present, else the
  * `go` line (`go 1.22` means the newest 1.22 patch). `.tool-versions`: the `golang` (or `go`) line.
  * Any other file (`.go-version`): its first non-empty line.
  */
 export function parseVersionFile(fileName: string, content: string): string {
-  const base = path.basename(fileName);
+  const base = versionFileName(fileName);
   if (base === 'go.mod' || base === 'go.work') {
     const mod = parseGoMod(content, fileName);
     const version = mod.toolchain ?? mod.go;
@@ -167,6 +172,28 @@ export function parseVersionFile(fileName: string, content: string): string {
   const line = firstVersionLine(content);
   if (!line) throw new VersionFileError(fileName, 'the file is empty (expected a Go version such as 1.26.3)');
   return line.replace(/^go(?=\d)/, '');
+}
+
+/** The version a version file asks to build with, and why, when it is not the line parseVersionFile reads. */
+export interface BuildGoVersion {
+  version: string;
+  note?: string;
+}
+
+/**
+ * What the build uses from a version file: parseVersionFile's answer (the file as actions/setup-go reads
+ * it), except when go.mod's `toolchain` line is older than its `go` line (`go 1.24.0` + `toolchain
+ * go1.23.4`). Under GOTOOLCHAIN=local that toolchain refuses to build the module, so the `go` line wins.
+ */
+export function buildGoVersion(fileName: string, content: string): BuildGoVersion {
+  const version = parseVersionFile(fileName, content);
+  const base = versionFileName(fileName);
+  if (base !== 'go.mod' && base !== 'go.work') return { version };
+  const { go, toolchain } = parseGoMod(content, fileName);
+  const goSemver = go && goVersionToSemver(go);
+  const toolchainSemver = toolchain && goVersionToSemver(toolchain);
+  if (!go || !goSemver || !toolchainSemver || !semver.lt(toolchainSemver, goSemver)) return { version };
+  return { version: go, note: `${fileName}: toolchain go${toolchain} is older than the go line ${go}, which it cannot build; using ${go}` };
 }
 
 /** Maps Node's platform/arch names to Go's; anything else has no official Go archive we install. */

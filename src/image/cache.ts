@@ -3,8 +3,9 @@ import { formatImageName, type ImageName } from '../reference.js';
 import type { Platform } from '../platform.js';
 import { sanitizeTag } from './tags.js';
 
-export type CacheWrite = 'auto' | 'always' | 'never';
-export const CACHE_WRITE_MODES: readonly CacheWrite[] = ['auto', 'always', 'never'];
+import type { CacheWrite } from '../config/cache.js';
+
+export { CACHE_WRITE_MODES, type CacheWrite } from '../config/cache.js';
 
 const DEFAULT_CACHE_TAG = 'buildcache';
 

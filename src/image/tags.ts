@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import semver from 'semver';
 import type { RunContext } from '../github/event.js';
 
 /** OCI tags: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`. */
@@ -32,18 +33,14 @@ export interface SemVer {
   build: string;
 }
 
-const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
-
+/** Reads a git tag as semver: `v1.2.3`, `1.2.3-rc.1`, `v1.2.3+build.5` (strict, as metadata-action's type=semver). */
 export function parseSemVer(text: string): SemVer | undefined {
-  const match = SEMVER.exec(text.trim());
-  if (!match) return undefined;
-  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), prerelease: match[4] ?? '', build: match[5] ?? '' };
+  const parsed = semver.parse(text.trim());
+  if (!parsed) return undefined;
+  return { major: parsed.major, minor: parsed.minor, patch: parsed.patch, prerelease: parsed.prerelease.join('.'), build: parsed.build.join('.') };
 }
 
-/** Orders stable releases by major, minor, patch. */
-function compareStable(a: SemVer, b: SemVer): number {
-  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-}
+const asSemver = (v: SemVer) => `${v.major}.${v.minor}.${v.patch}`;
 
 function formatVersion(v: SemVer): string {
   // `+` is not allowed in a tag; `_` is the usual stand-in (Helm, ORAS).
@@ -68,7 +65,7 @@ export function isNewestStable(version: SemVer, published: readonly string[]): b
   if (version.prerelease) return false;
   return published.every((tag) => {
     const other = parseSemVer(tag);
-    return !other || other.prerelease !== '' || compareStable(other, version) <= 0;
+    return !other || other.prerelease !== '' || semver.lte(asSemver(other), asSemver(version));
   });
 }
 
