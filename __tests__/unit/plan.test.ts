@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config.js';
 import type { Versions } from '../../src/image/builder.js';
@@ -5,7 +8,10 @@ import { writeOutputs } from '../../src/outputs.js';
 import { builderFeatureUses, planBuild, planFeatures, planPublish, type BuildFacts } from '../../src/plan.js';
 import { contexts } from '../fixtures/run-context.js';
 
-const workspace = '/work/space';
+// A real folder: secret-files must exist, and paths are resolved to real paths.
+const workspace = path.join(mkdtempSync(path.join(os.tmpdir(), 'gsi-plan-')), 'space');
+mkdirSync(workspace);
+writeFileSync(path.join(workspace, '.netrc'), 'machine example.com\n');
 const IMAGE = '127.0.0.1:5000/hello';
 
 function configFrom(inputs: Record<string, string>) {
