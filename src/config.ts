@@ -5,6 +5,7 @@ import { formatPlatform, LINUX_GO_PLATFORMS, parsePlatformList, PlatformSyntaxEr
 import { formatImageName, isValidTag, parseImageName, ReferenceError, type ImageName } from './reference.js';
 import { CACHE_SAVE_MODES, type CacheSaveMode } from './go/caches.js';
 import { CACHE_WRITE_MODES, type CacheWrite } from './image/cache.js';
+import { ENGINES, type EngineChoice } from './image/engine.js';
 import { parseVersionSpec } from './go/versions.js';
 import type { CommentMode } from './github/event.js';
 import { parseIncrease, parseSize, type IncreaseLimit } from './report/gate.js';
@@ -56,6 +57,8 @@ export interface Config {
   builder: string;
   /** BuildKit address for a remote-driver builder the action creates. */
   buildkitEndpoint: string;
+  /** Who assembles the image (image/engine.ts decides `auto`). */
+  engine: EngineChoice;
   /** The user's extra -ldflags, appended after the stripping flags. */
   ldflags: string;
   buildTags: string[];
@@ -385,6 +388,7 @@ export function parseConfig(read: InputReader, workspace: string): Config {
     cacheBackend: parseEnum(Inputs.cacheBackend.name, get('cacheBackend'), ['registry', 'gha', 'none'] as const),
     builder,
     buildkitEndpoint,
+    engine: parseEnum(Inputs.engine.name, get('engine'), ENGINES),
     ldflags: get('ldflags'),
     buildTags,
     expose,
