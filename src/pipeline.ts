@@ -12,7 +12,8 @@ import { setupGo } from './go/setup.js';
 import { checkFeatures, prepareBuilder, type Builder, type FeatureUse } from './image/builder.js';
 import { buildxBuildArgs, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
-import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, pushTargets, readOciImage } from './image/oci-layout.js';
+import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, pushTargets, readOciImage, type OciImage } from './image/oci-layout.js';
+import { chooseEngine, writePreparedImage } from './image/engine.js';
 import { RegistryClient } from './image/registry.js';
 import { Inputs, Outputs, State } from './inputs.js';
 import { formatPlatform, goEnv, unsupportedPlatforms } from './platform.js';
@@ -96,8 +97,10 @@ function ociLabels(config: Config, source: SourceInfo, env: NodeJS.ProcessEnv): 
   return labels;
 }
 
-interface PreparedContext {
+export interface PreparedContext {
   context: BuildContext;
+  /** The final stage the generated Dockerfile declares; absent with the user's own Dockerfile. */
+  stage?: FinalStageSpec;
   binaries: BuiltBinary[];
   compileSeconds: number;
   /** The Go that built (or would build) the binaries; absent with the user's own Dockerfile. */
@@ -130,7 +133,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
       source.epoch,
     );
     reporter.info(`Source mode: BuildKit compiles in ${goImage} on the build platform`);
-    return { context, binaries: [], compileSeconds: 0, go, ldflags };
+    return { context, stage: spec, binaries: [], compileSeconds: 0, go, ldflags };
   }
 
   const requests: CompileRequest[] = config.platforms.map((platform) => ({
@@ -152,7 +155,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
   const compileSeconds = (Date.now() - started) / 1000;
   await checkBinaries(binaries);
   const context = await writePrebuiltContext(contextDir, spec, go.goroot, source.epoch);
-  return { context, binaries, compileSeconds, go, ldflags };
+  return { context, stage: spec, binaries, compileSeconds, go, ldflags };
 }
 
 /** Checks of the file system that need no tool, so a wrong path fails before anything slow. */
@@ -174,62 +177,72 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
   const plan = await planRun(config, environment.env, reporter);
   if (config.mode === 'merge') return runMerge(config, plan, environment, reporter);
 
-  const builder = await reporter.group('Preparing the buildx builder', () => prepareBuilder(config, reporter));
-  if (builder.created) reporter.saveState(State.builderToRemove, builder.name);
-  reporter.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'} (${builder.driver} driver)`);
-  checkBuilderFeatures(config, builder, reporter);
+  const engine = await chooseEngine(config, reporter);
+  const builder = engine === 'direct' ? undefined : await reporter.group('Preparing the buildx builder', () => prepareBuilder(config, reporter));
+  if (builder?.created) reporter.saveState(State.builderToRemove, builder.name);
+  if (builder) reporter.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'} (${builder.driver} driver)`);
+  if (builder) checkBuilderFeatures(config, builder, reporter);
 
   const source = await readSourceInfo(config.workingDirectory, environment.env);
   const prepared = await prepareContext(config, environment, source, reporter);
   if (prepared.binaries.length > 0) reporter.setOutput(Outputs.binarySize, Math.max(...prepared.binaries.map((b) => b.size)));
-  if (prepared.context.bytes !== undefined) reporter.info(`Build context: ${formatBytes(prepared.context.bytes)} sent to BuildKit`);
+  if (builder && prepared.context.bytes !== undefined) reporter.info(`Build context: ${formatBytes(prepared.context.bytes)} sent to BuildKit`);
 
   const attestations = config.provenance !== 'false' || config.sbom;
   const metadataFile = path.join(environment.workDir, 'metadata.json');
   const ociDest = path.join(environment.workDir, 'oci');
   await fs.rm(metadataFile, { force: true });
   await fs.rm(ociDest, { recursive: true, force: true });
-  const args = buildxBuildArgs({
-    contextDir: prepared.context.dir,
-    dockerfile: prepared.context.dockerfile,
-    namedContexts: prepared.context.namedContexts,
-    compression: config.compression,
-    compressInBuildKit: attestations,
-    platforms: config.platforms,
-    ociDest,
-    builder: builder.name,
-    cacheFrom: plan.cacheFrom,
-    cacheTo: plan.cacheTo,
-    metadataFile,
-    sourceDateEpoch: source.epoch,
-    buildArgs: config.buildArgs,
-    labels: config.labels,
-    annotations: config.annotations,
-    secrets: [...config.secrets.map((secret, i) => ({ id: secret.id, env: `GSI_BUILD_SECRET_${i}` })), ...config.secretFiles.map((file) => ({ id: file.id, src: file.path }))],
-    target: config.target,
-    provenance: config.provenance,
-    sbom: config.sbom,
-  });
-  const secretEnv = Object.fromEntries(config.secrets.map((secret, i) => [`GSI_BUILD_SECRET_${i}`, secret.value]));
-  const buildStarted = Date.now();
-  let progress = '';
-  await reporter.group('Building the image with buildx', () =>
-    execCommand('docker', args, {
-      env: { ...environment.env, ...secretEnv, SOURCE_DATE_EPOCH: String(source.epoch) },
-      onLine: (line) => {
-        progress += `${line}\n`;
-        reporter.info(line);
-      },
-      hint: registryErrorHint,
-    }),
-  );
-  const buildSeconds = (Date.now() - buildStarted) / 1000;
-  const cachedSteps = countCachedSteps(progress);
-  for (const error of cacheExportErrors(progress)) reporter.warning(`The layer cache could not be exported (${error}); the image is fine, but the next build will not find this cache.`);
+  let image: OciImage;
+  let buildSeconds = 0;
+  let cachedSteps = 0;
+  if (!builder) {
+    const started = Date.now();
+    image = await reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writePreparedImage(config, prepared, ociDest, source.epoch));
+    buildSeconds = (Date.now() - started) / 1000;
+  } else {
+    const args = buildxBuildArgs({
+      contextDir: prepared.context.dir,
+      dockerfile: prepared.context.dockerfile,
+      namedContexts: prepared.context.namedContexts,
+      compression: config.compression,
+      compressInBuildKit: attestations,
+      platforms: config.platforms,
+      ociDest,
+      builder: builder.name,
+      cacheFrom: plan.cacheFrom,
+      cacheTo: plan.cacheTo,
+      metadataFile,
+      sourceDateEpoch: source.epoch,
+      buildArgs: config.buildArgs,
+      labels: config.labels,
+      annotations: config.annotations,
+      secrets: [...config.secrets.map((secret, i) => ({ id: secret.id, env: `GSI_BUILD_SECRET_${i}` })), ...config.secretFiles.map((file) => ({ id: file.id, src: file.path }))],
+      target: config.target,
+      provenance: config.provenance,
+      sbom: config.sbom,
+    });
+    const secretEnv = Object.fromEntries(config.secrets.map((secret, i) => [`GSI_BUILD_SECRET_${i}`, secret.value]));
+    const buildStarted = Date.now();
+    let progress = '';
+    await reporter.group('Building the image with buildx', () =>
+      execCommand('docker', args, {
+        env: { ...environment.env, ...secretEnv, SOURCE_DATE_EPOCH: String(source.epoch) },
+        onLine: (line) => {
+          progress += `${line}\n`;
+          reporter.info(line);
+        },
+        hint: registryErrorHint,
+      }),
+    );
+    buildSeconds = (Date.now() - buildStarted) / 1000;
+    cachedSteps = countCachedSteps(progress);
+    for (const error of cacheExportErrors(progress)) reporter.warning(`The layer cache could not be exported (${error}); the image is fine, but the next build will not find this cache.`);
 
-  const metadata = parseBuildMetadata(await fs.readFile(metadataFile, 'utf8'));
-  let image = await readOciImage(ociDest);
-  if (image.root.digest !== metadata.digest) reporter.warning(`buildx reported ${metadata.digest} but exported ${image.root.digest}`);
+    const metadata = parseBuildMetadata(await fs.readFile(metadataFile, 'utf8'));
+    image = await readOciImage(ociDest);
+    if (image.root.digest !== metadata.digest) reporter.warning(`buildx reported ${metadata.digest} but exported ${image.root.digest}`);
+  }
 
   // Started first so they overlap the CPU-bound layer compression: the attribution's unstripped
   // build is a child process, the baseline read is network I/O.

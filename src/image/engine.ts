@@ -1,6 +1,12 @@
+import path from 'node:path';
+import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { execCommand } from '../exec.js';
 import { Inputs } from '../inputs.js';
+import type { PreparedContext } from '../pipeline.js';
+import type { Reporter } from '../reporter.js';
+import { writeDirectImage } from './direct.js';
+import type { OciImage } from './oci-layout.js';
 
 /** The `engine` input: who assembles the image. */
 export const ENGINES = ['auto', 'buildx', 'direct'] as const;
@@ -67,4 +73,50 @@ export async function dockerHasBuildx(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Inputs the direct engine cannot honour, as errors naming the input (pure). Attestations are
+ * BuildKit's; zstd would not give buildx's bytes; the rest only mean something to a Dockerfile.
+ */
+export function directEngineProblems(config: Config): InputError[] {
+  const problems: InputError[] = [];
+  const needsBuildx = (input: string, value: string, accepted: string) => problems.push(new InputError(input, value, `${accepted} with the direct engine (or engine: buildx with a builder)`));
+  if (config.provenance !== 'false') needsBuildx(Inputs.provenance.name, config.provenance, 'false: provenance attestations are made by BuildKit');
+  if (config.sbom) needsBuildx(Inputs.sbom.name, 'true', 'false: SBOM attestations are made by BuildKit');
+  if (config.compression.algorithm !== 'gzip') needsBuildx(Inputs.compression.name, config.compression.algorithm, 'gzip');
+  if (config.target) needsBuildx(Inputs.target.name, config.target, 'empty: there is no Dockerfile stage to pick');
+  return problems;
+}
+
+/** Decides the engine for this run, logs which and why, and fails on inputs the direct engine cannot build. */
+export async function chooseEngine(config: Config, reporter: Pick<Reporter, 'info'>): Promise<Engine> {
+  const decision = await decideEngine({
+    choice: config.engine,
+    builder: config.builder,
+    buildkitEndpoint: config.buildkitEndpoint,
+    os: process.platform,
+    hasBuildx: dockerHasBuildx,
+    build: config.build.kind,
+  });
+  reporter.info(`Engine: ${decision.engine} (${decision.reason})`);
+  if (decision.engine === 'direct') {
+    const [problem] = directEngineProblems(config);
+    if (problem) throw problem;
+  }
+  return decision.engine;
+}
+
+/** The direct engine's image from what prepareContext compiled, as an OCI layout in `dir`. */
+export async function writePreparedImage(config: Config, prepared: PreparedContext, dir: string, sourceDateEpoch: number): Promise<OciImage> {
+  if (!prepared.stage || !prepared.go) throw new Error('the direct engine needs the prebuilt mode (binaries compiled on the runner)');
+  return writeDirectImage({
+    dir,
+    binaries: prepared.binaries,
+    stage: prepared.stage,
+    zoneinfoPath: path.join(prepared.go.goroot, 'lib', 'time', 'zoneinfo.zip'),
+    labels: config.labels,
+    annotations: config.annotations,
+    sourceDateEpoch,
+  });
 }
