@@ -13,7 +13,7 @@ import { checkFeatures, prepareBuilder, type Builder, type FeatureUse } from './
 import { buildxBuildArgs, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
 import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, pushTargets, readOciImage, type OciImage } from './image/oci-layout.js';
-import { chooseEngine, writePreparedImage } from './image/engine.js';
+import { chooseEngine, chooseMergeEngine, writePreparedImage } from './image/engine.js';
 import { RegistryClient } from './image/registry.js';
 import { Inputs, Outputs, State } from './inputs.js';
 import { formatPlatform, goEnv, unsupportedPlatforms } from './platform.js';
@@ -371,11 +371,12 @@ async function loadIntoDocker(ociDir: string, tags: readonly string[], workDir: 
 /** `mode: merge`: the legs' digests stitched into one index, then the size report for all platforms. */
 async function runMerge(config: Config, plan: RunPlan, environment: RunEnvironment, reporter: Reporter): Promise<RunResult> {
   const { client } = plan;
+  const engine = await chooseMergeEngine(config, reporter);
   const reader = new LayerReader(client);
   const binaryPaths: string[] = [];
   const baseline = await readBaselineReport(client, reader, plan.baseline, binaryPaths, reporter);
   const merged = await reporter.group('Merging the matrix legs', () =>
-    mergeLegs({ sha: plan.run.sha, runId: plan.run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client, log: reporter }),
+    mergeLegs({ sha: plan.run.sha, runId: plan.run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, engine, client, log: reporter }),
   );
   reporter.setOutput(Outputs.digest, merged.digest);
   reporter.setOutput(Outputs.imageRef, merged.imageRef);

@@ -3,6 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { composeIndex, LEGS_ANNOTATION, REVISION_ANNOTATION } from '../../src/image/merge.js';
+import { RegistryClient } from '../../src/image/registry.js';
+import { parseImageName, repositoryRef } from '../../src/reference.js';
 import { errorAnnotations, runStep, type ActionRun } from '../helpers/action.js';
 import { craneJson, helloWorkspace, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
 
@@ -100,6 +103,20 @@ describe('engine direct gives the digest engine buildx gives', () => {
     expect(platformsOf(viaBuildx.outputs['image-ref']!)).toEqual(['linux/amd64', 'linux/arm64', 'linux/arm/v7']);
     // The size report reads what was pushed: the same for both engines.
     expect(viaDirect.outputs.sizes).toBe(viaBuildx.outputs.sizes);
+
+    // mode: merge with the direct engine composes through the registry API the index imagetools makes.
+    const ref = parseImageName(viaDirect.outputs['image-ref']!);
+    const repository = { registry: ref.registry, repository: ref.repository };
+    const children = craneJson<{ manifests: { digest: string; mediaType: string }[] }>(s, 'manifest', viaDirect.outputs['image-ref']!).manifests;
+    const legs = children.map((m) => ({ platform: { os: 'linux', arch: 'unused' }, tag: '', digest: m.digest, mediaType: m.mediaType }));
+    const annotations = { [LEGS_ANNOTATION]: 'abc1234-1', [REVISION_ANNOTATION]: 'abc1234' };
+    const composed = await composeIndex(new RegistryClient(), repository, legs, annotations);
+    const imagetools = execFileSync(
+      'docker',
+      ['buildx', 'imagetools', 'create', '--builder', s.builder, '--dry-run', ...Object.entries(annotations).map(([k, v]) => `--annotation=index:${k}=${v}`), ...legs.map((l) => `${repositoryRef(repository)}@${l.digest}`)],
+      { encoding: 'utf8', env: { ...process.env, ...s.env } },
+    );
+    expect(composed.body.toString()).toBe(imagetools.trim());
   }, 900_000);
 
   it('a run with the direct engine has really pushed its blobs: crane reads the config and the label', async () => {

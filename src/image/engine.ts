@@ -120,3 +120,10 @@ export async function writePreparedImage(config: Config, prepared: PreparedConte
     sourceDateEpoch,
   });
 }
+
+/** The engine of a `mode: merge` job, which builds nothing: direct composes the index through the registry API. */
+export async function chooseMergeEngine(config: Config, reporter: Pick<Reporter, 'info'>): Promise<Engine> {
+  const decision = await decideEngine({ choice: config.engine, builder: config.builder, buildkitEndpoint: config.buildkitEndpoint, os: process.platform, hasBuildx: dockerHasBuildx, build: 'prebuilt' });
+  reporter.info(`Engine: ${decision.engine} (${decision.reason})`);
+  return decision.engine;
+}
