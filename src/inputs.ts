@@ -19,6 +19,7 @@ export const Inputs = {
   cacheRef: { name: 'cache-ref', default: '' },
   builder: { name: 'builder', default: '' },
   buildkitEndpoint: { name: 'buildkit-endpoint', default: '' },
+  engine: { name: 'engine', default: 'auto' },
   ldflags: { name: 'ldflags', default: '' },
   goBuildTags: { name: 'go-build-tags', default: 'netgo,osusergo' },
   expose: { name: 'expose', default: '' },

@@ -10,11 +10,13 @@ import { distList, requireGoModule, requireMainPackage, type GoTool } from './go
 import { setupGo } from './go/setup.js';
 import { attributeBinaryBytes } from './go/binary-attribution.js';
 import { readRunContext, type RunContext } from './github/event.js';
-import { buildxVersion, prepareBuilder } from './image/builder.js';
+import { buildxVersion, prepareBuilder, type FeatureCheck } from './image/builder.js';
 import { cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
 import { BINARY_DIR, type FinalStageSpec, type RootfsSpec } from './image/dockerfile.js';
 import { readImageFile } from './image/layout-file.js';
+import { writeDirectImage } from './image/direct.js';
+import { chooseEngine, chooseMergeEngine } from './image/engine.js';
 import { mergeLegs } from './image/merge.js';
 import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
 import { Inputs, State } from './inputs.js';
@@ -85,28 +87,38 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const run = await readRunContext(environment.env);
   const timer = new PhaseTimer(tools.clock);
 
-  const builder = await reporter.group('Preparing the buildx builder', () => prepareBuilder(config, tools.exec, reporter));
-  if (builder.created) reporter.saveState(State.builderToRemove, builder.name);
-  reporter.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'} (${builder.driver} driver)`);
-  const features = planFeatures(config, { buildx: builder.buildxVersion, ...(builder.buildkitVersion ? { buildkit: builder.buildkitVersion } : {}) });
-  for (const warning of features.warnings) reporter.warning(warning);
-  if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
+  const engine = await chooseEngine(config, tools);
+  let features: FeatureCheck = { unsupported: [], warnings: [], errors: [] };
+  let builderName = '';
+  if (engine === 'buildx') {
+    const builder = await reporter.group('Preparing the buildx builder', () => prepareBuilder(config, tools.exec, reporter));
+    if (builder.created) reporter.saveState(State.builderToRemove, builder.name);
+    reporter.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'} (${builder.driver} driver)`);
+    builderName = builder.name;
+    features = planFeatures(config, { buildx: builder.buildxVersion, ...(builder.buildkitVersion ? { buildkit: builder.buildkitVersion } : {}) });
+    for (const warning of features.warnings) reporter.warning(warning);
+    if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
+  }
 
   const source = await readSourceInfo(tools.exec, config.workingDirectory, environment.env);
   const prepared = await prepareContext(config, environment, source, tools, timer, outputs);
   if (prepared.binaries.length > 0) outputs['binary-size'] = String(Math.max(...prepared.binaries.map((b) => b.size)));
-  if (prepared.context.bytes !== undefined) reporter.info(`Build context: ${formatBytes(prepared.context.bytes)} sent to BuildKit`);
+  if (engine === 'buildx' && prepared.context.bytes !== undefined) reporter.info(`Build context: ${formatBytes(prepared.context.bytes)} sent to BuildKit`);
 
   const plan = planBuild(config, {
     run,
     publishedTags: await publishedTags(config, run, tools),
-    builder: { name: builder.name, features },
+    builder: { name: builderName, features },
     context: prepared.context,
     sourceDateEpoch: source.epoch,
     workDir: environment.workDir,
   });
   logPublishPlan(plan.publish, tools);
-  const built = await timer.time('image build', () => runBuildx(config, plan, source, environment, tools));
+  const built = await timer.time('image build', () =>
+    engine === 'buildx'
+      ? runBuildx(config, plan, source, environment, tools)
+      : reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writeDirect(config, prepared, plan, source)),
+  );
   let image = built.image;
 
   // Started first so the baseline read (network I/O) overlaps the CPU-bound layer compression.
@@ -168,7 +180,24 @@ async function moveTags(config: Config, plan: PublishPlan, image: OciImage, meas
 
 interface BuildxRun {
   image: OciImage;
-  cachedSteps: number;
+  /** Build steps BuildKit took from its cache; undefined for the direct engine. */
+  cachedSteps?: number;
+}
+
+/** The direct engine: the same OCI layout BuildKit would export, written from the compiled binaries. */
+async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, source: SourceInfo): Promise<BuildxRun> {
+  if (!prepared.stage || !prepared.go) throw new ActionError('the direct engine needs the prebuilt mode (binaries compiled on the runner)');
+  await fs.rm(plan.buildx.ociDest, { recursive: true, force: true });
+  const image = await writeDirectImage({
+    dir: plan.buildx.ociDest,
+    binaries: prepared.binaries,
+    stage: prepared.stage,
+    zoneinfoPath: path.join(prepared.go.goroot, 'lib', 'time', 'zoneinfo.zip'),
+    labels: config.labels,
+    annotations: config.annotations,
+    sourceDateEpoch: source.epoch,
+  });
+  return { image };
 }
 
 /** Runs the planned `docker buildx build` and reads the OCI layout it exported. */
@@ -247,6 +276,8 @@ function ociLabels(config: Config, source: SourceInfo, env: NodeJS.ProcessEnv): 
 
 interface PreparedContext {
   context: BuildContext;
+  /** The final stage the generated Dockerfile declares (what the direct engine writes); absent with the user's own Dockerfile. */
+  stage?: FinalStageSpec;
   binaries: BuiltBinary[];
   /** The Go that built (or would build) the binaries; absent with the user's own Dockerfile. */
   go?: GoTool;
@@ -277,7 +308,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
       source.epoch,
     );
     reporter.info(`Source mode: BuildKit compiles in ${goImage} on the build platform`);
-    return { context, binaries: [], go };
+    return { context, stage: spec, binaries: [], go };
   }
 
   const requests: CompileRequest[] = config.platforms.map((platform) => ({
@@ -299,7 +330,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
   );
   await checkBinaries(binaries);
   const context = await writePrebuiltContext(contextDir, spec, go.goroot, source.epoch);
-  return { context, binaries, go };
+  return { context, stage: spec, binaries, go };
 }
 
 /** `docker load` of the exported OCI layout, tagged with the run's tags. */
@@ -315,8 +346,11 @@ async function loadIntoDocker(ociDir: string, tags: readonly string[], workDir: 
 /** `mode: merge`: the legs' digests stitched into one index, then the size report for all platforms. */
 async function runMerge(config: Config, environment: RunEnvironment, tools: Tools, outputs: RunOutputs): Promise<string | undefined> {
   const { reporter, registry } = tools;
-  const features = planFeatures(config, { buildx: await buildxVersion(tools.exec) });
-  if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
+  const engine = await chooseMergeEngine(config, tools);
+  if (engine === 'buildx') {
+    const features = planFeatures(config, { buildx: await buildxVersion(tools.exec) });
+    if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
+  }
   const run = await readRunContext(environment.env);
   const plan = planPublish(config, { run, publishedTags: await publishedTags(config, run, tools) });
   logPublishPlan(plan, tools);
@@ -324,7 +358,7 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
   const timer = new PhaseTimer(tools.clock);
   const merged = await timer.time('merge', () =>
     reporter.group('Merging the matrix legs', () =>
-      mergeLegs({ sha: run.sha, runId: run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client: registry, exec: tools.exec, log: reporter }),
+      mergeLegs({ sha: run.sha, runId: run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client: registry, exec: tools.exec, engine, log: reporter }),
     ),
   );
   outputs.digest = merged.digest;

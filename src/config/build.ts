@@ -52,8 +52,13 @@ export interface SourceSettings {
   buildTags: string[];
 }
 
+/** Which engine writes the image: buildx (BuildKit), direct (the action itself), or auto (see image/engine.ts). */
+export const ENGINES = ['auto', 'buildx', 'direct'] as const;
+export type EngineChoice = (typeof ENGINES)[number];
+
 /** How BuildKit builds the image around the binaries. */
 export interface ImageBuildSettings {
+  engine: EngineChoice;
   /** Named buildx builder to use; empty for the current one. */
   builder: string;
   /** BuildKit address for a remote-driver builder the action creates. */
@@ -209,6 +214,7 @@ export function parseImageBuildSettings(context: ParseContext, workingDirectory:
     throw new InputError(Inputs.buildkitEndpoint.name, buildkitEndpoint, 'a BuildKit address such as tcp://127.0.0.1:1234 or unix:///run/buildkit/buildkitd.sock');
   }
   return {
+    engine: parseEnum(Inputs.engine.name, get('engine'), ENGINES),
     builder,
     buildkitEndpoint,
     expose,

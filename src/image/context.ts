@@ -50,6 +50,18 @@ async function pinTimes(dir: string, epochSeconds: number): Promise<void> {
   await fs.utimes(dir, epochSeconds, epochSeconds);
 }
 
+/**
+ * Folders 0755, binaries (under `bin/`) 0755, other files 0644, whatever the umask: BuildKit copies
+ * the modes it finds, and the direct engine writes these, so both engines give the same layers.
+ */
+async function pinModes(dir: string): Promise<void> {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    const file = path.join(entry.parentPath, entry.name);
+    const binary = path.relative(dir, file).split(path.sep)[0] === 'bin';
+    if (entry.isDirectory() || entry.isFile()) await fs.chmod(file, entry.isDirectory() || binary ? 0o755 : 0o644);
+  }
+}
+
 async function folderBytes(dir: string): Promise<number> {
   let total = 0;
   for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
@@ -81,6 +93,7 @@ export async function writePrebuiltContext(dir: string, spec: FinalStageSpec, go
   const dockerfile = path.join(dir, 'Dockerfile');
   await fs.writeFile(dockerfile, renderPrebuiltDockerfile(spec));
   await fs.writeFile(path.join(dir, '.dockerignore'), renderPrebuiltDockerignore());
+  await pinModes(dir);
   await pinTimes(dir, sourceDateEpoch);
   const bytes = (await folderBytes(path.join(dir, 'rootfs'))) + (await folderBytes(path.join(dir, 'bin')));
   return { dir, dockerfile, namedContexts: {}, bytes, ...caBundleSource(spec.rootfs) };

@@ -4,6 +4,7 @@ import { formatPlatform, type Platform } from '../platform.js';
 import { formatImageName, parseImageName, repositoryRef, type ImageName } from '../reference.js';
 import { registryErrorHint } from './buildx.js';
 import { platformTagSuffix } from './cache.js';
+import { goJson } from './direct.js';
 import { sha256 } from './oci-layout.js';
 import { isIndex, type Descriptor, type ImageIndex, type RegistryClient } from './registry.js';
 import { sanitizeTag } from './tags.js';
@@ -233,6 +234,79 @@ export async function removeTemporaryTags(client: RegistryClient, image: ImageNa
   return { removed, kept, ...(kept.length ? { reason: 'other images were pushed to these tags meanwhile' } : {}) };
 }
 
+/** containerd's platforms.Normalize for what configs hold: `arm` is `arm/v7`, `arm64/v8` and `amd64/v1` lose the variant. */
+function normalizedPlatform(config: { os?: string; architecture?: string; variant?: string }): { architecture: string; os: string; variant?: string } {
+  const architecture = config.architecture ?? '';
+  let variant = config.variant ?? '';
+  if (architecture === 'arm' && !variant) variant = 'v7';
+  if ((architecture === 'arm64' && variant === 'v8') || (architecture === 'amd64' && variant === 'v1')) variant = '';
+  return { architecture, os: config.os ?? '', ...(variant ? { variant } : {}) };
+}
+
+/** A descriptor with its keys in the order Go's ocispecs.Descriptor marshals them. */
+function goDescriptor(d: Descriptor & { urls?: string[]; data?: string; artifactType?: string }): Record<string, unknown> {
+  const platform = d.platform as (Descriptor['platform'] & { 'os.version'?: string; 'os.features'?: string[] }) | undefined;
+  return Object.fromEntries(
+    Object.entries({
+      mediaType: d.mediaType,
+      digest: d.digest,
+      size: d.size,
+      urls: d.urls,
+      annotations: d.annotations && Object.keys(d.annotations).length > 0 ? Object.fromEntries(Object.keys(d.annotations).sort().map((k) => [k, d.annotations![k]])) : undefined,
+      data: d.data,
+      platform: platform && {
+        architecture: platform.architecture,
+        os: platform.os,
+        ...(platform['os.version'] ? { 'os.version': platform['os.version'] } : {}),
+        ...(platform['os.features']?.length ? { 'os.features': platform['os.features'] } : {}),
+        ...(platform.variant ? { variant: platform.variant } : {}),
+      },
+      artifactType: d.artifactType,
+    }).filter(([, value]) => value !== undefined && value !== ''),
+  );
+}
+
+/**
+ * The index `docker buildx imagetools create` makes from these legs, composed through the registry
+ * API instead (for the direct engine, with no docker CLI): each image manifest with the platform
+ * read from its config, each index leg's own entries, index annotations sorted, Go's MarshalIndent
+ * layout and escaping. The same legs give the same bytes, so the digest is the one imagetools gives.
+ */
+export async function composeIndex(client: RegistryClient, repository: ImageName, legs: readonly Leg[], annotations: Readonly<Record<string, string>>): Promise<{ body: Buffer; digest: string }> {
+  const descriptors: Record<string, unknown>[] = [];
+  for (const leg of legs) {
+    const { body, mediaType } = await client.getManifestBytes(repository, leg.digest);
+    const manifest = JSON.parse(body.toString('utf8')) as ImageIndex | { config: Descriptor };
+    if (isIndex(manifest as ImageIndex)) {
+      for (const child of (manifest as ImageIndex).manifests) descriptors.push(goDescriptor(child));
+      continue;
+    }
+    const config = (await (await client.getBlob(repository, (manifest as { config: Descriptor }).config.digest)).json()) as { os?: string; architecture?: string; variant?: string };
+    descriptors.push(goDescriptor({ mediaType: mediaType || leg.mediaType, digest: leg.digest, size: body.length, platform: normalizedPlatform(config) }));
+  }
+  const keys = Object.keys(annotations).sort();
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: descriptors,
+    ...(keys.length > 0 ? { annotations: Object.fromEntries(keys.map((k) => [k, annotations[k]])) } : {}),
+  };
+  const body = Buffer.from(goJson(index, '  '));
+  return { body, digest: sha256(body) };
+}
+
+/** Puts one index on every tag through the registry API; the legs live in `repository`, so the tags must too. */
+async function pushIndexToTags(client: RegistryClient, repository: ImageName, tags: readonly string[], index: { body: Buffer; digest: string }, mediaType: string): Promise<void> {
+  for (const tag of tags) {
+    const name = parseImageName(tag);
+    if (repositoryRef(name) !== repositoryRef(repository)) {
+      throw new ActionError(`merge with the direct engine pushes the index only to tags of ${repositoryRef(repository)}, not ${tag}: use engine: buildx (imagetools copies across repositories)`);
+    }
+    await client.putManifest(name, index.digest, mediaType, index.body);
+    await client.putManifest(name, name.tag ?? 'latest', mediaType, index.body);
+  }
+}
+
 export interface MergeLog {
   info(message: string): void;
   warning(message: string): void;
@@ -245,6 +319,8 @@ export interface MergeOptions extends LegKey {
   /** Full references the index is pushed to (Config.tags); the first one is also how a re-run finds it. */
   tags: readonly string[];
   builder?: string;
+  /** direct: compose and push the index through the registry API instead of `docker buildx imagetools`. */
+  engine?: 'buildx' | 'direct';
   client: RegistryClient;
   exec: Exec;
   log?: MergeLog;
@@ -300,7 +376,17 @@ export async function mergeLegs(options: MergeOptions): Promise<MergeResult> {
     log.info(`The temporary tags are gone; ${options.tags[0]} already holds the index of this run (${previous}).`);
     reused = true;
     // A single index source is copied byte for byte: every tag ends up on the same digest.
-    await options.exec('docker', imagetoolsCreateArgs({ builder: options.builder, tags: options.tags, sources: [`${repositoryRef(repository)}@${previous}`] }), { hint: registryErrorHint });
+    if (options.engine === 'direct') {
+      const { body, mediaType } = await options.client.getManifestBytes(repository, previous);
+      await pushIndexToTags(options.client, repository, options.tags, { body, digest: previous }, mediaType);
+    } else {
+      await options.exec('docker', imagetoolsCreateArgs({ builder: options.builder, tags: options.tags, sources: [`${repositoryRef(repository)}@${previous}`] }), { hint: registryErrorHint });
+    }
+  } else if (options.engine === 'direct') {
+    if (options.tags.length === 0) throw new ActionError('merge needs at least one tag to push the index to');
+    const index = await composeIndex(options.client, repository, legs, { [LEGS_ANNOTATION]: prefix, [REVISION_ANNOTATION]: options.sha.toLowerCase() });
+    log.info(`Index ${index.digest} composed through the registry API from ${legs.map((leg) => leg.digest).join(', ')}`);
+    await pushIndexToTags(options.client, repository, options.tags, index, 'application/vnd.oci.image.index.v1+json');
   } else {
     const args = imagetoolsCreateArgs({
       builder: options.builder,

@@ -129,6 +129,13 @@ export class RegistryClient {
     return { manifest: JSON.parse(text) as Manifest, digest: response.headers.get('docker-content-digest') ?? '', bytes: Buffer.byteLength(text) };
   }
 
+  /** A manifest's bytes exactly as the registry holds them, with its media type. */
+  async getManifestBytes(name: ImageName, reference: string): Promise<{ body: Buffer; mediaType: string; digest: string }> {
+    const response = await this.request(name, `manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
+    const body = Buffer.from(await response.arrayBuffer());
+    return { body, mediaType: (response.headers.get('content-type') ?? '').split(';')[0]!.trim(), digest: response.headers.get('docker-content-digest') ?? '' };
+  }
+
   /** Returns undefined when the reference does not exist (404). */
   async findManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string } | undefined> {
     try {

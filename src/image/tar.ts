@@ -166,3 +166,91 @@ export class TarLister {
     return sum === stored;
   }
 }
+
+/** One entry of a tar written by {@link writeTar}: a folder (no data) or a regular file. */
+export interface TarWriteEntry {
+  /** Slash-separated and relative; folders end with `/`. */
+  name: string;
+  type: 'file' | 'dir';
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the Unix epoch. */
+  mtime: number;
+  data?: Uint8Array;
+}
+
+const NAME_SIZE = 100;
+const isAscii = (text: string) => [...text].every((c) => c.charCodeAt(0) < 0x80);
+const PREFIX_SIZE = 155;
+
+/** Go's archive/tar splitUSTARPath: a long ASCII name split at a slash into prefix and name. */
+function splitUstarPath(name: string): { prefix: string; name: string } | undefined {
+  if (name.length <= NAME_SIZE || !isAscii(name)) return undefined;
+  let length = name.length;
+  if (length > PREFIX_SIZE + 1) length = PREFIX_SIZE + 1;
+  else if (name[length - 1] === '/') length--;
+  const slash = name.lastIndexOf('/', length - 1);
+  const suffixLength = name.length - slash - 1;
+  if (slash <= 0 || suffixLength > NAME_SIZE || suffixLength === 0 || slash > PREFIX_SIZE) return undefined;
+  return { prefix: name.slice(0, slash), name: name.slice(slash + 1) };
+}
+
+function writeField(block: Buffer, offset: number, length: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length > length) throw new TarError(`"${text}" does not fit a ${length}-byte tar header field`);
+  bytes.copy(block, offset);
+}
+
+/** Go's formatOctal: zero-padded octal followed by NUL, filling the field. */
+function writeOctal(block: Buffer, offset: number, length: number, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value >= 8 ** (length - 1)) throw new TarError(`${value} does not fit a ${length}-byte octal tar header field`);
+  writeField(block, offset, length, value.toString(8).padStart(length - 1, '0'));
+  block[offset + length - 1] = 0;
+}
+
+/**
+ * The 512-byte USTAR header Go's archive/tar writes for this entry when the format is left to it
+ * (containerd's diff writer asks for PAX, which Go downgrades to USTAR when nothing needs PAX):
+ * octal fields zero-padded with a trailing NUL, empty user and group names, magic `ustar\0` `00`,
+ * and the checksum as six digits, NUL, space.
+ */
+export function ustarHeader(entry: TarWriteEntry): Buffer {
+  const block = Buffer.alloc(BLOCK);
+  const split = splitUstarPath(entry.name);
+  if (!split && Buffer.byteLength(entry.name) > NAME_SIZE) throw new TarError(`the tar entry name ${entry.name} needs PAX, which this writer does not write`);
+  if (!isAscii(entry.name)) throw new TarError(`the tar entry name ${entry.name} is not ASCII, which needs PAX`);
+  writeField(block, 0, NAME_SIZE, split ? split.name : entry.name);
+  writeOctal(block, 100, 8, entry.mode);
+  writeOctal(block, 108, 8, entry.uid);
+  writeOctal(block, 116, 8, entry.gid);
+  writeOctal(block, 124, 12, entry.type === 'file' ? (entry.data?.length ?? 0) : 0);
+  writeOctal(block, 136, 12, entry.mtime);
+  block[156] = entry.type === 'file' ? 0x30 : 0x35;
+  block.write('ustar\u000000', 257, 'latin1');
+  writeOctal(block, 329, 8, 0);
+  writeOctal(block, 337, 8, 0);
+  if (split) writeField(block, 345, PREFIX_SIZE, split.prefix);
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  writeOctal(block, 148, 7, sum);
+  block[155] = 0x20;
+  return block;
+}
+
+/** A whole tar as Go's archive/tar writes it: headers, data padded to 512 bytes, two zero blocks. */
+export function writeTar(entries: readonly TarWriteEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const entry of entries) {
+    parts.push(ustarHeader(entry));
+    const data = entry.type === 'file' ? entry.data : undefined;
+    if (data && data.length > 0) {
+      parts.push(Buffer.from(data.buffer, data.byteOffset, data.length));
+      const padding = (BLOCK - (data.length % BLOCK)) % BLOCK;
+      if (padding > 0) parts.push(Buffer.alloc(padding));
+    }
+  }
+  parts.push(Buffer.alloc(2 * BLOCK));
+  return Buffer.concat(parts);
+}
