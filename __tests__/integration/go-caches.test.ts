@@ -206,3 +206,82 @@ describe('Go caches through a local cache service (protocol v2)', () => {
     await new Promise((resolve) => setTimeout(resolve, 500)); // let the abandoned requests fail quietly
   });
 });
+
+describe('Go caches through a cache service that stores keys in lower case (as act does)', () => {
+  let server: CacheServer;
+  let restoreEnv: () => void;
+  let root: string;
+  let stdout: ReturnType<typeof captureStdout> | undefined;
+
+  beforeAll(async () => {
+    server = await startCacheServer({ lowerCaseKeys: true });
+    restoreEnv = applyEnv(server.env);
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'go-caches-lower-'));
+  });
+
+  afterEach(() => {
+    stdout?.restore();
+    stdout = undefined;
+  });
+
+  afterAll(async () => {
+    restoreEnv();
+    await server.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const plan = () =>
+    planGoCaches({
+      runnerOs: 'Linux',
+      runnerArch: 'X64',
+      goVersion: '1.26',
+      goSumHash: 'Sum1',
+      platforms: ['linux/amd64'],
+      buildTags: ['netgo'],
+      flags: [],
+      gocache: path.join(root, 'gocache'),
+      gomodcache: path.join(root, 'gomodcache'),
+    });
+
+  /** A fresh runner whose build cache then gets one entry, as a build would leave it. */
+  const freshCaches = async () => {
+    await fs.rm(root, { recursive: true, force: true });
+    await fs.mkdir(path.join(root, 'gomodcache'), { recursive: true });
+    await fs.mkdir(path.join(root, 'gocache/ab'), { recursive: true });
+  };
+  const buildOneEntry = () => fs.writeFile(path.join(root, 'gocache/ab/abcdef-a'), 'v1 entry\n');
+
+  it('counts the lower-cased key as an exact hit: nothing trimmed, nothing uploaded again', async () => {
+    stdout = captureStdout();
+    const log = recordingLog();
+    const { build } = plan();
+    expect(build.key).toMatch(/[A-Z]/); // Linux, X64: the case really differs
+
+    await freshCaches();
+    const cold = await restoreGoCaches(plan(), log);
+    await buildOneEntry();
+    expect((await saveGoCaches(cold, log, { eventName: 'push', saveMode: 'auto' })).build).toBe(true);
+    expect(server.entries().map((e) => e.key)).toEqual([build.key.toLowerCase()]);
+
+    await freshCaches();
+    const warm = await restoreGoCaches(plan(), log);
+    expect(warm.build).toMatchObject({ hit: true, restoredKey: build.key.toLowerCase() });
+    server.resetCounts();
+    expect(await saveGoCaches(warm, log, { eventName: 'push', saveMode: 'auto' })).toEqual({ module: false, build: false });
+    expect(server.requests['twirp:CreateCacheEntry'] ?? 0).toBe(0);
+    expect(log.warnings).toEqual([]);
+  });
+
+  it('recognizes the entry another job saved under the lower-cased key', async () => {
+    stdout = captureStdout();
+    const log = recordingLog();
+    const { build } = plan();
+    await freshCaches();
+    await buildOneEntry();
+    // A run that restored nothing (say the lookup failed) and saves a key that is already there.
+    const state = { version: 1 as const, runStartMs: Date.now(), module: { path: path.join(root, 'gomodcache'), key: plan().module.key, restoredKey: '', hit: false }, build: { path: build.path, key: build.key, restoredKey: '', hit: false } };
+    expect((await saveGoCaches(state, log, { eventName: 'push', saveMode: 'auto' })).build).toBe(false);
+    expect(log.infos).toContain(`Go build cache: ${build.key} was saved by another job.`);
+    expect(log.warnings).toEqual([]);
+  });
+});

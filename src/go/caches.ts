@@ -119,6 +119,15 @@ export async function hashGoSums(workingDirectory: string): Promise<string> {
   return hash.digest('hex').slice(0, 32);
 }
 
+/**
+ * Whether the key a restore returned is `key`. Case-insensitive, as actions/cache's isExactKeyMatch
+ * (`localeCompare` with `sensitivity: 'accent'`): act's cache server, and others built on it, store
+ * keys in lower case, and a case-sensitive test would count every exact hit as a near miss.
+ */
+export function sameCacheKey(restored: string | undefined, key: string): boolean {
+  return !!restored && restored.localeCompare(key, undefined, { sensitivity: 'accent' }) === 0;
+}
+
 /** One cache to restore: where it lives and what to look for. */
 export interface CacheTarget {
   path: string;
@@ -308,7 +317,7 @@ async function restoreOne(name: string, target: CacheTarget, log: CacheLog, time
       return state;
     }
     state.restoredKey = restored;
-    state.hit = restored === target.key;
+    state.hit = sameCacheKey(restored, target.key);
     log.info(`${name}: restored ${restored}${state.hit ? '' : ` (nearest to ${target.key})`}`);
   } catch (error) {
     log.warning(`The ${name} was not restored: ${errorMessage(error)}. Building without it.`);
@@ -380,7 +389,7 @@ async function saveOne(name: string, entry: CacheEntryState, log: CacheLog, time
     }
     // -1: the service refused or failed, or another job (a matrix leg) saved the same key first.
     const existing = await withTimeout(cache.restoreCache([entry.path], entry.key, [], { lookupOnly: true }), timeouts.lookupMs).catch(() => undefined);
-    if (existing === entry.key) log.info(`${name}: ${entry.key} was saved by another job.`);
+    if (typeof existing === 'string' && sameCacheKey(existing, entry.key)) log.info(`${name}: ${entry.key} was saved by another job.`);
     else log.warning(`The ${name} was not saved under ${entry.key}; see the cache messages above.`);
   } catch (error) {
     log.warning(`The ${name} was not saved: ${errorMessage(error)}`);
