@@ -301,7 +301,7 @@ interface RunPlan {
 }
 
 async function planRun(config: Config, env: NodeJS.ProcessEnv, reporter: Reporter): Promise<RunPlan> {
-  const run = await readRunContext(env);
+  const run = await readRunContext(env, (message) => reporter.warning(message));
   const client = new RegistryClient();
   let push = config.push;
   if (push === undefined) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { promises as fs } from 'node:fs';
 import { commentWarning, upsertComment, type RetryPolicy, type UpsertOptions } from '../../src/github/comments.js';
 import { commentDecision, readPullRequestContext } from '../../src/github/event.js';
 import { commentMarker } from '../../src/report/comment.js';
@@ -107,5 +108,18 @@ describe('sticky size comment against the GitHub API double', () => {
   it('returns not-found for an issue the API does not know', async () => {
     const result = await upsertComment({ ...(await options('report')), target: { owner: 'acme', repo: 'hello', issueNumber: 7 }, apiUrl: `${api.url}/nope` });
     expect(result).toMatchObject({ outcome: 'not-found', status: 404 });
+  });
+
+  it("comments on GITHUB_REPOSITORY's pull request when the payload does not name the base repository", async () => {
+    const { env, file } = await writePullRequestEvent({ number: 8 });
+    const event = JSON.parse(await fs.readFile(file, 'utf8')) as { pull_request: { base: { repo: Record<string, unknown> } }; repository: Record<string, unknown> };
+    for (const repo of [event.pull_request.base.repo, event.repository]) for (const field of ['name', 'owner', 'full_name']) Reflect.deleteProperty(repo, field);
+    await fs.writeFile(file, JSON.stringify(event));
+    const decision = commentDecision('auto', await readPullRequestContext(env));
+    if (!decision.post) throw new Error('the pull request was not found');
+    expect(decision.target).toMatchObject({ owner: 'acme', repo: 'hello', issueNumber: 8, fork: false });
+    const result = await upsertComment({ ...(await options('report')), target: decision.target });
+    expect(result.outcome).toBe('created');
+    expect(api.commentsOn('acme', 'hello', 8)).toHaveLength(1);
   });
 });
