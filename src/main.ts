@@ -5,7 +5,7 @@ import path from 'node:path';
 import { actionReporter } from './action-reporter.js';
 import { parseConfig } from './config.js';
 import { failureMessage } from './errors.js';
-import { Inputs } from './inputs.js';
+import { Inputs, State } from './inputs.js';
 import { runPipeline } from './pipeline.js';
 
 /** The action's main step: parse every input once, run the pipeline, fail the step on any error. */
@@ -16,6 +16,7 @@ export async function run(): Promise<void> {
     if (token) core.setSecret(token);
     const config = parseConfig((name) => core.getInput(name), workspace);
     const workDir = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `go-slim-image-${randomBytes(4).toString('hex')}`);
+    core.saveState(State.workDir, workDir);
     await runPipeline(config, { workDir, env: process.env, workingDirectoryInput: core.getInput(Inputs.workingDirectory.name) || '.' }, actionReporter);
   } catch (error) {
     core.setFailed(failureMessage(error));

@@ -140,6 +140,7 @@ describe('Go caches through a local cache service (protocol v2)', () => {
 
     const state = await restoreGoCaches(plan, log);
     expect(state.build.hit).toBe(false);
+    expect(state.build.restoredIntoEmpty).toBe(true);
     expect(state.build.restoredKey).toBe(planGoCaches(planInputs('sum1')).build.key);
     // The sources still carry the first test's one-line change, which the older cache never saw.
     expect((await goBuild('after go.sum change (fallback restore)')).sort()).toEqual(['example.com/hello', 'example.com/hello/greeting']);
@@ -155,6 +156,27 @@ describe('Go caches through a local cache service (protocol v2)', () => {
     expect(again.build.hit).toBe(true);
     const compiled = await goBuild('from trimmed cache');
     expect(compiled).not.toContain('runtime');
+    expect(log.warnings).toEqual([]);
+  });
+
+  it("on a self-hosted runner whose GOCACHE already holds the machine's own cache, restores into it but trims nothing", async () => {
+    stdout = captureStdout();
+    const log = recordingLog();
+    await wipeCaches();
+    const own = path.join(gocache(), 'cd', 'cdef0123-a');
+    await fs.mkdir(path.dirname(own), { recursive: true });
+    await fs.writeFile(own, 'an entry of an earlier job on this machine\n');
+    const yearAgo = new Date(Date.now() - 365 * 24 * 3600_000);
+    await fs.utimes(own, yearAgo, yearAgo);
+
+    const plan = planGoCaches(planInputs('sum5'));
+    const state = await restoreGoCaches(plan, log);
+    expect(state.build).toMatchObject({ hit: false, restoredIntoEmpty: false, restoredKey: planGoCaches(planInputs('sum2')).build.key });
+    const saved = await saveGoCaches(state, log, { eventName: 'push', saveMode: 'auto' });
+    expect(saved.trimmed).toBeUndefined();
+    expect(saved.build).toBe(true);
+    await expect(fs.readFile(own, 'utf8')).resolves.toContain('earlier job');
+    expect(log.infos.some((m) => m.includes('not trimmed') && m.includes("this machine's own cache"))).toBe(true);
     expect(log.warnings).toEqual([]);
   });
 
