@@ -159,27 +159,6 @@ describe('Go caches through a local cache service (protocol v2)', () => {
     expect(log.warnings).toEqual([]);
   });
 
-  it("on a self-hosted runner whose GOCACHE already holds the machine's own cache, restores into it but trims nothing", async () => {
-    stdout = captureStdout();
-    const log = recordingLog();
-    await wipeCaches();
-    const own = path.join(gocache(), 'cd', 'cdef0123-a');
-    await fs.mkdir(path.dirname(own), { recursive: true });
-    await fs.writeFile(own, 'an entry of an earlier job on this machine\n');
-    const yearAgo = new Date(Date.now() - 365 * 24 * 3600_000);
-    await fs.utimes(own, yearAgo, yearAgo);
-
-    const plan = planGoCaches(planInputs('sum5'));
-    const state = await restoreGoCaches(plan, log);
-    expect(state.build).toMatchObject({ hit: false, restoredIntoEmpty: false, restoredKey: planGoCaches(planInputs('sum2')).build.key });
-    const saved = await saveGoCaches(state, log, { eventName: 'push', saveMode: 'auto' });
-    expect(saved.trimmed).toBeUndefined();
-    expect(saved.build).toBe(true);
-    await expect(fs.readFile(own, 'utf8')).resolves.toContain('earlier job');
-    expect(log.infos.some((m) => m.includes('not trimmed') && m.includes("this machine's own cache"))).toBe(true);
-    expect(log.warnings).toEqual([]);
-  });
-
   it('a service that answers 500 costs warnings, never an exception', async () => {
     stdout = captureStdout();
     const log = recordingLog();
@@ -304,6 +283,67 @@ describe('Go caches through a cache service that stores keys in lower case (as a
     const state = { version: 1 as const, runStartMs: Date.now(), module: { path: path.join(root, 'gomodcache'), key: plan().module.key, restoredKey: '', hit: false }, build: { path: build.path, key: build.key, restoredKey: '', hit: false } };
     expect((await saveGoCaches(state, log, { eventName: 'push', saveMode: 'auto' })).build).toBe(false);
     expect(log.infos).toContain(`Go build cache: ${build.key} was saved by another job.`);
+    expect(log.warnings).toEqual([]);
+  });
+});
+
+describe("Go caches on a self-hosted runner whose GOCACHE is the machine's own", () => {
+  let server: CacheServer;
+  let restoreEnv: () => void;
+  let root: string;
+  let stdout: ReturnType<typeof captureStdout> | undefined;
+
+  beforeAll(async () => {
+    server = await startCacheServer();
+    restoreEnv = applyEnv(server.env);
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'go-caches-own-'));
+  });
+  afterEach(() => {
+    stdout?.restore();
+    stdout = undefined;
+  });
+  afterAll(async () => {
+    restoreEnv();
+    await server.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const gocache = () => path.join(root, 'gocache');
+  const plan = (goSumHash: string) =>
+    planGoCaches({ runnerOs: 'Linux', runnerArch: 'X64', goVersion: '1.26', goSumHash, platforms: ['linux/amd64'], buildTags: [], flags: [], gocache: gocache(), gomodcache: path.join(root, 'mod') });
+  const entry = async (name: string, text: string, ageMs = 0) => {
+    const file = path.join(gocache(), name.slice(0, 2), name);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, text);
+    const when = new Date(Date.now() - ageMs);
+    await fs.utimes(file, when, when);
+    return file;
+  };
+
+  it('restores into it but trims nothing of it; a fresh runner still trims', async () => {
+    stdout = captureStdout();
+    const log = recordingLog();
+    // An earlier job on GitHub's runners saved a cache under an older go.sum.
+    await entry('ab12-a', 'cached by an earlier job\n');
+    const seeded = await restoreGoCaches(plan('sumA'), log);
+    expect((await saveGoCaches(seeded, log, { eventName: 'push', saveMode: 'auto' })).build).toBe(true);
+
+    // This machine keeps its own GOCACHE between jobs, with entries no run of ours made.
+    await fs.rm(gocache(), { recursive: true, force: true });
+    const own = await entry('cd34-a', "the machine's own entry\n", 365 * 24 * 3600_000);
+    const state = await restoreGoCaches(plan('sumB'), log);
+    expect(state.build).toMatchObject({ hit: false, restoredIntoEmpty: false, restoredKey: plan('sumA').build.key });
+    const saved = await saveGoCaches(state, log, { eventName: 'push', saveMode: 'auto' });
+    expect(saved.trimmed).toBeUndefined();
+    await expect(fs.readFile(own, 'utf8')).resolves.toContain("machine's own");
+    expect(log.infos.some((m) => m.includes('not trimmed') && m.includes("this machine's own cache"))).toBe(true);
+
+    // The same restore into an empty folder (a fresh hosted runner) trims what the run did not use.
+    await fs.rm(gocache(), { recursive: true, force: true });
+    const fresh = await restoreGoCaches(plan('sumC'), log);
+    expect(fresh.build.restoredIntoEmpty).toBe(true);
+    const trimmed = await saveGoCaches(fresh, log, { eventName: 'push', saveMode: 'auto' });
+    expect(trimmed.trimmed?.removed).toBeGreaterThan(0);
     expect(log.warnings).toEqual([]);
   });
 });
