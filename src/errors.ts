@@ -1,5 +1,6 @@
 import { statfsSync } from 'node:fs';
 import path from 'node:path';
+import { explainCgoFailure } from './go/cgo.js';
 import { formatBytes } from './report/size.js';
 import type { Reporter } from './reporter.js';
 
@@ -124,7 +125,7 @@ export function failureMessage(error: unknown, context: FailureContext = {}): st
     const free = measured ? freeSpace(measured) : undefined;
     return diskFullMessage({ detail: message, ...(context.stage ? { stage: context.stage } : {}), ...(file ? { path: file } : {}), ...(free ? { free } : {}) });
   }
-  return message;
+  return explainCgoFailure(message) ?? message;
 }
 
 /**

@@ -36,10 +36,13 @@ export async function requireGoModule(workingDirectory: string, shownAs: string)
   }
 }
 
-/** Fails, naming the input, unless `mainPackage` is a `package main` inside the module. */
+/**
+ * Fails, naming the input, unless `mainPackage` is a `package main` inside the module. Listed with
+ * CGO_ENABLED=0, as it is built, so a main package that needs cgo fails here (see go/cgo.ts).
+ */
 export async function requireMainPackage(tool: GoTool, workingDirectory: string, mainPackage: string): Promise<void> {
   try {
-    const { stdout } = await execCommand(tool.go, ['list', '-f', '{{.Name}}', mainPackage], { cwd: workingDirectory, env: tool.env });
+    const { stdout } = await execCommand(tool.go, ['list', '-f', '{{.Name}}', mainPackage], { cwd: workingDirectory, env: { ...tool.env, CGO_ENABLED: '0' } });
     const name = stdout.trim();
     if (name !== 'main') throw new InputError(Inputs.main.name, mainPackage, `the path of a main package (it is package ${name})`);
   } catch (error) {
