@@ -16,16 +16,21 @@ export class InputError extends Error {
   }
 }
 
-/** An external command exited non-zero; the message carries the tail of its stderr. */
+/**
+ * An external command exited non-zero; the message carries the tail of its stderr, after the
+ * cause when the caller found one (`headline`) and before a hint.
+ */
 export class CommandError extends Error {
   constructor(
     readonly command: string,
     readonly exitCode: number,
     readonly stderrTail: string,
     hint?: string,
+    headline?: string,
   ) {
     super(
-      `${command} failed with exit code ${exitCode}` +
+      (headline ? `${headline}\n` : '') +
+        `${command} failed with exit code ${exitCode}` +
         (stderrTail ? `:\n${stderrTail}` : '') +
         (hint ? `\nHint: ${hint}` : ''),
     );

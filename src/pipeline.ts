@@ -10,7 +10,7 @@ import { readElf, staticBinaryProblems } from './go/elf.js';
 import { distList, requireGoModule, requireMainPackage, type GoTool } from './go/gotool.js';
 import { setupGo } from './go/setup.js';
 import { checkFeatures, prepareBuilder, type Builder, type FeatureUse } from './image/builder.js';
-import { buildxBuildArgs, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
+import { buildxBuildArgs, buildxFailureCause, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
 import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, pushTargets, readOciImage } from './image/oci-layout.js';
 import { RegistryClient } from './image/registry.js';
@@ -221,6 +221,7 @@ export async function runPipeline(config: Config, environment: RunEnvironment, r
         reporter.info(line);
       },
       hint: registryErrorHint,
+      headline: buildxFailureCause,
     }),
   );
   const buildSeconds = (Date.now() - buildStarted) / 1000;
