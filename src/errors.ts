@@ -1,3 +1,9 @@
+import { statfsSync } from 'node:fs';
+import path from 'node:path';
+import { explainCgoFailure } from './go/cgo.js';
+import { formatBytes } from './report/size.js';
+import type { Reporter } from './reporter.js';
+
 /** A bad action input or CLI flag: names the input, shows the value, lists what is accepted. */
 export class InputError extends Error {
   constructor(
@@ -10,16 +16,21 @@ export class InputError extends Error {
   }
 }
 
-/** An external command exited non-zero; the message carries the tail of its stderr. */
+/**
+ * An external command exited non-zero; the message carries the tail of its stderr, after the
+ * cause when the caller found one (`headline`) and before a hint.
+ */
 export class CommandError extends Error {
   constructor(
     readonly command: string,
     readonly exitCode: number,
     readonly stderrTail: string,
     hint?: string,
+    headline?: string,
   ) {
     super(
-      `${command} failed with exit code ${exitCode}` +
+      (headline ? `${headline}\n` : '') +
+        `${command} failed with exit code ${exitCode}` +
         (stderrTail ? `:\n${stderrTail}` : '') +
         (hint ? `\nHint: ${hint}` : ''),
     );
@@ -39,9 +50,103 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What a run was doing when it failed, for messages that need it (see withStages). */
+export interface FailureContext {
+  /** The log group that was running, or `after <the last one>` between groups. */
+  stage?: string;
+  /** main's work folder: where the action's own writes go when an error names no path. */
+  workDir?: string;
+}
+
+/** The free space of the file system holding a path (statfs). */
+export interface FreeSpace {
+  /** The folder that was measured: the path itself or its nearest existing parent. */
+  path: string;
+  freeBytes: number;
+  totalBytes: number;
+}
+
+/** Everything diskFullMessage says; gathered by failureMessage, or given by a test. */
+export interface DiskFull {
+  /** The original error text (`ENOSPC: no space left on device, write`, a command's stderr). */
+  detail: string;
+  stage?: string;
+  /** The file that did not fit, when the error names one. */
+  path?: string;
+  free?: FreeSpace;
+}
+
+function lowerFirst(text: string): string {
+  return text.replace(/^./, (c) => c.toLowerCase());
+}
+
+/** Whether an error (or a command's output in it) says the disk is full. */
+export function isDiskFull(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC' || /no space left on device|ENOSPC/i.test(errorMessage(error));
+}
+
+/**
+ * The file a disk-full error names: Node's `error.path`, else the path in a tool's text
+ * (`write /tmp/x/hello: no space left on device`, Go and BuildKit both word it so).
+ */
+export function diskFullPath(error: unknown): string | undefined {
+  const fromNode = (error as NodeJS.ErrnoException | undefined)?.path;
+  if (typeof fromNode === 'string' && fromNode) return fromNode;
+  const match = /(\/[^\s:'"]+):\s*no space left on device/i.exec(errorMessage(error));
+  return match?.[1];
+}
+
+/** The message for a disk that filled up: what was being done, which file, how much room is left (pure). */
+export function diskFullMessage(info: DiskFull): string {
+  const doing = !info.stage ? '' : info.stage.startsWith('after ') ? ` ${info.stage}` : ` while ${lowerFirst(info.stage)}`;
+  const file = info.path ? `: ${info.path} did not fit` : '';
+  const room = info.free
+    ? ` Now ${formatBytes(info.free.freeBytes)} free of ${formatBytes(info.free.totalBytes)} on the file system of ${info.free.path} (measured after the failure: the tool may have deleted its partial file).`
+    : '';
+  return (
+    `No space left on device${doing}${file}.${room}\n${info.detail}\n` +
+    "Hint: free space on the runner's disk (RUNNER_TEMP, GOCACHE, GOMODCACHE; self-hosted runners keep them between jobs) or use a larger runner."
+  );
+}
+
+/** statfs of `target`, or of its nearest existing parent; undefined when nothing can be measured. */
+export function freeSpace(target: string): FreeSpace | undefined {
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    try {
+      const stats = statfsSync(dir);
+      return { path: dir, freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
+    } catch {
+      if (dir === path.dirname(dir)) return undefined;
+    }
+  }
+}
+
 /** The message a failed step ends with, plus what to do about the causes that have one obvious fix. */
-export function failureMessage(error: unknown): string {
+export function failureMessage(error: unknown, context: FailureContext = {}): string {
   const message = errorMessage(error);
-  if (/no space left on device|ENOSPC/.test(message)) return `${message}\nHint: the runner's disk (RUNNER_TEMP, GOCACHE) is full; free space or use a larger runner.`;
-  return message;
+  if (isDiskFull(error)) {
+    const file = diskFullPath(error);
+    const measured = file ?? context.workDir;
+    const free = measured ? freeSpace(measured) : undefined;
+    return diskFullMessage({ detail: message, ...(context.stage ? { stage: context.stage } : {}), ...(file ? { path: file } : {}), ...(free ? { free } : {}) });
+  }
+  return explainCgoFailure(message) ?? message;
+}
+
+/**
+ * A reporter that remembers which log group is running, so a failure can say at what stage it
+ * happened. Between groups the stage is `after <the last group>`.
+ */
+export function withStages(reporter: Reporter): Reporter & { stage(): string | undefined } {
+  let stage: string | undefined;
+  return {
+    ...reporter,
+    stage: () => stage,
+    group: async <T>(title: string, task: () => Promise<T>): Promise<T> => {
+      stage = title;
+      const result = await reporter.group(title, task);
+      stage = `after ${lowerFirst(title)}`;
+      return result;
+    },
+  };
 }

@@ -10,6 +10,8 @@ export interface ExecOptions {
   allowFailure?: boolean;
   /** Extra guidance appended to the error when the command fails. */
   hint?: (stderr: string) => string | undefined;
+  /** The cause, found in the output, that the error message leads with (the tail follows). */
+  headline?: (stderr: string) => string | undefined;
   /** Kill the command after this many milliseconds. */
   timeoutMs?: number;
 }
@@ -68,7 +70,7 @@ export function execCommand(command: string, args: readonly string[], options: E
       if (result.exitCode === 0 || options.allowFailure) return resolve(result);
       const shown = `${command} ${args.slice(0, 2).join(' ')}`.trim();
       const tail = tailLines(result.stderr || result.stdout) + (signal ? `\n(killed by ${signal})` : '');
-      reject(new CommandError(shown, result.exitCode, tail, options.hint?.(result.stderr)));
+      reject(new CommandError(shown, result.exitCode, tail, options.hint?.(result.stderr), options.headline?.(result.stderr)));
     });
   });
 }

@@ -74,4 +74,6 @@ export const State = {
   builderToRemove: 'builder-to-remove',
   goCaches: 'go-caches',
   cacheSave: 'cache-save',
+  /** main's folder under RUNNER_TEMP; the post step removes it. */
+  workDir: 'work-dir',
 } as const;

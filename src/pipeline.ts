@@ -11,7 +11,7 @@ import { setupGo } from './go/setup.js';
 import { attributeBinaryBytes } from './go/binary-attribution.js';
 import { readRunContext, type RunContext } from './github/event.js';
 import { buildxVersion, prepareBuilder, type FeatureCheck } from './image/builder.js';
-import { cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
+import { buildxFailureCause, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
 import { BINARY_DIR, type FinalStageSpec, type RootfsSpec } from './image/dockerfile.js';
 import { readImageFile } from './image/layout-file.js';
@@ -84,7 +84,7 @@ async function preflight(config: Config, environment: RunEnvironment): Promise<v
 async function runBuild(config: Config, environment: RunEnvironment, tools: Tools, outputs: RunOutputs): Promise<string | undefined> {
   const { reporter } = tools;
   await preflight(config, environment);
-  const run = await readRunContext(environment.env);
+  const run = await readRunContext(environment.env, (message) => tools.reporter.warning(message));
   const timer = new PhaseTimer(tools.clock);
 
   const engine = await chooseEngine(config, tools);
@@ -216,6 +216,7 @@ async function runBuildx(config: Config, plan: BuildPlan, source: SourceInfo, en
         reporter.info(line);
       },
       hint: registryErrorHint,
+      headline: buildxFailureCause,
     }),
   );
   for (const error of cacheExportErrors(progress)) reporter.warning(`The layer cache could not be exported (${error}); the image is fine, but the next build will not find this cache.`);
@@ -351,7 +352,7 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
     const features = planFeatures(config, { buildx: await buildxVersion(tools.exec) });
     if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
   }
-  const run = await readRunContext(environment.env);
+  const run = await readRunContext(environment.env, (message) => tools.reporter.warning(message));
   const plan = planPublish(config, { run, publishedTags: await publishedTags(config, run, tools) });
   logPublishPlan(plan, tools);
   const baseline = await readBaselineReport(registry, plan.baseline, binaryPaths(config), reporter);

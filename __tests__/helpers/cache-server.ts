@@ -18,6 +18,9 @@ import path from 'node:path';
  * Matching follows GitHub's documented order: exact key, then the key as a prefix, then each
  * restore key as a prefix; newest entry first; the version (paths + compression) must be equal.
  * Branch scopes are not modelled. Blobs live in a temp folder.
+ *
+ * `lowerCaseKeys` behaves like act's cache server (and servers built on it): keys and restore keys
+ * are lower-cased when stored and looked up, and the matched key comes back in lower case.
  */
 
 export type FaultMode = 'ok' | 'error' | 'hang';
@@ -70,7 +73,11 @@ function blobHeaders(): Record<string, string> {
   };
 }
 
-export async function startCacheServer(): Promise<CacheServer> {
+export interface CacheServerOptions {
+  lowerCaseKeys?: boolean;
+}
+
+export async function startCacheServer(options: CacheServerOptions = {}): Promise<CacheServer> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cache-server-'));
   const entries: CacheEntry[] = [];
   const blocks = new Map<string, Buffer>();
@@ -93,11 +100,12 @@ export async function startCacheServer(): Promise<CacheServer> {
   };
 
   const twirp = async (method: string, body: Record<string, unknown>, response: http.ServerResponse) => {
-    const key = String(body.key ?? '');
+    const normalize = (text: string) => (options.lowerCaseKeys ? text.toLowerCase() : text);
+    const key = normalize(String(body.key ?? ''));
     const version = String(body.version ?? '');
     switch (method) {
       case 'GetCacheEntryDownloadURL': {
-        const found = lookup(key, (body.restore_keys as string[] | undefined) ?? [], version);
+        const found = lookup(key, ((body.restore_keys as string[] | undefined) ?? []).map(normalize), version);
         if (!found) return sendJson(response, 200, { ok: false });
         return sendJson(response, 200, { ok: true, signed_download_url: `${url}${BLOB_PREFIX}${found.id}?sig=read`, matched_key: found.key });
       }

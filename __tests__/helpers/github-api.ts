@@ -17,6 +17,8 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   authorization?: string;
+  /** The `body` field of a create or update. */
+  body?: string;
   status: number;
 }
 
@@ -27,11 +29,16 @@ export interface GitHubApiModes {
   badGateway?: number;
   /** Answer the next N requests with a rate limit: 429, or 403 secondary limit, with `retry-after`. */
   rateLimit?: { count: number; status: 429 | 403; retryAfterSeconds: number };
+  /**
+   * Hold the first N comment lists until N have arrived, then answer them all from the same
+   * (empty) state: two runs racing, both sure no comment exists yet.
+   */
+  listBarrier?: number;
 }
 
 /**
  * A GitHub REST API double for issue comments on 127.0.0.1 (random port): list with
- * per_page/page and a real `Link` header, create, update; the JSON shapes and error bodies are
+ * per_page/page and a real `Link` header, create, update, delete; the JSON shapes and error bodies are
  * GitHub's. It records every request and can be seeded with any number of comments.
  */
 export class GitHubApiDouble {
@@ -39,6 +46,8 @@ export class GitHubApiDouble {
   readonly comments: StoredComment[] = [];
   modes: GitHubApiModes = {};
   private nextId = 1_000_000;
+  /** Lists held by `listBarrier`, answered together. */
+  private held: Array<() => void> = [];
   private server?: http.Server;
   url = '';
   /** Seconds since epoch for timestamps; fixed so bodies are deterministic. */
@@ -74,6 +83,7 @@ export class GitHubApiDouble {
     this.requests.length = 0;
     this.comments.length = 0;
     this.modes = {};
+    this.held = [];
   }
 
   private add(owner: string, repo: string, issueNumber: number, body: string): StoredComment {
@@ -101,16 +111,18 @@ export class GitHubApiDouble {
     };
   }
 
-  private handle(req: http.IncomingMessage, rawBody: string, res: http.ServerResponse): void {
+  /** `held` is the record of a request the barrier held back: answered now, recorded once. */
+  private handle(req: http.IncomingMessage, rawBody: string, res: http.ServerResponse, held?: RecordedRequest): void {
     const url = new URL(req.url ?? '/', this.url);
-    const record: RecordedRequest = {
+    const record: RecordedRequest = held ?? {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      ...(rawBody && (req.method === 'POST' || req.method === 'PATCH') ? { body: (JSON.parse(rawBody) as { body?: string }).body } : {}),
       status: 0,
     };
-    this.requests.push(record);
+    if (!held) this.requests.push(record);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-api-version-selected': '2022-11-28', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', ...headers });
@@ -143,9 +155,18 @@ export class GitHubApiDouble {
 
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
     const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);
-    const isWrite = req.method === 'POST' || req.method === 'PATCH';
+    const isWrite = req.method === 'POST' || req.method === 'PATCH' || req.method === 'DELETE';
     if ((list || one) && isWrite && this.modes.forbidWrites) {
-      send(403, { message: 'Resource not accessible by integration', documentation_url: `${docs}#${req.method === 'POST' ? 'create-an-issue-comment' : 'update-an-issue-comment'}`, status: '403' });
+      const operation = { POST: 'create', PATCH: 'update', DELETE: 'delete' }[req.method as 'POST' | 'PATCH' | 'DELETE'];
+      send(403, { message: 'Resource not accessible by integration', documentation_url: `${docs}#${operation}-an-issue-comment`, status: '403' });
+      return;
+    }
+    if (list && req.method === 'GET' && this.modes.listBarrier) {
+      this.held.push(() => this.handle(req, rawBody, res, record));
+      if (this.held.length >= this.modes.listBarrier) {
+        this.modes.listBarrier = undefined;
+        for (const answer of this.held.splice(0)) answer();
+      }
       return;
     }
     if (list && req.method === 'GET') {
@@ -187,6 +208,18 @@ export class GitHubApiDouble {
       comment.body = (JSON.parse(rawBody || '{}') as { body?: string }).body ?? comment.body;
       comment.updatedAt = new Date((this.clock += 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
       send(200, this.json(comment));
+      return;
+    }
+    if (one && req.method === 'DELETE') {
+      const index = this.comments.findIndex((c) => c.id === Number(one[3]) && c.owner === one[1] && c.repo === one[2]);
+      if (index < 0) {
+        send(404, { message: 'Not Found', documentation_url: `${docs}#delete-an-issue-comment`, status: '404' });
+        return;
+      }
+      this.comments.splice(index, 1);
+      record.status = 204;
+      res.writeHead(204, { 'x-github-api-version-selected': '2022-11-28' });
+      res.end();
       return;
     }
     send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });

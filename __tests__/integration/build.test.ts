@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { errorAnnotations, runStep, type ActionRun } from '../helpers/action.js';
 import { crane, craneJson, helloWorkspace, imageFiles, pruneBuildkit, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
@@ -74,10 +74,16 @@ describe('the bundled action on the local registry and BuildKit', () => {
     expect(second.summary).toMatch(/[1-9]\d* build steps from cache/);
   }, 300_000);
 
-  it('the post step after a run with the current builder has nothing to remove', async () => {
+  it('the post step after a run with the current builder removes the work folder and nothing else', async () => {
+    const runnerTemp = path.join(first.files.dir, 'temp');
+    const workFolders = async () => (await fs.readdir(runnerTemp)).filter((name) => name.startsWith('go-slim-image-'));
+    expect(await workFolders()).toEqual([path.basename(first.state['work-dir']!)]);
     const post = await runStep('post', { workspace, previous: first, env: s.env });
     expect(post.exitCode).toBe(0);
     expect(errorAnnotations(post)).toEqual([]);
+    expect(post.stdout).not.toContain('Removed the builder');
+    expect(post.stdout).toContain(`Removed the work folder ${first.state['work-dir']}`);
+    expect(await workFolders()).toEqual([]);
   });
 
   it('builds from a clean copy of the same commit to the same digest', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { promises as fs } from 'node:fs';
 import { commentWarning, upsertComment, type RetryPolicy, type UpsertOptions } from '../../src/github/comments.js';
 import { commentDecision, readPullRequestContext } from '../../src/github/event.js';
 import { commentMarker } from '../../src/report/comment.js';
@@ -45,11 +46,40 @@ describe('sticky size comment against the GitHub API double', () => {
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /repos/acme/hello/issues/7/comments',
       'POST /repos/acme/hello/issues/7/comments',
+      'GET /repos/acme/hello/issues/7/comments', // the look after creating
       'GET /repos/acme/hello/issues/7/comments',
       `PATCH /repos/acme/hello/issues/comments/${ours[0]!.id}`,
       'GET /repos/acme/hello/issues/7/comments',
     ]);
     expect(api.requests.every((r) => r.authorization === 'token ghs_test')).toBe(true);
+  });
+
+  it.each([2, 3])('%d runs that list at the same moment leave one comment, with the last content written', async (runs) => {
+    api.seed('acme', 'hello', 7, 2, (i) => `a human comment ${i}`);
+    api.modes.listBarrier = runs;
+    const bodies = Array.from({ length: runs }, (_, i) => `size report of run ${i}`);
+    const results = await Promise.all(bodies.map(async (body) => upsertComment(await options(body))));
+
+    expect(api.requests.filter((r) => r.method === 'POST')).toHaveLength(runs); // every run did create one
+    const ours = api.commentsOn('acme', 'hello', 7).filter((c) => c.body.includes(marker));
+    expect(ours).toHaveLength(1);
+    const lastWrite = api.requests.filter((r) => (r.method === 'POST' || r.method === 'PATCH') && r.status < 300).at(-1)!;
+    expect(ours[0]!.body).toBe(lastWrite.body);
+    expect(results.map((r) => (r as { id: number }).id)).toEqual(Array(runs).fill(ours[0]!.id));
+    expect(api.commentsOn('acme', 'hello', 7).filter((c) => c.body.startsWith('a human comment'))).toHaveLength(2);
+
+    // A later run finds the one comment and edits it.
+    const later = await upsertComment(await options('size report of a later push'));
+    expect(later).toMatchObject({ outcome: 'updated', id: ours[0]!.id });
+    expect(api.commentsOn('acme', 'hello', 7).filter((c) => c.body.includes(marker)).map((c) => c.body)).toEqual([`${marker}\nsize report of a later push`]);
+  });
+
+  it('folds duplicates an earlier race left into the oldest one', async () => {
+    const [oldest] = api.seed('acme', 'hello', 7, 4, (i) => (i === 1 ? 'a human comment' : `${marker}\nreport ${i}`));
+    const result = await upsertComment(await options('report now'));
+    expect(result).toMatchObject({ outcome: 'updated', id: oldest!.id });
+    expect(api.commentsOn('acme', 'hello', 7).map((c) => c.body)).toEqual([`${marker}\nreport now`, 'a human comment']);
+    expect(api.requests.filter((r) => r.method === 'DELETE')).toHaveLength(2);
   });
 
   it('pages through the comments until the marker, found on page 3', async () => {
@@ -69,14 +99,16 @@ describe('sticky size comment against the GitHub API double', () => {
     api.seed('acme', 'hello', 7, 45);
     const result = await upsertComment(await options('report', { perPage: 20 }));
     expect(result.outcome).toBe('created');
-    expect(api.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
+    const post = api.requests.findIndex((r) => r.method === 'POST');
+    expect(api.requests.slice(0, post).filter((r) => r.method === 'GET')).toHaveLength(3);
+    expect(api.requests.slice(post + 1).filter((r) => r.method === 'GET')).toHaveLength(3); // the look after creating
   });
 
   it('retries 502 answers with backoff', async () => {
     api.modes.badGateway = 2;
     const result = await upsertComment(await options('report'));
     expect(result.outcome).toBe('created');
-    expect(api.requests.map((r) => r.status)).toEqual([502, 502, 200, 201]);
+    expect(api.requests.map((r) => r.status)).toEqual([502, 502, 200, 201, 200]);
     expect(waits).toEqual([5, 10]);
   });
 
@@ -84,7 +116,7 @@ describe('sticky size comment against the GitHub API double', () => {
     api.modes.rateLimit = { count: 1, status, retryAfterSeconds: 0 };
     const result = await upsertComment(await options('report'));
     expect(result.outcome).toBe('created');
-    expect(api.requests.map((r) => r.status)).toEqual([status, 200, 201]);
+    expect(api.requests.map((r) => r.status)).toEqual([status, 200, 201, 200]);
     expect(waits).toEqual([0]);
   });
 
@@ -107,5 +139,18 @@ describe('sticky size comment against the GitHub API double', () => {
   it('returns not-found for an issue the API does not know', async () => {
     const result = await upsertComment({ ...(await options('report')), target: { owner: 'acme', repo: 'hello', issueNumber: 7 }, apiUrl: `${api.url}/nope` });
     expect(result).toMatchObject({ outcome: 'not-found', status: 404 });
+  });
+
+  it("comments on GITHUB_REPOSITORY's pull request when the payload does not name the base repository", async () => {
+    const { env, file } = await writePullRequestEvent({ number: 8 });
+    const event = JSON.parse(await fs.readFile(file, 'utf8')) as { pull_request: { base: { repo: Record<string, unknown> } }; repository: Record<string, unknown> };
+    for (const repo of [event.pull_request.base.repo, event.repository]) for (const field of ['name', 'owner', 'full_name']) Reflect.deleteProperty(repo, field);
+    await fs.writeFile(file, JSON.stringify(event));
+    const decision = commentDecision('auto', await readPullRequestContext(env));
+    if (!decision.post) throw new Error('the pull request was not found');
+    expect(decision.target).toMatchObject({ owner: 'acme', repo: 'hello', issueNumber: 8, fork: false });
+    const result = await upsertComment({ ...(await options('report')), target: decision.target });
+    expect(result.outcome).toBe('created');
+    expect(api.commentsOn('acme', 'hello', 8)).toHaveLength(1);
   });
 });

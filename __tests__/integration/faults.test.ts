@@ -202,11 +202,19 @@ describe('failing dependencies, through the action', () => {
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatch(/no space left on device/);
       expect(errors[0]).toContain(temp);
+      // The stage, the file and the room left, not only Node's "ENOSPC: no space left on device, write".
+      expect(errors[0]).toMatch(new RegExp(`^No space left on device (while|after) [^\\n]*(compiling|context)[^\\n]*\\. Now [\\d.]+ (B|KiB|MiB) free of 1\\.00 MiB on the file system of ${temp}`, 'i'));
       expect(run.stdout).not.toContain('Building the image');
       const listed = spawnSync(path.join(s.toolsBin, 'crane'), ['ls', image, '--insecure'], { encoding: 'utf8' });
       expect(listed.stdout).toBe('');
       expect(listed.stderr).toMatch(/NAME_UNKNOWN|repository name not known/);
       console.log(`runner temp full: ${errors[0]}`);
+
+      // The post step removes what main left in RUNNER_TEMP, after a failure too.
+      expect((await fs.readdir(temp)).filter((name) => name.startsWith('go-slim-image-'))).toHaveLength(1);
+      const post = await runStep('post', { workspace, previous: run, env: { ...s.env, RUNNER_TEMP: temp } });
+      expect(post.exitCode).toBe(0);
+      expect((await fs.readdir(temp)).filter((name) => name.startsWith('go-slim-image-'))).toEqual([]);
     }, 180_000);
   });
 

@@ -140,6 +140,7 @@ describe('Go caches through a local cache service (protocol v2)', () => {
 
     const state = await restoreGoCaches(plan, log);
     expect(state.build.hit).toBe(false);
+    expect(state.build.restoredIntoEmpty).toBe(true);
     expect(state.build.restoredKey).toBe(planGoCaches(planInputs('sum1')).build.key);
     // The sources still carry the first test's one-line change, which the older cache never saw.
     expect((await goBuild('after go.sum change (fallback restore)')).sort()).toEqual(['example.com/hello', 'example.com/hello/greeting']);
@@ -204,5 +205,145 @@ describe('Go caches through a local cache service (protocol v2)', () => {
     server.dropConnections();
     server.setMode('ok');
     await new Promise((resolve) => setTimeout(resolve, 500)); // let the abandoned requests fail quietly
+  });
+});
+
+describe('Go caches through a cache service that stores keys in lower case (as act does)', () => {
+  let server: CacheServer;
+  let restoreEnv: () => void;
+  let root: string;
+  let stdout: ReturnType<typeof captureStdout> | undefined;
+
+  beforeAll(async () => {
+    server = await startCacheServer({ lowerCaseKeys: true });
+    restoreEnv = applyEnv(server.env);
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'go-caches-lower-'));
+  });
+
+  afterEach(() => {
+    stdout?.restore();
+    stdout = undefined;
+  });
+
+  afterAll(async () => {
+    restoreEnv();
+    await server.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const plan = () =>
+    planGoCaches({
+      runnerOs: 'Linux',
+      runnerArch: 'X64',
+      goVersion: '1.26',
+      goSumHash: 'Sum1',
+      platforms: ['linux/amd64'],
+      buildTags: ['netgo'],
+      flags: [],
+      gocache: path.join(root, 'gocache'),
+      gomodcache: path.join(root, 'gomodcache'),
+    });
+
+  /** A fresh runner whose build cache then gets one entry, as a build would leave it. */
+  const freshCaches = async () => {
+    await fs.rm(root, { recursive: true, force: true });
+    await fs.mkdir(path.join(root, 'gomodcache'), { recursive: true });
+    await fs.mkdir(path.join(root, 'gocache/ab'), { recursive: true });
+  };
+  const buildOneEntry = () => fs.writeFile(path.join(root, 'gocache/ab/abcdef-a'), 'v1 entry\n');
+
+  it('counts the lower-cased key as an exact hit: nothing trimmed, nothing uploaded again', async () => {
+    stdout = captureStdout();
+    const log = recordingLog();
+    const { build } = plan();
+    expect(build.key).toMatch(/[A-Z]/); // Linux, X64: the case really differs
+
+    await freshCaches();
+    const cold = await restoreGoCaches(plan(), log);
+    await buildOneEntry();
+    expect((await saveGoCaches(cold, log, { eventName: 'push', saveMode: 'auto' })).build).toBe(true);
+    expect(server.entries().map((e) => e.key)).toEqual([build.key.toLowerCase()]);
+
+    await freshCaches();
+    const warm = await restoreGoCaches(plan(), log);
+    expect(warm.build).toMatchObject({ hit: true, restoredKey: build.key.toLowerCase() });
+    server.resetCounts();
+    expect(await saveGoCaches(warm, log, { eventName: 'push', saveMode: 'auto' })).toEqual({ module: false, build: false });
+    expect(server.requests['twirp:CreateCacheEntry'] ?? 0).toBe(0);
+    expect(log.warnings).toEqual([]);
+  });
+
+  it('recognizes the entry another job saved under the lower-cased key', async () => {
+    stdout = captureStdout();
+    const log = recordingLog();
+    const { build } = plan();
+    await freshCaches();
+    await buildOneEntry();
+    // A run that restored nothing (say the lookup failed) and saves a key that is already there.
+    const state = { version: 1 as const, runStartMs: Date.now(), module: { path: path.join(root, 'gomodcache'), key: plan().module.key, restoredKey: '', hit: false }, build: { path: build.path, key: build.key, restoredKey: '', hit: false } };
+    expect((await saveGoCaches(state, log, { eventName: 'push', saveMode: 'auto' })).build).toBe(false);
+    expect(log.infos).toContain(`Go build cache: ${build.key} was saved by another job.`);
+    expect(log.warnings).toEqual([]);
+  });
+});
+
+describe("Go caches on a self-hosted runner whose GOCACHE is the machine's own", () => {
+  let server: CacheServer;
+  let restoreEnv: () => void;
+  let root: string;
+  let stdout: ReturnType<typeof captureStdout> | undefined;
+
+  beforeAll(async () => {
+    server = await startCacheServer();
+    restoreEnv = applyEnv(server.env);
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'go-caches-own-'));
+  });
+  afterEach(() => {
+    stdout?.restore();
+    stdout = undefined;
+  });
+  afterAll(async () => {
+    restoreEnv();
+    await server.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  const gocache = () => path.join(root, 'gocache');
+  const plan = (goSumHash: string) =>
+    planGoCaches({ runnerOs: 'Linux', runnerArch: 'X64', goVersion: '1.26', goSumHash, platforms: ['linux/amd64'], buildTags: [], flags: [], gocache: gocache(), gomodcache: path.join(root, 'mod') });
+  const entry = async (name: string, text: string, ageMs = 0) => {
+    const file = path.join(gocache(), name.slice(0, 2), name);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, text);
+    const when = new Date(Date.now() - ageMs);
+    await fs.utimes(file, when, when);
+    return file;
+  };
+
+  it('restores into it but trims nothing of it; a fresh runner still trims', async () => {
+    stdout = captureStdout();
+    const log = recordingLog();
+    // An earlier job on GitHub's runners saved a cache under an older go.sum.
+    await entry('ab12-a', 'cached by an earlier job\n');
+    const seeded = await restoreGoCaches(plan('sumA'), log);
+    expect((await saveGoCaches(seeded, log, { eventName: 'push', saveMode: 'auto' })).build).toBe(true);
+
+    // This machine keeps its own GOCACHE between jobs, with entries no run of ours made.
+    await fs.rm(gocache(), { recursive: true, force: true });
+    const own = await entry('cd34-a', "the machine's own entry\n", 365 * 24 * 3600_000);
+    const state = await restoreGoCaches(plan('sumB'), log);
+    expect(state.build).toMatchObject({ hit: false, restoredIntoEmpty: false, restoredKey: plan('sumA').build.key });
+    const saved = await saveGoCaches(state, log, { eventName: 'push', saveMode: 'auto' });
+    expect(saved.trimmed).toBeUndefined();
+    await expect(fs.readFile(own, 'utf8')).resolves.toContain("machine's own");
+    expect(log.infos.some((m) => m.includes('not trimmed') && m.includes("this machine's own cache"))).toBe(true);
+
+    // The same restore into an empty folder (a fresh hosted runner) trims what the run did not use.
+    await fs.rm(gocache(), { recursive: true, force: true });
+    const fresh = await restoreGoCaches(plan('sumC'), log);
+    expect(fresh.build.restoredIntoEmpty).toBe(true);
+    const trimmed = await saveGoCaches(fresh, log, { eventName: 'push', saveMode: 'auto' });
+    expect(trimmed.trimmed?.removed).toBeGreaterThan(0);
+    expect(log.warnings).toEqual([]);
   });
 });

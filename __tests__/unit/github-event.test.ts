@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { retryDelay, hasNextPage, DEFAULT_RETRY } from '../../src/github/comments.js';
-import { commentDecision, pullRequestFromEvent, readRunContext, type RunContext } from '../../src/github/event.js';
+import { commentDecision, findPullRequest, pullRequestFromEvent, readRunContext, type RunContext } from '../../src/github/event.js';
 import { pullRequestEvent, writePullRequestEvent } from '../fixtures/pull-request-event.js';
 import { contexts, PR_HEAD_SHA, PUSH_SHA } from '../fixtures/run-context.js';
 
@@ -37,6 +37,69 @@ describe('pull_request event', () => {
   ] as const)('comment: %s (PR %s, matrix leg %s)', (mode, hasPr, leg, decision) => {
     const pr = hasPr ? pullRequestFromEvent('pull_request', pullRequestEvent()) : undefined;
     expect(commentDecision(mode, pr, leg)).toMatchObject(decision);
+  });
+});
+
+describe('pull_request payloads that lack the base repository', () => {
+  /** A real-shaped payload with fields of the base repository removed, as some runners send it. */
+  const payload = (strip: (event: ReturnType<typeof pullRequestEvent>) => void) => {
+    const event = structuredClone(pullRequestEvent({ number: 9 }));
+    strip(event);
+    return event;
+  };
+  const noName = (e: ReturnType<typeof pullRequestEvent>) => {
+    for (const repo of [e.pull_request.base.repo, e.repository] as Array<Partial<typeof e.repository>>) {
+      delete repo.name;
+      delete repo.owner;
+    }
+  };
+  const noRepository = (e: ReturnType<typeof pullRequestEvent>) => {
+    noName(e);
+    for (const repo of [e.pull_request.base.repo, e.repository] as Array<Partial<typeof e.repository>>) delete repo.full_name;
+  };
+
+  it.each<[string, (e: ReturnType<typeof pullRequestEvent>) => void, string | undefined, { owner: string; repo: string } | undefined]>([
+    ['no name/owner.login: full_name', noName, undefined, { owner: 'acme', repo: 'hello' }],
+    ['no repository at all: GITHUB_REPOSITORY', noRepository, 'acme/hello', { owner: 'acme', repo: 'hello' }],
+    ['the payload wins over GITHUB_REPOSITORY', () => undefined, 'someone/else', { owner: 'acme', repo: 'hello' }],
+    ['no repository and no GITHUB_REPOSITORY', noRepository, undefined, undefined],
+    ['no repository and a malformed GITHUB_REPOSITORY', noRepository, 'acme', undefined],
+  ])('%s', (_name, strip, repository, expected) => {
+    const found = findPullRequest('pull_request', payload(strip), repository);
+    if (expected) {
+      expect(found).toEqual({ pullRequest: expect.objectContaining({ ...expected, issueNumber: 9, fork: false }) });
+    } else {
+      expect(found.pullRequest).toBeUndefined();
+      expect(found.problem).toMatch(/^This is a pull_request run, but neither the event payload \(pull_request.base.repo\) nor GITHUB_REPOSITORY \(".*"\) names the repository, so the pull request is unknown: no pr-<N> tag, no size comment/);
+    }
+  });
+
+  it.each<[string, string, object]>([
+    ['no pull_request in the payload', 'pull_request_target', {}],
+    ['no number', 'pull_request', payload((e) => {
+      delete (e.pull_request as Partial<typeof e.pull_request>).number;
+      delete (e as Partial<typeof e>).number;
+    })],
+  ])('a pull-request run with %s has a problem to warn about', (_name, eventName, event) => {
+    const found = findPullRequest(eventName, event, 'acme/hello');
+    expect(found.pullRequest).toBeUndefined();
+    expect(found.problem).toContain(`This is a ${eventName} run, but the event payload`);
+  });
+
+  it('other events have no pull request and nothing to warn about', () => {
+    expect(findPullRequest('push', {}, 'acme/hello')).toEqual({});
+    expect(findPullRequest(undefined, {}, 'acme/hello')).toEqual({});
+  });
+
+  it('readRunContext warns once when a pull-request run cannot find its pull request', async () => {
+    const { env } = await writePullRequestEvent({ number: 7 });
+    const warnings: string[] = [];
+    const lost = await readRunContext({ ...env, GITHUB_EVENT_PATH: '/nonexistent/event.json' }, (m) => warnings.push(m));
+    expect(lost.pullRequest).toBeUndefined();
+    expect(warnings).toEqual([expect.stringContaining('has no pull_request')]);
+    warnings.length = 0;
+    expect((await readRunContext(env, (m) => warnings.push(m))).pullRequest?.issueNumber).toBe(7);
+    expect(warnings).toEqual([]);
   });
 });
 

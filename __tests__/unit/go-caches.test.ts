@@ -10,6 +10,7 @@ import {
   parseCacheState,
   planGoCaches,
   restoreKeys,
+  sameCacheKey,
   shouldSave,
   trimBuildCache,
   type BuildCacheKeyInputs,
@@ -175,5 +176,20 @@ describe('parseCacheState', () => {
     expect(parseCacheState('')).toBeUndefined();
     expect(parseCacheState('not json')).toBeUndefined();
     expect(parseCacheState('{"version":2}')).toBeUndefined();
+  });
+});
+
+describe('sameCacheKey', () => {
+  it.each([
+    ['go-slim-image-v1-gobuild-Linux-X64-go1.26.0', 'go-slim-image-v1-gobuild-Linux-X64-go1.26.0', true],
+    ['go-slim-image-v1-gobuild-linux-x64-go1.26.0', 'go-slim-image-v1-gobuild-Linux-X64-go1.26.0', true], // act's cache server
+    ['GO-SLIM-IMAGE-V1', 'go-slim-image-v1', true],
+    ['go-slim-image-v1-gobuild-Linux-X64-', 'go-slim-image-v1-gobuild-Linux-X64-go1.26.0', false], // a restore-key prefix
+    ['go-slim-image-v1-gobuild-Linux-X64-go1.26.0-x', 'go-slim-image-v1-gobuild-Linux-X64-go1.26.0', false],
+    ['café', 'cafe', false], // accents still count, as in actions/cache
+    ['', 'key', false],
+    [undefined, 'key', false],
+  ])('%j against %j → %s', (restored, key, same) => {
+    expect(sameCacheKey(restored, key)).toBe(same);
   });
 });

@@ -1,5 +1,5 @@
-import { post } from '../post.js';
+import { run } from '../post.js';
 
-await post();
+await run();
 // A timed-out cache upload can leave a socket open that would keep the job waiting.
 process.exit(0);

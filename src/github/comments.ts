@@ -90,9 +90,39 @@ export function hasNextPage(link: string | undefined): boolean {
   return !!link && /<[^>]+>;\s*rel="([^"]*\s)?next(\s[^"]*)?"/.test(link);
 }
 
+/** A comment as the REST API lists it: the fields this module reads. */
+export interface ListedComment {
+  id: number;
+  body?: string;
+  html_url: string;
+  created_at?: string;
+}
+
+/** What to do with the comments that carry the marker: keep the oldest, bring it up to date, delete the rest. */
+export type StickyPlan = { action: 'create' } | { action: 'keep'; keep: ListedComment; update: boolean; remove: number[] };
+
+/** Oldest first: by creation time, then by id (GitHub's ids only grow). */
+function oldestFirst(a: ListedComment, b: ListedComment): number {
+  const byTime = (a.created_at ?? '').localeCompare(b.created_at ?? '');
+  return byTime !== 0 ? byTime : a.id - b.id;
+}
+
+/**
+ * The sticky-comment decision (pure). Every run that sees the same comments picks the same one to
+ * keep, so two runs that both created a comment converge on one.
+ */
+export function planStickyComment(marked: readonly ListedComment[], body: string): StickyPlan {
+  const [keep, ...others] = [...marked].sort(oldestFirst);
+  if (!keep) return { action: 'create' };
+  return { action: 'keep', keep, update: keep.body !== body, remove: others.map((comment) => comment.id) };
+}
+
 /**
  * Creates the comment that carries `marker` on the issue, or updates it in place when one exists
- * (found by paging through every comment, oldest first). One comment per marker, however often it runs.
+ * (found by paging through every comment). One comment per marker, however often it runs: a run
+ * that creates looks again afterwards, because another run may have listed the comments at the same
+ * moment and created its own; if several carry the marker, the oldest is kept and updated and the
+ * others are deleted.
  */
 export async function upsertComment(options: UpsertOptions): Promise<UpsertResult> {
   if (!options.body.includes(options.marker)) throw new ActionError('The comment body does not contain its marker, so it could never be found again to update.');
@@ -101,21 +131,42 @@ export async function upsertComment(options: UpsertOptions): Promise<UpsertResul
   const { owner, repo, issueNumber } = options.target;
   const perPage = options.perPage ?? 100;
   const where = `${owner}/${repo}#${issueNumber}`;
-  try {
-    let existing: { id: number; body?: string; html_url: string } | undefined;
-    for (let page = 1; !existing; page++) {
+
+  const listMarked = async (): Promise<ListedComment[]> => {
+    const marked: ListedComment[] = [];
+    for (let page = 1; ; page++) {
       const response = await withRetry(() => octokit.rest.issues.listComments({ owner, repo, issue_number: issueNumber, per_page: perPage, page }), policy);
-      existing = response.data.find((comment) => comment.body?.includes(options.marker));
-      if (existing || !hasNextPage(response.headers.link)) break;
+      marked.push(...response.data.filter((comment) => comment.body?.includes(options.marker)));
+      if (!hasNextPage(response.headers.link)) return marked;
     }
-    if (existing) {
-      if (existing.body === options.body) return { outcome: 'unchanged', id: existing.id, url: existing.html_url };
-      const id = existing.id;
+  };
+  /** Applies a `keep` plan; a duplicate already deleted (by the other run) is fine. */
+  const converge = async (plan: Extract<StickyPlan, { action: 'keep' }>): Promise<{ id: number; url: string; updated: boolean }> => {
+    let { id, html_url: url } = plan.keep;
+    if (plan.update) {
       const updated = await withRetry(() => octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body: options.body }), policy);
-      return { outcome: 'updated', id: updated.data.id, url: updated.data.html_url };
+      ({ id, html_url: url } = updated.data);
     }
-    const created = await withRetry(() => octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: options.body }), policy);
-    return { outcome: 'created', id: created.data.id, url: created.data.html_url };
+    for (const duplicate of plan.remove) {
+      await withRetry(() => octokit.rest.issues.deleteComment({ owner, repo, comment_id: duplicate }), policy).catch((error: unknown) => {
+        if (httpError(error)?.status !== 404) throw error;
+      });
+    }
+    return { id, url, updated: plan.update };
+  };
+
+  try {
+    const plan = planStickyComment(await listMarked(), options.body);
+    if (plan.action === 'keep') {
+      const kept = await converge(plan);
+      return { outcome: kept.updated || plan.remove.length > 0 ? 'updated' : 'unchanged', id: kept.id, url: kept.url };
+    }
+    const created = (await withRetry(() => octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: options.body }), policy)).data;
+    const again = await listMarked();
+    const after = planStickyComment(again.some((comment) => comment.id === created.id) ? again : [...again, created], options.body);
+    if (after.action === 'create') return { outcome: 'created', id: created.id, url: created.html_url };
+    const kept = await converge(after);
+    return { outcome: kept.id === created.id ? 'created' : 'updated', id: kept.id, url: kept.url };
   } catch (error) {
     const http = httpError(error);
     if (http?.status === 403 || http?.status === 404) {

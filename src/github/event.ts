@@ -28,27 +28,55 @@ interface EventPayload {
 /** Events whose payload carries a `pull_request`. */
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review', 'pull_request_review_comment']);
 
+/** The pull request of a run, or why a pull-request run has none. */
+export interface PullRequestLookup {
+  pullRequest?: PullRequestContext;
+  /** Set only on a pull-request event whose pull request could not be read: the warning to show. */
+  problem?: string;
+}
+
+/** `owner/name` split in two; undefined unless both halves are there. */
+function splitRepository(fullName: string | undefined): { owner: string; repo: string } | undefined {
+  const match = /^([^/\s]+)\/([^/\s]+)$/.exec(fullName ?? '');
+  return match ? { owner: match[1]!, repo: match[2]! } : undefined;
+}
+
 /**
- * The pull request of a `pull_request`-like event (pure). A fork is a head repository other than
- * the base one; a deleted fork (`head.repo: null`) counts as a fork.
+ * The pull request of a `pull_request`-like event (pure). The base repository is the payload's
+ * (`pull_request.base.repo`, else `repository`), else `repository` (GITHUB_REPOSITORY, the
+ * runner's `owner/name`, as @actions/github's context falls back to). A fork is a head repository
+ * other than the base one; a deleted fork (`head.repo: null`) counts as a fork.
  */
-export function pullRequestFromEvent(eventName: string | undefined, payload: EventPayload): PullRequestContext | undefined {
+export function findPullRequest(eventName: string | undefined, payload: EventPayload, repository?: string): PullRequestLookup {
+  if (!eventName || !PULL_REQUEST_EVENTS.has(eventName)) return {};
   const pr = payload.pull_request;
-  if (!eventName || !PULL_REQUEST_EVENTS.has(eventName) || !pr) return undefined;
+  const missing = (what: string): PullRequestLookup => ({
+    problem: `This is a ${eventName} run, but ${what}, so the pull request is unknown: no pr-<N> tag, no size comment, and the image is named after GITHUB_SHA.`,
+  });
+  if (!pr) return missing('the event payload (GITHUB_EVENT_PATH) has no pull_request');
   const base = pr.base?.repo ?? payload.repository;
-  const owner = base?.owner?.login;
-  const repo = base?.name;
+  const named = base?.owner?.login && base.name ? { owner: base.owner.login, repo: base.name } : undefined;
+  const baseRepository = named ?? splitRepository(base?.full_name) ?? splitRepository(repository);
   const number = pr.number ?? payload.number;
-  if (!owner || !repo || !number) return undefined;
+  if (!number) return missing('the event payload has no pull_request.number');
+  if (!baseRepository) return missing(`neither the event payload (pull_request.base.repo) nor GITHUB_REPOSITORY (${JSON.stringify(repository ?? '')}) names the repository`);
+  const { owner, repo } = baseRepository;
   const head = pr.head?.repo;
   return {
-    owner,
-    repo,
-    issueNumber: number,
-    fork: !head || (head.full_name !== undefined && head.full_name !== (base?.full_name ?? `${owner}/${repo}`)),
-    baseRef: pr.base?.ref ?? '',
-    headSha: pr.head?.sha ?? '',
+    pullRequest: {
+      owner,
+      repo,
+      issueNumber: number,
+      fork: !head || (head.full_name !== undefined && head.full_name !== (base?.full_name ?? `${owner}/${repo}`)),
+      baseRef: pr.base?.ref ?? '',
+      headSha: pr.head?.sha ?? '',
+    },
   };
+}
+
+/** The pull request of a `pull_request`-like event, or undefined (see findPullRequest). */
+export function pullRequestFromEvent(eventName: string | undefined, payload: EventPayload, repository?: string): PullRequestContext | undefined {
+  return findPullRequest(eventName, payload, repository).pullRequest;
 }
 
 /** Reads GITHUB_EVENT_PATH; undefined outside a pull request (or outside Actions). */
@@ -60,7 +88,7 @@ export async function readPullRequestContext(env: NodeJS.ProcessEnv = process.en
   } catch {
     return undefined;
   }
-  return pullRequestFromEvent(env.GITHUB_EVENT_NAME, payload);
+  return pullRequestFromEvent(env.GITHUB_EVENT_NAME, payload, env.GITHUB_REPOSITORY);
 }
 
 export type CommentMode = 'auto' | 'always' | 'never';
@@ -99,6 +127,8 @@ export interface RunContext {
   tagOnDefaultBranch?: boolean;
   /** The pull request, on pull_request-like events. */
   pullRequest?: PullRequestContext;
+  /** Why a pull-request run has no `pullRequest` (see findPullRequest); the caller warns. */
+  pullRequestProblem?: string;
   /** GITHUB_ACTOR, e.g. `dependabot[bot]`. */
   actor: string;
 }
@@ -111,7 +141,7 @@ interface RunPayload extends EventPayload {
 /** The run context from the environment and the parsed event payload (pure). */
 export function runContextFromEvent(env: NodeJS.ProcessEnv, payload: RunPayload): RunContext {
   const eventName = env.GITHUB_EVENT_NAME ?? '';
-  const pullRequest = pullRequestFromEvent(eventName, payload);
+  const { pullRequest, problem } = findPullRequest(eventName, payload, env.GITHUB_REPOSITORY);
   const defaultBranch = payload.repository?.default_branch ?? '';
   const ref = env.GITHUB_REF ?? '';
   let tagOnDefaultBranch: boolean | undefined;
@@ -126,12 +156,16 @@ export function runContextFromEvent(env: NodeJS.ProcessEnv, payload: RunPayload)
     defaultBranch,
     ...(tagOnDefaultBranch !== undefined ? { tagOnDefaultBranch } : {}),
     ...(pullRequest ? { pullRequest } : {}),
+    ...(problem ? { pullRequestProblem: problem } : {}),
     actor: env.GITHUB_ACTOR ?? '',
   };
 }
 
-/** Reads GITHUB_EVENT_PATH (an unreadable or missing payload counts as empty) and the GITHUB_* variables. */
-export async function readRunContext(env: NodeJS.ProcessEnv = process.env): Promise<RunContext> {
+/**
+ * Reads GITHUB_EVENT_PATH (an unreadable or missing payload counts as empty) and the GITHUB_*
+ * variables; `warn` hears why a pull-request run has no pull request.
+ */
+export async function readRunContext(env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): Promise<RunContext> {
   let payload: RunPayload = {};
   if (env.GITHUB_EVENT_PATH) {
     try {
@@ -140,5 +174,7 @@ export async function readRunContext(env: NodeJS.ProcessEnv = process.env): Prom
       payload = {};
     }
   }
-  return runContextFromEvent(env, payload);
+  const context = runContextFromEvent(env, payload);
+  if (context.pullRequestProblem) warn?.(context.pullRequestProblem);
+  return context;
 }

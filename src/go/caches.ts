@@ -119,6 +119,15 @@ export async function hashGoSums(workingDirectory: string): Promise<string> {
   return hash.digest('hex').slice(0, 32);
 }
 
+/**
+ * Whether the key a restore returned is `key`. Case-insensitive, as actions/cache's isExactKeyMatch
+ * (`localeCompare` with `sensitivity: 'accent'`): act's cache server, and others built on it, store
+ * keys in lower case, and a case-sensitive test would count every exact hit as a near miss.
+ */
+export function sameCacheKey(restored: string | undefined, key: string): boolean {
+  return !!restored && restored.localeCompare(key, undefined, { sensitivity: 'accent' }) === 0;
+}
+
 /** One cache to restore: where it lives and what to look for. */
 export interface CacheTarget {
   path: string;
@@ -154,6 +163,12 @@ export interface CacheEntryState {
   restoredKey: string;
   /** True when the primary key matched exactly: nothing new to save. */
   hit: boolean;
+  /**
+   * True when the folder was empty (or absent) before the restore, so everything in it came from
+   * the cache or from this run. Only such a build cache is trimmed: on a self-hosted runner the
+   * folder may be the machine's own cache, which is not this run's to prune.
+   */
+  restoredIntoEmpty?: boolean;
 }
 
 /** What main hands to post (store with saveState(JSON.stringify(state)), read with parseCacheState). */
@@ -286,7 +301,7 @@ export async function trimBuildCache(gocache: string, runStartMs: number): Promi
 const NAMES = { module: 'Go module cache', build: 'Go build cache' } as const;
 
 async function restoreOne(name: string, target: CacheTarget, log: CacheLog, timeouts: CacheTimeouts): Promise<CacheEntryState> {
-  const state: CacheEntryState = { path: target.path, key: target.key, restoredKey: '', hit: false };
+  const state: CacheEntryState = { path: target.path, key: target.key, restoredKey: '', hit: false, restoredIntoEmpty: await isEmptyCacheDir(target.path) };
   try {
     // A lookup first, under a short timeout, so a hanging service costs a minute, not the transfer budget.
     const found = await withTimeout(cache.restoreCache([target.path], target.key, target.restoreKeys, { lookupOnly: true }), timeouts.lookupMs);
@@ -308,7 +323,7 @@ async function restoreOne(name: string, target: CacheTarget, log: CacheLog, time
       return state;
     }
     state.restoredKey = restored;
-    state.hit = restored === target.key;
+    state.hit = sameCacheKey(restored, target.key);
     log.info(`${name}: restored ${restored}${state.hit ? '' : ` (nearest to ${target.key})`}`);
   } catch (error) {
     log.warning(`The ${name} was not restored: ${errorMessage(error)}. Building without it.`);
@@ -331,15 +346,22 @@ export async function restoreGoCaches(plan: GoCachePlan, log: CacheLog, options:
   const runStartMs = options.nowMs ?? Date.now();
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const empty = (target: CacheTarget): CacheEntryState => ({ path: target.path, key: target.key, restoredKey: '', hit: false });
-  if (!cache.isFeatureAvailable()) {
-    log.info('Go caches: the Actions cache service is not available here; building without them.');
+  try {
+    if (!cache.isFeatureAvailable()) {
+      log.info('Go caches: the Actions cache service is not available here; building without them.');
+      return { version: 1, runStartMs, module: empty(plan.module), build: empty(plan.build) };
+    }
+  } catch (error) {
+    // Runners that stand in for GitHub's (local-action) may not offer the probe at all.
+    log.warning(`Go caches: could not tell whether the Actions cache service is available (${errorMessage(error)}); building without them.`);
     return { version: 1, runStartMs, module: empty(plan.module), build: empty(plan.build) };
   }
   const [module, build] = await Promise.all([
     restoreOne(NAMES.module, plan.module, log, timeouts),
     restoreOne(NAMES.build, plan.build, log, timeouts),
   ]);
-  if (build.restoredKey) {
+  // Only a cache that will be trimmed needs the dates (see saveGoCaches).
+  if (build.restoredKey && build.restoredIntoEmpty) {
     try {
       await backdateBuildCache(build.path, runStartMs - BACKDATE_MS);
     } catch (error) {
@@ -349,6 +371,25 @@ export async function restoreGoCaches(plan: GoCachePlan, log: CacheLog, options:
     }
   }
   return { version: 1, runStartMs, module, build };
+}
+
+/** Files Go writes into a new GOCACHE before any entry. */
+const GOCACHE_HOUSEKEEPING = new Set(['README', 'trim.txt']);
+
+/** No folder, or nothing in it but Go's housekeeping files and empty entry folders. */
+async function isEmptyCacheDir(dir: string): Promise<boolean> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return true;
+  }
+  for (const name of names) {
+    if (GOCACHE_HOUSEKEEPING.has(name)) continue;
+    if (ENTRY_DIR.test(name) && !(await isNonEmptyDir(path.join(dir, name)))) continue;
+    return false;
+  }
+  return true;
 }
 
 async function isNonEmptyDir(dir: string): Promise<boolean> {
@@ -380,7 +421,7 @@ async function saveOne(name: string, entry: CacheEntryState, log: CacheLog, time
     }
     // -1: the service refused or failed, or another job (a matrix leg) saved the same key first.
     const existing = await withTimeout(cache.restoreCache([entry.path], entry.key, [], { lookupOnly: true }), timeouts.lookupMs).catch(() => undefined);
-    if (existing === entry.key) log.info(`${name}: ${entry.key} was saved by another job.`);
+    if (typeof existing === 'string' && sameCacheKey(existing, entry.key)) log.info(`${name}: ${entry.key} was saved by another job.`);
     else log.warning(`The ${name} was not saved under ${entry.key}; see the cache messages above.`);
   } catch (error) {
     log.warning(`The ${name} was not saved: ${errorMessage(error)}`);
@@ -402,8 +443,9 @@ export interface SaveResult {
 }
 
 /**
- * The post step: trims the build cache to the entries this run used, then saves each cache whose
- * primary key was not an exact hit. Never throws; every failure is a warning.
+ * The post step: trims the build cache to the entries this run used (only when the restore filled
+ * an empty folder), then saves each cache whose primary key was not an exact hit. Never throws;
+ * every failure is a warning.
  */
 export async function saveGoCaches(state: CacheState, log: CacheLog, context: SaveContext): Promise<SaveResult> {
   const result: SaveResult = { module: false, build: false };
@@ -421,7 +463,9 @@ export async function saveGoCaches(state: CacheState, log: CacheLog, context: Sa
       return result;
     }
     const timeouts = { ...DEFAULT_TIMEOUTS, ...context.timeouts };
-    if (!state.build.hit && state.build.restoredKey) {
+    if (!state.build.hit && state.build.restoredKey && !state.build.restoredIntoEmpty) {
+      log.info(`${NAMES.build}: not trimmed: ${state.build.path} already held entries before the restore (this machine's own cache), so it is saved as it is.`);
+    } else if (!state.build.hit && state.build.restoredKey) {
       try {
         result.trimmed = await trimBuildCache(state.build.path, state.runStartMs);
         log.info(`${NAMES.build}: dropped ${result.trimmed.removed} entries this run did not use (${result.trimmed.kept} kept).`);

@@ -64,11 +64,15 @@ export function mainPackagesHint(found: readonly string[]): string {
   return `main packages in the module: ${shown}${found.length > 10 ? `, and ${found.length - 10} more` : ''}`;
 }
 
-/** Fails, naming the input and listing the module's main packages, unless `mainPackage` is one `package main` inside the module. */
+/**
+ * Fails, naming the input and listing the module's main packages, unless `mainPackage` is one
+ * `package main` inside the module. Listed with CGO_ENABLED=0, as it is built, so a main package
+ * that needs cgo fails here (see go/cgo.ts).
+ */
 export async function requireMainPackage(exec: Exec, tool: GoTool, workingDirectory: string, mainPackage: string): Promise<void> {
   let problem: string;
   try {
-    const { stdout } = await exec(tool.go, ['list', '-f', '{{.Name}}', mainPackage], { cwd: workingDirectory, env: tool.env });
+    const { stdout } = await exec(tool.go, ['list', '-f', '{{.Name}}', mainPackage], { cwd: workingDirectory, env: { ...tool.env, CGO_ENABLED: '0' } });
     const names = stdout.split('\n').map((line) => line.trim()).filter(Boolean);
     if (names.length === 1 && names[0] === 'main') return;
     problem = names.length > 1 ? `it is a pattern matching ${names.length} packages; patterns are not accepted` : `it is package ${names[0] ?? '(none)'}`;

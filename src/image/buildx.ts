@@ -130,3 +130,36 @@ export function registryErrorHint(stderr: string): string | undefined {
   }
   return undefined;
 }
+
+/** Step output lines that read like the reason a step failed. */
+const CAUSE_LINE = /\b(error|fatal|panic|cannot|undefined|not found|no such|denied|unauthorized|failed)\b/i;
+/** How much of a long instruction (a RUN line) the headline shows. */
+const STEP_NAME_LIMIT = 120;
+
+/**
+ * The cause of a failed `buildx build`, from its plain progress (pure): the failing step and
+ * BuildKit's `#N ERROR:` for it, the Dockerfile line, and the step's own lines that name the
+ * reason (a RUN's output is cut to its last lines in buildx's summary, often without them).
+ * Without a step error, buildx's final `ERROR:`/`error:` line. Undefined when there is neither.
+ */
+export function buildxFailureCause(progress: string): string | undefined {
+  const lines = progress.split('\n').map((line) => line.trimEnd());
+  const stepName = (step: string) => lines.find((line) => line.startsWith(`#${step} `) && !/^#\d+ (ERROR|DONE|CACHED)\b/.test(line) && !/^#\d+ \d+\.\d+ /.test(line))?.slice(`#${step} `.length);
+  // A failed cache export (ignore-error=true) does not fail the build: not the cause.
+  const stepError = lines
+    .map((line) => /^#(\d+) ERROR: (.*)$/.exec(line))
+    .find((match) => match !== null && !stepName(match[1]!)?.startsWith('exporting cache'));
+  if (!stepError) {
+    const final = lines.filter((line) => /^(ERROR|error): /.test(line)).at(-1);
+    return final ? `buildx failed: ${final.replace(/^(ERROR|error): /, '').replace(/^failed to build: /, '')}` : undefined;
+  }
+  const [, step, error] = stepError;
+  const stepLines = lines.filter((line) => line.startsWith(`#${step} `)).map((line) => line.slice(`#${step} `.length));
+  const name = stepName(step!);
+  const shown = name && name.length > STEP_NAME_LIMIT ? `${name.slice(0, STEP_NAME_LIMIT)}…` : name;
+  const dockerfileLine = lines.find((line) => /^[\w./-]*Dockerfile[\w.-]*:\d+$/.test(line));
+  const output = stepLines.map((line) => /^\d+\.\d+ (.*)$/.exec(line)?.[1]).filter((line): line is string => line !== undefined);
+  const reasons = output.filter((line) => CAUSE_LINE.test(line)).slice(0, 5);
+  const context = (reasons.length > 0 ? reasons : output.slice(-3)).map((line) => `  ${line}`);
+  return [`buildx failed at ${shown ?? `step #${step}`}${dockerfileLine ? ` (${dockerfileLine})` : ''}: ${error}`, ...context].join('\n');
+}
