@@ -38404,9 +38404,9 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8026);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1800);
 
-await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .post */ .b)();
+await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 // A timed-out cache upload can leave a socket open that would keep the job waiting.
 process.exit(0);
 
@@ -38415,14 +38415,16 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8026:
+/***/ 1800:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  b: () => (/* binding */ post)
+  e: () => (/* binding */ run)
 });
+
+// UNUSED EXPORTS: removeWorkDir
 
 // NAMESPACE OBJECT: ./node_modules/@actions/core/lib/platform.js
 var platform_namespaceObject = {};
@@ -41602,7 +41604,67 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/go/cgo.ts
+
+
+/**
+ * Go's answer when every file of a package is excluded by build constraints. With CGO_ENABLED=0
+ * (how the action builds) a package whose files all `import "C"` ends up so.
+ */
+const EXCLUDED = /build constraints exclude all Go files in (\S+)/g;
+/** The folders a `build constraints exclude all Go files in <dir>` error names (pure). */
+function excludedPackageDirs(text) {
+    // The folder may end a sentence another message wraps it in (`… in /src/app).`).
+    return [...new Set([...text.matchAll(EXCLUDED)].map((match) => match[1].replace(/[).,;:]+$/, '')))];
+}
+/** Whether Go source imports "C", alone (`import "C"`) or in an import block (pure). */
+function importsC(source) {
+    const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+    return /^\s*import\s+"C"/m.test(code) || /^\s*import\s*\([^)]*^\s*"C"\s*$/m.test(code);
+}
+/** The files of `dir` that import "C" (tests excluded); empty when there are none or it cannot be read. */
+function cgoFilesIn(dir, readDir = (d) => readdirSync(d), readFile = (f) => readFileSync(f, 'utf8')) {
+    try {
+        return readDir(dir)
+            .filter((name) => name.endsWith('.go') && !name.endsWith('_test.go'))
+            .filter((name) => importsC(readFile(path.join(dir, name))))
+            .sort();
+    }
+    catch {
+        return [];
+    }
+}
+/** The message for a program that needs cgo (pure). */
+function cgoMessage(packages, detail) {
+    const listed = packages.map((p) => `${p.dir} (${p.cgoFiles.join(', ')})`).join('; ');
+    return (`The program needs cgo: every Go file of ${listed} has import "C", and this action builds static binaries with CGO_ENABLED=0, ` +
+        'which leaves such a package with no files.\n' +
+        'What to do: use a pure-Go package instead (for example modernc.org/sqlite for github.com/mattn/go-sqlite3), ' +
+        'give the package a version without cgo (a file with //go:build !cgo), ' +
+        'or build with your own Dockerfile (dockerfile: input) that installs a C toolchain and a libc for each platform.\n' +
+        detail);
+}
+/**
+ * The cgo explanation of a Go error, or undefined when it is not one: each folder Go says has no
+ * buildable files is checked for files that import "C".
+ */
+function cgo_explainCgoFailure(errorText) {
+    const packages = excludedPackageDirs(errorText)
+        .map((dir) => ({ dir, cgoFiles: cgoFilesIn(dir) }))
+        .filter((p) => p.cgoFiles.length > 0);
+    return packages.length > 0 ? cgoMessage(packages, errorText) : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/errors.ts
+
+
+
+
 /** A bad action input or CLI flag: names the input, shows the value, lists what is accepted. */
 class InputError extends Error {
     input;
@@ -41616,13 +41678,17 @@ class InputError extends Error {
         this.name = 'InputError';
     }
 }
-/** An external command exited non-zero; the message carries the tail of its stderr. */
+/**
+ * An external command exited non-zero; the message carries the tail of its stderr, after the
+ * cause when the caller found one (`headline`) and before a hint.
+ */
 class errors_CommandError extends Error {
     command;
     exitCode;
     stderrTail;
-    constructor(command, exitCode, stderrTail, hint) {
-        super(`${command} failed with exit code ${exitCode}` +
+    constructor(command, exitCode, stderrTail, hint, headline) {
+        super((headline ? `${headline}\n` : '') +
+            `${command} failed with exit code ${exitCode}` +
             (stderrTail ? `:\n${stderrTail}` : '') +
             (hint ? `\nHint: ${hint}` : ''));
         this.command = command;
@@ -41641,12 +41707,74 @@ class errors_ActionError extends Error {
 function errors_errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
 }
+function lowerFirst(text) {
+    return text.replace(/^./, (c) => c.toLowerCase());
+}
+/** Whether an error (or a command's output in it) says the disk is full. */
+function isDiskFull(error) {
+    return error?.code === 'ENOSPC' || /no space left on device|ENOSPC/i.test(errors_errorMessage(error));
+}
+/**
+ * The file a disk-full error names: Node's `error.path`, else the path in a tool's text
+ * (`write /tmp/x/hello: no space left on device`, Go and BuildKit both word it so).
+ */
+function diskFullPath(error) {
+    const fromNode = error?.path;
+    if (typeof fromNode === 'string' && fromNode)
+        return fromNode;
+    const match = /(\/[^\s:'"]+):\s*no space left on device/i.exec(errors_errorMessage(error));
+    return match?.[1];
+}
+/** The message for a disk that filled up: what was being done, which file, how much room is left (pure). */
+function diskFullMessage(info) {
+    const doing = !info.stage ? '' : info.stage.startsWith('after ') ? ` ${info.stage}` : ` while ${lowerFirst(info.stage)}`;
+    const file = info.path ? `: ${info.path} did not fit` : '';
+    const room = info.free
+        ? ` Now ${formatBytes(info.free.freeBytes)} free of ${formatBytes(info.free.totalBytes)} on the file system of ${info.free.path} (measured after the failure: the tool may have deleted its partial file).`
+        : '';
+    return (`No space left on device${doing}${file}.${room}\n${info.detail}\n` +
+        "Hint: free space on the runner's disk (RUNNER_TEMP, GOCACHE, GOMODCACHE; self-hosted runners keep them between jobs) or use a larger runner.");
+}
+/** statfs of `target`, or of its nearest existing parent; undefined when nothing can be measured. */
+function freeSpace(target) {
+    for (let dir = path.resolve(target);; dir = path.dirname(dir)) {
+        try {
+            const stats = statfsSync(dir);
+            return { path: dir, freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
+        }
+        catch {
+            if (dir === path.dirname(dir))
+                return undefined;
+        }
+    }
+}
 /** The message a failed step ends with, plus what to do about the causes that have one obvious fix. */
-function failureMessage(error) {
+function failureMessage(error, context = {}) {
     const message = errors_errorMessage(error);
-    if (/no space left on device|ENOSPC/.test(message))
-        return `${message}\nHint: the runner's disk (RUNNER_TEMP, GOCACHE) is full; free space or use a larger runner.`;
-    return message;
+    if (isDiskFull(error)) {
+        const file = diskFullPath(error);
+        const measured = file ?? context.workDir;
+        const free = measured ? freeSpace(measured) : undefined;
+        return diskFullMessage({ detail: message, ...(context.stage ? { stage: context.stage } : {}), ...(file ? { path: file } : {}), ...(free ? { free } : {}) });
+    }
+    return explainCgoFailure(message) ?? message;
+}
+/**
+ * A reporter that remembers which log group is running, so a failure can say at what stage it
+ * happened. Between groups the stage is `after <the last group>`.
+ */
+function withStages(reporter) {
+    let stage;
+    return {
+        ...reporter,
+        stage: () => stage,
+        group: async (title, task) => {
+            stage = title;
+            const result = await reporter.group(title, task);
+            stage = `after ${lowerFirst(title)}`;
+            return result;
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
@@ -62884,9 +63012,6 @@ class BufferScheduler {
 //# sourceMappingURL=BufferScheduler.js.map
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/crc64.js
@@ -89407,8 +89532,6 @@ class Batch {
     }
 }
 //# sourceMappingURL=Batch.js.map
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./node_modules/@azure/storage-blob/dist/esm/utils/utils.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -98402,6 +98525,14 @@ async function hashGoSums(workingDirectory) {
     }
     return hash.digest('hex').slice(0, 32);
 }
+/**
+ * Whether the key a restore returned is `key`. Case-insensitive, as actions/cache's isExactKeyMatch
+ * (`localeCompare` with `sensitivity: 'accent'`): act's cache server, and others built on it, store
+ * keys in lower case, and a case-sensitive test would count every exact hit as a near miss.
+ */
+function sameCacheKey(restored, key) {
+    return !!restored && restored.localeCompare(key, undefined, { sensitivity: 'accent' }) === 0;
+}
 /** The keys and paths of both caches (pure). */
 function planGoCaches(inputs) {
     return {
@@ -98513,7 +98644,7 @@ async function trimBuildCache(gocache, runStartMs) {
 }
 const NAMES = { module: 'Go module cache', build: 'Go build cache' };
 async function restoreOne(name, target, log, timeouts) {
-    const state = { path: target.path, key: target.key, restoredKey: '', hit: false };
+    const state = { path: target.path, key: target.key, restoredKey: '', hit: false, restoredIntoEmpty: await isEmptyCacheDir(target.path) };
     try {
         // A lookup first, under a short timeout, so a hanging service costs a minute, not the transfer budget.
         const found = await withTimeout(cache.restoreCache([target.path], target.key, target.restoreKeys, { lookupOnly: true }), timeouts.lookupMs);
@@ -98535,7 +98666,7 @@ async function restoreOne(name, target, log, timeouts) {
             return state;
         }
         state.restoredKey = restored;
-        state.hit = restored === target.key;
+        state.hit = sameCacheKey(restored, target.key);
         log.info(`${name}: restored ${restored}${state.hit ? '' : ` (nearest to ${target.key})`}`);
     }
     catch (error) {
@@ -98552,15 +98683,23 @@ async function restoreGoCaches(plan, log, options = {}) {
     const runStartMs = options.nowMs ?? Date.now();
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const empty = (target) => ({ path: target.path, key: target.key, restoredKey: '', hit: false });
-    if (!cache.isFeatureAvailable()) {
-        log.info('Go caches: the Actions cache service is not available here; building without them.');
+    try {
+        if (!cache.isFeatureAvailable()) {
+            log.info('Go caches: the Actions cache service is not available here; building without them.');
+            return { version: 1, runStartMs, module: empty(plan.module), build: empty(plan.build) };
+        }
+    }
+    catch (error) {
+        // Runners that stand in for GitHub's (local-action) may not offer the probe at all.
+        log.warning(`Go caches: could not tell whether the Actions cache service is available (${errorMessage(error)}); building without them.`);
         return { version: 1, runStartMs, module: empty(plan.module), build: empty(plan.build) };
     }
     const [module, build] = await Promise.all([
         restoreOne(NAMES.module, plan.module, log, timeouts),
         restoreOne(NAMES.build, plan.build, log, timeouts),
     ]);
-    if (build.restoredKey) {
+    // Only a cache that will be trimmed needs the dates (see saveGoCaches).
+    if (build.restoredKey && build.restoredIntoEmpty) {
         try {
             await backdateBuildCache(build.path, runStartMs - BACKDATE_MS);
         }
@@ -98571,6 +98710,26 @@ async function restoreGoCaches(plan, log, options = {}) {
         }
     }
     return { version: 1, runStartMs, module, build };
+}
+/** Files Go writes into a new GOCACHE before any entry. */
+const GOCACHE_HOUSEKEEPING = new Set(['README', 'trim.txt']);
+/** No folder, or nothing in it but Go's housekeeping files and empty entry folders. */
+async function isEmptyCacheDir(dir) {
+    let names;
+    try {
+        names = await fs.readdir(dir);
+    }
+    catch {
+        return true;
+    }
+    for (const name of names) {
+        if (GOCACHE_HOUSEKEEPING.has(name))
+            continue;
+        if (ENTRY_DIR.test(name) && !(await isNonEmptyDir(path.join(dir, name))))
+            continue;
+        return false;
+    }
+    return true;
 }
 async function isNonEmptyDir(dir) {
     try {
@@ -98601,7 +98760,7 @@ async function saveOne(name, entry, log, timeouts) {
         }
         // -1: the service refused or failed, or another job (a matrix leg) saved the same key first.
         const existing = await withTimeout(restoreCache([entry.path], entry.key, [], { lookupOnly: true }), timeouts.lookupMs).catch(() => undefined);
-        if (existing === entry.key)
+        if (typeof existing === 'string' && sameCacheKey(existing, entry.key))
             log.info(`${name}: ${entry.key} was saved by another job.`);
         else
             log.warning(`The ${name} was not saved under ${entry.key}; see the cache messages above.`);
@@ -98612,8 +98771,9 @@ async function saveOne(name, entry, log, timeouts) {
     return false;
 }
 /**
- * The post step: trims the build cache to the entries this run used, then saves each cache whose
- * primary key was not an exact hit. Never throws; every failure is a warning.
+ * The post step: trims the build cache to the entries this run used (only when the restore filled
+ * an empty folder), then saves each cache whose primary key was not an exact hit. Never throws;
+ * every failure is a warning.
  */
 async function saveGoCaches(state, log, context) {
     const result = { module: false, build: false };
@@ -98631,7 +98791,10 @@ async function saveGoCaches(state, log, context) {
             return result;
         }
         const timeouts = { ...DEFAULT_TIMEOUTS, ...context.timeouts };
-        if (!state.build.hit && state.build.restoredKey) {
+        if (!state.build.hit && state.build.restoredKey && !state.build.restoredIntoEmpty) {
+            log.info(`${NAMES.build}: not trimmed: ${state.build.path} already held entries before the restore (this machine's own cache), so it is saved as it is.`);
+        }
+        else if (!state.build.hit && state.build.restoredKey) {
             try {
                 result.trimmed = await trimBuildCache(state.build.path, state.runStartMs);
                 log.info(`${NAMES.build}: dropped ${result.trimmed.removed} entries this run did not use (${result.trimmed.kept} kept).`);
@@ -98709,7 +98872,7 @@ function execCommand(command, args, options = {}) {
                 return resolve(result);
             const shown = `${command} ${args.slice(0, 2).join(' ')}`.trim();
             const tail = exec_tailLines(result.stderr || result.stdout) + (signal ? `\n(killed by ${signal})` : '');
-            reject(new errors_CommandError(shown, result.exitCode, tail, options.hint?.(result.stderr)));
+            reject(new errors_CommandError(shown, result.exitCode, tail, options.hint?.(result.stderr), options.headline?.(result.stderr)));
         });
     });
 }
@@ -98993,6 +99156,7 @@ const Inputs = {
     cacheRef: { name: 'cache-ref', default: '' },
     builder: { name: 'builder', default: '' },
     buildkitEndpoint: { name: 'buildkit-endpoint', default: '' },
+    engine: { name: 'engine', default: 'auto' },
     ldflags: { name: 'ldflags', default: '' },
     goBuildTags: { name: 'go-build-tags', default: 'netgo,osusergo' },
     expose: { name: 'expose', default: '' },
@@ -99043,6 +99207,8 @@ const State = {
     builderToRemove: 'builder-to-remove',
     goCaches: 'go-caches',
     cacheSave: 'cache-save',
+    /** main's folder under RUNNER_TEMP; the post step removes it. */
+    workDir: 'work-dir',
 };
 
 ;// CONCATENATED MODULE: ./src/post.ts
@@ -99052,8 +99218,45 @@ const State = {
 
 
 
-/** The post step: save the Go caches, clean up what main left behind. It never fails the job. */
-async function post() {
+
+
+/** The folder main writes the build context, the OCI layout and the metadata to (see main.ts). */
+const WORK_DIR_PREFIX = 'go-slim-image-';
+/**
+ * Deletes main's work folder. Only a folder named like one main makes is touched, whatever the
+ * state says; one left read-only (a copied module cache) is made writable first.
+ */
+async function removeWorkDir(dir) {
+    if (!external_node_path_default().isAbsolute(dir) || !external_node_path_default().basename(dir).startsWith(WORK_DIR_PREFIX)) {
+        throw new errors_ActionError(`Not removing ${JSON.stringify(dir)}: it is not a work folder of this action (${WORK_DIR_PREFIX}* in RUNNER_TEMP).`);
+    }
+    const exists = await external_node_fs_namespaceObject.promises.lstat(dir).then(() => true, () => false);
+    if (!exists)
+        return false;
+    try {
+        await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+    }
+    catch (error) {
+        if (error.code !== 'EACCES' && error.code !== 'EPERM')
+            throw error;
+        await makeWritable(dir);
+        await external_node_fs_namespaceObject.promises.rm(dir, { recursive: true, force: true });
+    }
+    return true;
+}
+async function makeWritable(dir) {
+    await external_node_fs_namespaceObject.promises.chmod(dir, 0o755).catch(() => undefined);
+    for (const entry of await external_node_fs_namespaceObject.promises.readdir(dir, { withFileTypes: true })) {
+        if (entry.isDirectory())
+            await makeWritable(external_node_path_default().join(dir, entry.name));
+    }
+}
+/**
+ * The post step: save the Go caches, clean up what main left behind (the builder it created, its
+ * work folder). Each part runs whatever happened to the others; it never fails the job. Exported
+ * as `run`, like main, for runners that import the module and call it (@github/local-action).
+ */
+async function run() {
     try {
         const caches = parseCacheState(getState(State.goCaches));
         if (caches) {
@@ -99072,6 +99275,14 @@ async function post() {
     }
     catch (error) {
         warning(`Post step: ${errors_errorMessage(error)}`);
+    }
+    try {
+        const workDir = getState(State.workDir);
+        if (workDir && (await removeWorkDir(workDir)))
+            info(`Removed the work folder ${workDir}`);
+    }
+    catch (error) {
+        warning(`Post step: the work folder was not removed: ${errors_errorMessage(error)}`);
     }
 }
 
