@@ -27,5 +27,12 @@ describe('a no-change rebuild', () => {
     const root = craneJson<{ manifests?: { digest: string }[] }>(s, 'manifest', `${image}@${second.outputs.digest}`);
     const manifest = craneJson<{ layers: { annotations?: Record<string, string> }[] }>(s, 'manifest', `${image}@${root.manifests?.[0]?.digest ?? second.outputs.digest}`);
     expect(manifest.layers[0]!.annotations?.['io.github.go-slim-image.layer.compression']).toMatch(/^libdeflate-1\.14 gzip level \d+/);
+
+    // Another repository with this one as its baseline: the layers come by a cross-repository mount.
+    const other = `${image}-copy`;
+    const third = await runStep('main', { workspace, inputs: { ...inputs, image: other, baseline: `${image}:main` }, env: s.env });
+    expect(third.exitCode).toBe(0);
+    expect(third.outputs.digest).toBe(first.outputs.digest);
+    expect(third.stdout).toMatch(/Pushed \S+-copy@sha256:\S+ by digest \(\d+ new blob bytes, \d+ blobs mounted from another repository\)/);
   }, 300_000);
 });
