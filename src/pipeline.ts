@@ -17,13 +17,14 @@ import { BINARY_DIR, type FinalStageSpec, type RootfsSpec } from './image/docker
 import { readImageFile } from './image/layout-file.js';
 import { writeDirectImage } from './image/direct.js';
 import { chooseEngine, chooseMergeEngine } from './image/engine.js';
+import { compressionId, findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
 import { mergeLegs } from './image/merge.js';
 import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
 import { Inputs, State } from './inputs.js';
 import type { RunOutputs } from './outputs.js';
 import { binaryPaths, planBuild, planFeatures, planPublish, type BuildPlan, type PublishPlan } from './plan.js';
 import { formatPlatform, goEnv, unsupportedPlatforms } from './platform.js';
-import { repositoryRef } from './reference.js';
+import { formatImageName, repositoryRef } from './reference.js';
 import type { Attribution } from './report/attribution.js';
 import { measureImage, publishReport, readBaselineReport, type MeasuredImage } from './report/publish.js';
 import { formatBytes } from './report/size.js';
@@ -114,6 +115,8 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
     workDir: environment.workDir,
   });
   logPublishPlan(plan.publish, tools);
+  // Manifests and configs only (a few KB), read while the image is built.
+  const findingReusable = plan.compressLayers ? reusableLayers(config, plan.publish, tools) : Promise.resolve(new Map());
   const built = await timer.time('image build', () =>
     engine === 'buildx'
       ? runBuildx(config, plan, source, environment, tools)
@@ -124,7 +127,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   // Started first so the baseline read (network I/O) overlaps the CPU-bound layer compression.
   const attributing = attributeBinary(config, prepared, image, tools);
   const readingBaseline = readBaselineReport(tools.registry, plan.publish.baseline, plan.binaryPaths, reporter);
-  if (plan.compressLayers) image = await timer.time('compress', () => compressLayers(image, config.compression.level));
+  if (plan.compressLayers) image = await timer.time('compress', async () => compressOrReuse(image, config.compression.level, await findingReusable, tools));
   const [attribution, baseline] = await Promise.all([attributing, readingBaseline]);
   if (attribution && plan.storeReport) {
     image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution.platform, attribution.binarySize, attribution.current) });
@@ -143,7 +146,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   // Sized from the local layout: the same bytes the push sent, with nothing downloaded again.
   const measured = await timer.time('report', () =>
     measureImage(
-      { config, client: new OciLayoutClient(image.dir), digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision },
+      { config, client: new OciLayoutClient(image.dir), digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision, localDiffIds: new Map([...(image.remoteBlobs ?? [])].map(([digest, blob]) => [digest, blob.diffId])) },
       reporter,
     ),
   );
@@ -164,6 +167,27 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   });
   await publishReport(measured, summaryHeader, config, environment.env, tools);
   return measured.gateFailure;
+}
+
+/**
+ * Compressed layers of the images this run can know cheaply (the baseline, the previous image at
+ * every tag it will move) that this action compressed with the same settings. None with `load`:
+ * docker load needs every blob in the local layout.
+ */
+async function reusableLayers(config: Config, plan: PublishPlan, tools: Tools): Promise<ReusableLayers> {
+  if (config.load) return new Map();
+  const previous = plan.targets.flatMap((t) => t.tags.map((tag) => ({ ...t.name, tag })));
+  return findReusableLayers(tools.registry, [plan.baseline, ...previous], compressionId(config.compression.level), (message) => tools.reporter.warning(message));
+}
+
+async function compressOrReuse(image: OciImage, level: number, reusable: ReusableLayers, tools: Tools): Promise<OciImage> {
+  const compressed = await compressLayers(image, level, { reusable });
+  const reused = compressed.remoteBlobs?.size ?? 0;
+  if (reused > 0) {
+    const from = [...new Set([...compressed.remoteBlobs!.values()].map((b) => formatImageName(b.from)))];
+    tools.reporter.info(`Reused ${reused} compressed layer${reused === 1 ? '' : 's'} from ${from.join(', ')} (same diff_id, same compression): not compressed again`);
+  }
+  return compressed;
 }
 
 /** Tags the pushed image unless the size gate failed: nothing gets tagged that the gate rejects. */

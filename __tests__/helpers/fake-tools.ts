@@ -86,6 +86,7 @@ export class MemoryRegistry extends RegistryClient {
   readonly manifests = new Map<string, Map<string, StoredManifest>>();
   readonly blobUploads: string[] = [];
   readonly tagWrites: string[] = [];
+  readonly blobMounts: string[] = [];
 
   private repo<T>(store: Map<string, Map<string, T>>, name: ImageName): Map<string, T> {
     const key = repositoryRef({ registry: name.registry, repository: name.repository });
@@ -117,6 +118,14 @@ export class MemoryRegistry extends RegistryClient {
     if (sha256(data) !== digest) throw new RegistryHttpError(`memory://${repositoryRef(name)}/blobs`, 400, 'digest invalid');
     this.blobUploads.push(digest);
     this.repo(this.blobs, name).set(digest, data);
+  }
+
+  override async mountBlob(name: ImageName, digest: string, fromRepository: string): Promise<boolean> {
+    const blob = this.repo(this.blobs, { registry: name.registry, repository: fromRepository }).get(digest);
+    if (!blob) return false;
+    this.blobMounts.push(`${repositoryRef(name)} <- ${fromRepository} ${digest}`);
+    this.repo(this.blobs, name).set(digest, blob);
+    return true;
   }
 
   override async putManifest(name: ImageName, reference: string, mediaType: string, body: Buffer): Promise<string> {

@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Descriptor } from '../../src/image/registry.js';
 import { compressLayers, OCI_LAYER_GZIP, OCI_LAYER_TAR, readOciImage, sha256 } from '../../src/image/oci-layout.js';
 
 const INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -54,5 +55,29 @@ describe('compressLayers', () => {
     }
     const again = await compressLayers(await readOciImage((await layout()).dir), 10);
     expect(again.root.digest).toBe(image.root.digest);
+  });
+});
+
+describe('compressLayers with reusable layers', () => {
+  it('reuses a stored descriptor of the same diff_id and compression without compressing, and compresses the rest', async () => {
+    const first = await layout();
+    const image = await compressLayers(await readOciImage(first.dir), 10);
+    const index = JSON.parse((await readBlob(first.dir, image.root.digest)).toString()) as { manifests: { digest: string }[] };
+    const manifest = JSON.parse((await readBlob(first.dir, index.manifests[0]!.digest)).toString()) as { layers: Descriptor[] };
+    const from = { registry: '127.0.0.1:5000', repository: 'acme/hello', tag: 'main' };
+    const calls: number[] = [];
+    const gzip = async (data: Buffer, level: number) => (calls.push(data.length), Buffer.from(gzipSync(data, { level: Math.min(level, 9) })));
+
+    const reusable = new Map([[sha256(first.shared), { descriptor: manifest.layers[0]!, from }]]);
+    const second = await compressLayers(await readOciImage((await layout()).dir), 10, { reusable, gzip });
+    // The shared rootfs layer is reused on both platforms; only the two binaries are compressed.
+    expect(calls).toEqual([50_000, 50_000]);
+    expect([...second.remoteBlobs!]).toEqual([[manifest.layers[0]!.digest, { from, diffId: sha256(first.shared) }]]);
+
+    // Another level never reuses: the bytes would differ.
+    calls.length = 0;
+    const other = await compressLayers(await readOciImage((await layout()).dir), 9, { reusable, gzip });
+    expect(calls).toHaveLength(3);
+    expect(other.remoteBlobs).toBeUndefined();
   });
 });

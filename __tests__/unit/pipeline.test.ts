@@ -103,7 +103,7 @@ async function run(tools: FakeTools, inputs: Record<string, string>, env?: NodeJ
   return runPipeline(configFrom(inputs), { workDir, env: env ?? (await pushRunEnv()), workingDirectoryInput: '.' }, tools);
 }
 
-const buildxArgs = (tools: FakeTools) => tools.calls.find((c) => c.command === 'docker' && c.args[1] === 'build')!.args;
+const buildxArgs = (tools: FakeTools, nth = 0) => tools.calls.filter((c) => c.command === 'docker' && c.args[1] === 'build')[nth]!.args;
 
 describe('runPipeline with recording tools', () => {
   let world: FakeWorld;
@@ -153,6 +153,34 @@ describe('runPipeline with recording tools', () => {
     expect(Number(second.outputs['size-delta'])).toBeGreaterThan(0);
     // The binary layer changed (and its manifest's config); the rest was already there.
     expect(tools.registry.blobUploads.length - uploadsBefore).toBe(2);
+  });
+
+  it('a no-change rebuild reuses the compressed layer: nothing compressed or uploaded, the same digest', async () => {
+    const first = await run(tools, {});
+    const uploadsBefore = tools.registry.blobUploads.length;
+    const second = await run(tools, {});
+    expect(second.failure).toBeUndefined();
+    expect(second.outputs.digest).toBe(first.outputs.digest);
+    expect(tools.registry.blobUploads.length).toBe(uploadsBefore);
+    expect(tools.reporter.lines.join('\n')).toMatch(/Reused 1 compressed layer from 127\.0\.0\.1:5000\/acme\/hello:main \(same diff_id, same compression\)/);
+    // Not compressed: the second run's layout holds no gzip blob for it, yet the report has its sizes.
+    const dest = /dest=([^,]+)/.exec(buildxArgs(tools, 1)[buildxArgs(tools, 1).indexOf('--output') + 1]!)![1]!;
+    const manifest = (await tools.registry.getManifest(REPO, second.outputs.digest!)).manifest as { layers: { digest: string }[] };
+    await expect(fs.access(path.join(dest, 'blobs', 'sha256', manifest.layers[0]!.digest.slice('sha256:'.length)))).rejects.toThrow();
+    const layers = (outputs: RunResult['outputs']) => JSON.parse(outputs.sizes!)[0].layers;
+    expect(layers(second.outputs)).toEqual(layers(first.outputs));
+    expect(second.outputs['size-delta']).toBe('0');
+  });
+
+  it('a layer the baseline holds in another repository of the registry is mounted, not uploaded', async () => {
+    await run(tools, {});
+    const uploadsBefore = tools.registry.blobUploads.length;
+    const other = await run(tools, { image: '127.0.0.1:5000/acme/other', baseline: `${IMAGE}:main` });
+    expect(other.failure).toBeUndefined();
+    // The config is new to the repository; the layer comes by a mount.
+    expect(tools.registry.blobUploads.length - uploadsBefore).toBe(1);
+    expect(tools.registry.blobMounts).toHaveLength(1);
+    expect(tools.registry.blobMounts[0]).toMatch(/^127\.0\.0\.1:5000\/acme\/other <- acme\/hello sha256:/);
   });
 
   it('a failing size gate returns the outputs and the failure, and moves no tag', async () => {

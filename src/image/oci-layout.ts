@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ActionError, errorMessage } from '../errors.js';
 import { parseImageName, repositoryRef, type ImageName } from '../reference.js';
 import { GzipPool } from './gzip.js';
+import { compressionId, LAYER_COMPRESSION_ANNOTATION, type ReusableLayers } from './layer-reuse.js';
 import { isIndex, RegistryClient, RegistryHttpError, type Descriptor, type Manifest } from './registry.js';
 
 export const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
@@ -24,6 +25,23 @@ export interface OciImage {
   dir: string;
   /** The image: an index (several platforms) or a single image manifest. */
   root: Descriptor;
+  /**
+   * Blobs the manifests reference that are not in the folder: compressed layers reused from the
+   * registry (by compressed digest), with where they are and the diff_id of the local tar.
+   */
+  remoteBlobs?: ReadonlyMap<string, RemoteBlob>;
+}
+
+export interface RemoteBlob {
+  from: ImageName;
+  diffId: string;
+}
+
+export interface CompressOptions {
+  /** Compressed layers the registry already holds, by diff_id (see layer-reuse.ts). */
+  reusable?: ReusableLayers;
+  /** The compressor; a seam for tests. */
+  gzip?: (data: Buffer, level: number) => Promise<Buffer>;
 }
 
 function blobPath(dir: string, digest: string): string {
@@ -63,17 +81,19 @@ export async function readOciImage(dir: string): Promise<OciImage> {
  * sharing one pool of worker threads, and rewrites the manifests and index to match.
  * The config is untouched: its diff_ids are digests of the uncompressed layers.
  */
-export async function compressLayers(image: OciImage, level: number): Promise<OciImage> {
-  const pool = new GzipPool();
+export async function compressLayers(image: OciImage, level: number, options: CompressOptions = {}): Promise<OciImage> {
+  const pool = options.gzip ? undefined : new GzipPool();
   try {
-    return await compressLayersWith(pool, image, level);
+    return await compressLayersWith((data, at) => (options.gzip ? options.gzip(data, at) : pool!.gzip(data, at)), image, level, options.reusable ?? new Map());
   } finally {
-    await pool.close();
+    await pool?.close();
   }
 }
 
-async function compressLayersWith(pool: GzipPool, image: OciImage, level: number): Promise<OciImage> {
+async function compressLayersWith(gzip: (data: Buffer, level: number) => Promise<Buffer>, image: OciImage, level: number, reusable: ReusableLayers): Promise<OciImage> {
   const compressed = new Map<string, Promise<Descriptor>>();
+  const remoteBlobs = new Map<string, RemoteBlob>(image.remoteBlobs);
+  const annotation = { [LAYER_COMPRESSION_ANNOTATION]: compressionId(level) };
   const rewrite = async (descriptor: Descriptor): Promise<Descriptor> => {
     const manifest = await readJson<Manifest>(image.dir, descriptor.digest);
     if (isIndex(manifest)) {
@@ -85,11 +105,18 @@ async function compressLayersWith(pool: GzipPool, image: OciImage, level: number
       manifest.layers.map(async (layer) => {
         if (layer.mediaType !== OCI_LAYER_TAR) return layer;
         let done = compressed.get(layer.digest);
+        const reuse = reusable.get(layer.digest);
+        if (!done && reuse && reuse.descriptor.annotations?.[LAYER_COMPRESSION_ANNOTATION] === annotation[LAYER_COMPRESSION_ANNOTATION]) {
+          const { mediaType, digest, size, annotations } = reuse.descriptor;
+          remoteBlobs.set(digest, { from: reuse.from, diffId: layer.digest });
+          done = Promise.resolve({ mediaType, digest, size, annotations });
+          compressed.set(layer.digest, done);
+        }
         if (!done) {
           // Kept as a promise at once: platforms sharing a layer compress it once even when concurrent.
           done = (async () => {
-            const data = await pool.gzip(await fs.readFile(blobPath(image.dir, layer.digest)), level);
-            return { ...layer, mediaType: OCI_LAYER_GZIP, ...(await writeBlob(image.dir, data)) };
+            const data = await gzip(await fs.readFile(blobPath(image.dir, layer.digest)), level);
+            return { ...layer, mediaType: OCI_LAYER_GZIP, ...(await writeBlob(image.dir, data)), annotations: { ...layer.annotations, ...annotation } };
           })();
           compressed.set(layer.digest, done);
         }
@@ -99,14 +126,15 @@ async function compressLayersWith(pool: GzipPool, image: OciImage, level: number
     const blob = await writeBlob(image.dir, Buffer.from(JSON.stringify({ ...manifest, layers })));
     return { ...descriptor, ...blob };
   };
-  return { dir: image.dir, root: await rewrite(image.root) };
+  const root = await rewrite(image.root);
+  return { dir: image.dir, root, ...(remoteBlobs.size > 0 ? { remoteBlobs } : {}) };
 }
 
 /** Adds annotations to the image's root manifest (the index, or the single manifest). */
 export async function annotateRoot(image: OciImage, annotations: Readonly<Record<string, string>>): Promise<OciImage> {
   const manifest = await readJson<Manifest & { annotations?: Record<string, string> }>(image.dir, image.root.digest);
   const blob = await writeBlob(image.dir, Buffer.from(JSON.stringify({ ...manifest, annotations: { ...manifest.annotations, ...annotations } })));
-  return { dir: image.dir, root: { ...image.root, ...blob } };
+  return { ...image, root: { ...image.root, ...blob } };
 }
 
 export interface PushTarget {
@@ -148,14 +176,24 @@ export async function pushOciImage(client: RegistryClient, image: OciImage, targ
   for (const target of targets) {
     const where = `${target.name.registry}/${target.name.repository}`;
     let uploaded = 0;
+    let mounted = 0;
     let stage = `uploading blobs (0 of ${blobs.size} done)`;
     try {
       let done = 0;
       for (const [digest, size] of blobs) {
         stage = `uploading blobs (${done} of ${blobs.size} done)`;
         if (!(await client.hasBlob(target.name, digest))) {
-          await client.putBlob(target.name, digest, await fs.readFile(blobPath(image.dir, digest)));
-          uploaded += size;
+          const remote = image.remoteBlobs?.get(digest);
+          if (!remote) {
+            await client.putBlob(target.name, digest, await fs.readFile(blobPath(image.dir, digest)));
+            uploaded += size;
+          } else if (remote.from.registry === target.name.registry && (await client.mountBlob(target.name, digest, remote.from.repository))) {
+            mounted++;
+          } else {
+            // Another registry, or one that refuses mounts: copy the reused blob through the runner.
+            await client.putBlob(target.name, digest, Buffer.from(await (await client.getBlob(remote.from, digest)).arrayBuffer()));
+            uploaded += size;
+          }
         }
         done++;
       }
@@ -164,7 +202,7 @@ export async function pushOciImage(client: RegistryClient, image: OciImage, targ
     } catch (error) {
       throw pushFailure(`Pushing ${where}@${image.root.digest} failed while ${stage}; no tag was written`, error);
     }
-    log(`Pushed ${where}@${image.root.digest} by digest (${uploaded} new blob bytes)`);
+    log(`Pushed ${where}@${image.root.digest} by digest (${uploaded} new blob bytes${mounted > 0 ? `, ${mounted} blobs mounted from another repository` : ''})`);
   }
 }
 

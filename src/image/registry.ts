@@ -170,6 +170,23 @@ export class RegistryClient {
     return response.ok;
   }
 
+  /**
+   * Cross-repository mount (POST …/blobs/uploads/?mount=&from=): true when the registry linked the
+   * blob (201). A registry that cannot mount answers 202 with an upload session; that is false, and
+   * the caller uploads (the abandoned session expires on its own).
+   */
+  async mountBlob(name: ImageName, digest: string, fromRepository: string): Promise<boolean> {
+    const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`;
+    try {
+      const response = await this.request(name, `blobs/uploads/?${query}`, { method: 'POST', access: 'pull,push', headers: { 'content-length': '0' }, expect: [202] });
+      return response.status === 201;
+    } catch (error) {
+      // A token scoped to the target only may not cover the source: the copy still works.
+      if (error instanceof RegistryHttpError && error.status < 500) return false;
+      throw error;
+    }
+  }
+
   /** Monolithic upload: POST a session, PUT the bytes with their digest. Retried from the start as a whole. */
   async putBlob(name: ImageName, digest: string, data: Buffer): Promise<void> {
     await this.retrying(`upload ${digest} to ${name.registry}/${name.repository}`, async () => {

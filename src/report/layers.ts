@@ -102,6 +102,22 @@ export async function readLayer(client: RegistryClient, name: ImageName, layer: 
 }
 
 /**
+ * A layer reader for an image whose manifests reference compressed blobs the local layout lacks
+ * (layers reused from the registry): such a layer is read from its uncompressed tar, which the
+ * layout holds under its diff_id, and reported with the compressed digest and size of the
+ * descriptor. Cheaper than downloading and gunzipping the blob, and the tar is verified against
+ * the diff_id as it is read.
+ */
+export function readLayerVia(diffIds: ReadonlyMap<string, string>, read: typeof readLayer = readLayer): typeof readLayer {
+  return async (client, name, layer) => {
+    const diffId = diffIds.get(layer.digest);
+    if (!diffId) return read(client, name, layer);
+    const contents = await read(client, name, { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: diffId, size: 0 });
+    return { ...contents, digest: layer.digest, compressed: layer.size, compression: layerCompression(layer.mediaType) ?? 'gzip' };
+  };
+}
+
+/**
  * Reads layers at most once per digest within a run: platforms and tags share layers (the
  * rootfs layer of every platform is usually the same blob), and a failed read is not cached.
  */

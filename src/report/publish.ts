@@ -4,7 +4,7 @@ import { commentWarning } from '../github/comments.js';
 import { commentDecision, readPullRequestContext } from '../github/event.js';
 import { readBaselineImage } from './baseline.js';
 import { readImageSizes } from './inspect.js';
-import { addLayerDetails, LayerReader } from './layers.js';
+import { addLayerDetails, LayerReader, readLayerVia } from './layers.js';
 import type { RegistryClient } from '../image/registry.js';
 import type { RunOutputs } from '../outputs.js';
 import { formatImageName, repositoryRef, type ImageName } from '../reference.js';
@@ -48,6 +48,8 @@ export interface MeasureInput {
   baseline: BaselineRead;
   attribution?: { platform: string; current: Attribution };
   commit: string;
+  /** Compressed layer digest -> diff_id, for layers the client holds only uncompressed (see readLayerVia). */
+  localDiffIds?: ReadonlyMap<string, string>;
 }
 
 /** The size report of one image: what the outputs, the summary, the comment and the gate are made of. */
@@ -66,7 +68,8 @@ export async function measureImage(input: MeasureInput, reporter: Reporter): Pro
   let sizes: PlatformSize[] = [];
   try {
     sizes = await readImageSizes(config.image, input.digest, input.client);
-    sizes = await addLayerDetails(new LayerReader(input.client), config.image, sizes, { binaryPaths: input.binaryPaths });
+    const reader = new LayerReader(input.client, input.localDiffIds ? readLayerVia(input.localDiffIds) : undefined);
+    sizes = await addLayerDetails(reader, config.image, sizes, { binaryPaths: input.binaryPaths });
   } catch (error) {
     reporter.warning(`The image size could not be read (${errorMessage(error)}); the size outputs stay empty.`);
   }

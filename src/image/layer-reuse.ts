@@ -1,0 +1,64 @@
+import { formatImageName, type ImageName } from '../reference.js';
+import { GZIP_CHUNK_BYTES } from './gzip.js';
+import { isIndex, type Descriptor, type ImageManifest, type RegistryClient } from './registry.js';
+
+/**
+ * Set on every layer this action compresses: the encoder and its settings. Two layers with the same
+ * diff_id and the same value are the same bytes (the encoder is deterministic, see gzip.ts), so a
+ * later run reuses the stored descriptor instead of compressing again and gets the same digest as
+ * if it had compressed. A blob compressed by another tool or at another level is never reused, so
+ * an image's digest never depends on what happened to be in the registry.
+ */
+export const LAYER_COMPRESSION_ANNOTATION = 'io.github.go-slim-image.layer.compression';
+
+export function compressionId(level: number): string {
+  return `libdeflate-1.14 gzip level ${level}, ${GZIP_CHUNK_BYTES}-byte members`;
+}
+
+/** A compressed layer a registry already holds, by the diff_id of its uncompressed tar. */
+export interface ReusableLayer {
+  descriptor: Descriptor;
+  /** A repository that holds the blob (for a cross-repository mount or a copy). */
+  from: ImageName;
+}
+
+export type ReusableLayers = ReadonlyMap<string, ReusableLayer>;
+
+/**
+ * Reads the manifests and configs (a few KB, no layer) of the given images and returns their
+ * layers compressed with `compression`, by diff_id. A missing tag is skipped; a failed read is
+ * reported through `warn` and only costs the reuse.
+ */
+export async function findReusableLayers(client: RegistryClient, sources: readonly ImageName[], compression: string, warn: (message: string) => void): Promise<Map<string, ReusableLayer>> {
+  const found = new Map<string, ReusableLayer>();
+  const seen = new Set<string>();
+  const unique = sources.filter((s) => !seen.has(formatImageName(s)) && seen.add(formatImageName(s)));
+  await Promise.all(
+    unique.map(async (name) => {
+      try {
+        const root = await client.findManifest(name, name.digest ?? name.tag ?? 'latest');
+        if (!root) return;
+        const manifests = isIndex(root.manifest)
+          ? await Promise.all(root.manifest.manifests.filter((m) => !/attestation/.test(m.annotations?.['vnd.docker.reference.type'] ?? '')).map(async (m) => (await client.getManifest(name, m.digest)).manifest))
+          : [root.manifest];
+        for (const manifest of manifests) {
+          if (isIndex(manifest)) continue;
+          for (const [diffId, layer] of await pairLayers(client, name, manifest)) {
+            if (layer.annotations?.[LAYER_COMPRESSION_ANNOTATION] === compression && !found.has(diffId)) found.set(diffId, { descriptor: layer, from: name });
+          }
+        }
+      } catch (error) {
+        warn(`The layers of ${formatImageName(name)} could not be read for reuse (${(error as Error).message}); its layers are compressed again.`);
+      }
+    }),
+  );
+  return found;
+}
+
+/** `rootfs.diff_ids[i]` with `layers[i]`, from the image's config. */
+async function pairLayers(client: RegistryClient, name: ImageName, manifest: ImageManifest): Promise<[string, Descriptor][]> {
+  const config = (await (await client.getBlob(name, manifest.config.digest)).json()) as { rootfs?: { diff_ids?: string[] } };
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) return [];
+  return manifest.layers.map((layer, i) => [diffIds[i]!, layer]);
+}
