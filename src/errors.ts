@@ -1,7 +1,7 @@
 import { statfsSync } from 'node:fs';
 import path from 'node:path';
 import { explainCgoFailure } from './go/cgo.js';
-import { formatBytes } from './report/size.js';
+import { formatBytes } from './format-bytes.js';
 import type { Reporter } from './reporter.js';
 
 /** A bad action input or CLI flag: names the input, shows the value, lists what is accepted. */

@@ -1,3 +1,4 @@
+import { formatBytes } from '../format-bytes.js';
 import type { Descriptor, ImageIndex, ImageManifest } from '../image/registry.js';
 
 /** What a layer holds, judged by the files in it. */
@@ -226,21 +227,6 @@ export function sizesOutput(sizes: readonly PlatformSize[], deltas: readonly Pla
   });
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** Human bytes in IEC units, the one convention used in every text the action writes. */
-export function formatBytes(bytes: number): string {
-  const sign = bytes < 0 ? '-' : '';
-  let value = Math.abs(bytes);
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 ? 0 : value >= 100 ? 1 : 2;
-  return `${sign}${value.toFixed(digits)} ${UNITS[unit]}`;
-}
-
 /** A signed change for text: `▲ +1.50 KiB`, `▼ -300 B`, `= 0 B`. */
 export function formatChange(bytes: number): string {
   if (bytes === 0) return '= 0 B';
@@ -253,3 +239,5 @@ export function formatPercent(percent: number | undefined): string {
   if (percent === 0) return '0.00%';
   return `${percent > 0 ? '+' : ''}${percent.toFixed(2)}%`;
 }
+
+export { formatBytes };
