@@ -240,6 +240,16 @@ describe('runPipeline with recording tools', () => {
     expect(build.env?.GSI_BUILD_SECRET_0).toBe('s3cret-npm-token');
   });
 
+  it('engine direct writes and pushes the image with no docker command at all', async () => {
+    const result = await run(tools, { engine: 'direct', builder: '', platforms: 'linux/amd64,linux/arm64', 'timezone-data': 'false' });
+    expect(result.failure).toBeUndefined();
+    expect(tools.calls.filter((c) => c.command === 'docker')).toEqual([]);
+    expect(tools.reporter.lines.join("\n")).toMatch(/^Engine: direct /m);
+    expect(tools.registry.tagDigest(REPO, 'main')).toBe(result.outputs.digest);
+    expect(JSON.parse(result.outputs.sizes!)).toHaveLength(2);
+    expect(tools.reporter.summaries[0]).not.toMatch(/build steps from cache/);
+  });
+
   it('a failure early on comes back as the result, with the outputs produced before it', async () => {
     const result = await run(tools, { platforms: 'linux/mips64' });
     expect(String(result.failure)).toMatch(/Input 'platforms' has an invalid value "linux\/mips64"/);
