@@ -19,6 +19,7 @@ import { writeDirectImage } from './image/direct.js';
 import { chooseEngine, chooseMergeEngine } from './image/engine.js';
 import { compressionId, findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
 import { mergeLegs } from './image/merge.js';
+import { ReadOnceRegistry, type RegistryClient } from './image/registry.js';
 import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
 import { Inputs, State } from './inputs.js';
 import type { RunOutputs } from './outputs.js';
@@ -116,7 +117,10 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   });
   logPublishPlan(plan.publish, tools);
   // Manifests and configs only (a few KB), read while the image is built.
-  const findingReusable = plan.compressLayers ? reusableLayers(config, plan.publish, tools) : Promise.resolve(new Map());
+  const reads = new ReadOnceRegistry(tools.registry);
+  const findingReusable = plan.compressLayers ? reusableLayers(config, plan.publish, reads, tools) : Promise.resolve(new Map());
+  // Before the push, which may move the very tag it names; alongside the build, as it is network I/O.
+  const readingBaseline = readBaselineReport(reads, plan.publish.baseline, plan.binaryPaths, reporter);
   const built = await timer.time('image build', () =>
     engine === 'buildx'
       ? runBuildx(config, plan, source, environment, tools)
@@ -124,9 +128,8 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   );
   let image = built.image;
 
-  // Started first so the baseline read (network I/O) overlaps the CPU-bound layer compression.
+  // Started before the compression so it overlaps it.
   const attributing = attributeBinary(config, prepared, image, tools);
-  const readingBaseline = readBaselineReport(tools.registry, plan.publish.baseline, plan.binaryPaths, reporter);
   if (plan.compressLayers) image = await timer.time('compress', async () => compressOrReuse(image, config.compression.level, await findingReusable, tools));
   const [attribution, baseline] = await Promise.all([attributing, readingBaseline]);
   if (attribution && plan.storeReport) {
@@ -174,10 +177,11 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
  * every tag it will move) that this action compressed with the same settings. None with `load`:
  * docker load needs every blob in the local layout.
  */
-async function reusableLayers(config: Config, plan: PublishPlan, tools: Tools): Promise<ReusableLayers> {
+async function reusableLayers(config: Config, plan: PublishPlan, reads: RegistryClient, tools: Tools): Promise<ReusableLayers> {
   if (config.load) return new Map();
   const previous = plan.targets.flatMap((t) => t.tags.map((tag) => ({ ...t.name, tag })));
-  return findReusableLayers(tools.registry, [plan.baseline, ...previous], compressionId(config.compression.level), (message) => tools.reporter.warning(message));
+  // Losing the reuse only costs time: a line in the log, not a warning (the baseline read warns for itself).
+  return findReusableLayers(reads, [plan.baseline, ...previous], compressionId(config.compression.level), (message) => tools.reporter.info(message));
 }
 
 async function compressOrReuse(image: OciImage, level: number, reusable: ReusableLayers, tools: Tools): Promise<OciImage> {

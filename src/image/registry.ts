@@ -301,3 +301,34 @@ export class RegistryHttpError extends Error {
     this.name = 'RegistryHttpError';
   }
 }
+
+/**
+ * A view of a client that reads each manifest once: the layer-reuse lookup and the baseline read
+ * both start from the same tags before anything is pushed, and a registry that fails should be
+ * retried once, not once per reader. Blobs and writes go straight through.
+ */
+export class ReadOnceRegistry extends RegistryClient {
+  private readonly manifests = new Map<string, Promise<{ manifest: Manifest; digest: string; bytes: number }>>();
+
+  constructor(private readonly inner: RegistryClient) {
+    super();
+  }
+
+  override getManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string; bytes: number }> {
+    const key = `${name.registry}/${name.repository}@${reference}`;
+    let pending = this.manifests.get(key);
+    if (!pending) {
+      pending = this.inner.getManifest(name, reference);
+      this.manifests.set(key, pending);
+    }
+    return pending;
+  }
+
+  override getBlob(name: ImageName, digest: string): Promise<Response> {
+    return this.inner.getBlob(name, digest);
+  }
+
+  override listTags(name: ImageName): Promise<string[]> {
+    return this.inner.listTags(name);
+  }
+}
