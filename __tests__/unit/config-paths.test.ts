@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseConfig } from '../../src/config.js';
 import { realPath, resolveInside } from '../../src/config/paths.js';
 import { InputError } from '../../src/errors.js';
+import { inputErrorOf } from '../helpers/input-error.js';
 
 /**
  * Real symbolic links in a temporary folder:
@@ -42,15 +43,6 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const configIn = (workspace: string, inputs: Record<string, string>) => parseConfig((name) => ({ image: 'ghcr.io/acme/app', ...inputs })[name] ?? '', workspace);
 
-function inputErrorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('realPath', () => {
   it('follows links, keeps a missing tail, and follows a dangling link to its target', () => {

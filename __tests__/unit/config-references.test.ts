@@ -1,20 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config.js';
 import { lowerCaseRepository, referenceInput } from '../../src/config/references.js';
-import { InputError } from '../../src/errors.js';
+import { inputErrorOf } from '../helpers/input-error.js';
 
 const workspace = '/work/space';
 const configFrom = (inputs: Record<string, string>) => parseConfig((name) => inputs[name] ?? '', workspace);
 
-function inputErrorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('lowerCaseRepository', () => {
   it.each([

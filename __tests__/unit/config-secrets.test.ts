@@ -4,17 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { announceConfig, parseConfig } from '../../src/config.js';
 import { parseSecrets, secretFileMasks } from '../../src/config/secrets.js';
-import { InputError } from '../../src/errors.js';
+import { inputErrorOf } from '../helpers/input-error.js';
 
-function inputErrorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
 
 const env = { NPM_TOKEN: 'npm-t0ken-value', EMPTY: '' };
 
