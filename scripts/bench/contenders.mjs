@@ -75,21 +75,22 @@ function dockerfileContender(id, label, render, multiPlatform) {
   };
 }
 
-let actionDefaults;
-async function actionInputs() {
-  actionDefaults ??= YAML.parse(await fs.readFile(path.join(repoRoot, 'action.yml'), 'utf8')).inputs;
-  return Object.fromEntries(Object.entries(actionDefaults).map(([name, spec]) => [name, spec.default ?? '']));
+const actionDefaults = new Map();
+/** Every input at its action.yml default, from the action at `root`. */
+async function actionInputs(root) {
+  if (!actionDefaults.has(root)) actionDefaults.set(root, YAML.parse(await fs.readFile(path.join(root, 'action.yml'), 'utf8')).inputs);
+  return Object.fromEntries(Object.entries(actionDefaults.get(root)).map(([name, spec]) => [name, spec.default ?? '']));
 }
 
 /** The environment the Actions runner gives a step: inputs as INPUT_*, command files, RUNNER_*. */
-async function runnerEnv(ctx, inputs) {
+async function runnerEnv(ctx, inputs, root = repoRoot) {
   const dir = await fs.mkdtemp(path.join(ctx.scratch, 'runner-'));
   const files = { output: path.join(dir, 'output'), summary: path.join(dir, 'summary'), state: path.join(dir, 'state') };
   for (const f of Object.values(files)) await fs.writeFile(f, '');
   await fs.mkdir(path.join(dir, 'temp'));
   await fs.mkdir(path.join(dir, 'tool-cache'));
   const inherited = Object.fromEntries(Object.entries(goEnv(ctx)).filter(([k]) => !/^(INPUT_|GITHUB_|RUNNER_|STATE_|ACTIONS_)|^NODE_OPTIONS$|^CGO_ENABLED$/.test(k)));
-  const all = { ...(await actionInputs()), ...inputs };
+  const all = { ...(await actionInputs(root)), ...inputs };
   return {
     files,
     env: {
@@ -126,30 +127,48 @@ function parseOutputs(text) {
   return values;
 }
 
-const goSlimImage = {
-  id: 'go-slim-image',
-  label: 'go-slim-image (prebuilt)',
-  unsupported: () => null,
-  async build(ctx) {
-    const { env, files } = await runnerEnv(ctx, {
+/**
+ * The action's step as the runner starts it (`node` on action.yml's main with INPUT_* and the
+ * command files), for the action at `root` (this checkout, or an older one unpacked elsewhere).
+ * `engine` picks buildx (with the stack's builder) or direct (no Docker).
+ */
+export async function actionStep(ctx, engine, root = repoRoot) {
+  const { env, files } = await runnerEnv(
+    ctx,
+    {
+      engine,
       image: ctx.repo,
       tags: 'latest',
       'working-directory': 'src',
       main: ctx.main,
       platforms: ctx.platforms.join(','),
-      builder: ctx.stack.builder,
+      builder: engine === 'buildx' ? ctx.stack.builder : '',
       'dockerfile-mode': 'prebuilt',
       // Every contender compiles with this machine's Go (no go.dev here); the action finds it on PATH.
       'go-version': ctx.goVersion,
       // Export the layer cache on every build, as the Dockerfile contenders do (auto skips non-default branches).
       'cache-write': 'always',
-    });
-    const { seconds } = await run(process.execPath, [path.join(repoRoot, 'dist/main/index.js')], { cwd: ctx.workspace, env });
-    const outputs = parseOutputs(await fs.readFile(files.output, 'utf8'));
-    if (!outputs['image-ref']) throw new Error('go-slim-image set no image-ref output');
-    return { seconds, ref: `${ctx.repo}:latest` };
-  },
-};
+    },
+    root,
+  );
+  const main = YAML.parse(await fs.readFile(path.join(root, 'action.yml'), 'utf8')).runs.main;
+  return { env, files, entry: path.join(root, main) };
+}
+
+function goSlimImage(id, label, engine) {
+  return {
+    id,
+    label,
+    unsupported: () => null,
+    async build(ctx) {
+      const { env, files, entry } = await actionStep(ctx, engine);
+      const { seconds } = await run(process.execPath, [entry], { cwd: ctx.workspace, env });
+      const outputs = parseOutputs(await fs.readFile(files.output, 'utf8'));
+      if (!outputs['image-ref']) throw new Error('go-slim-image set no image-ref output');
+      return { seconds, ref: `${ctx.repo}:latest` };
+    },
+  };
+}
 
 const ko = {
   id: 'ko',
@@ -168,7 +187,8 @@ const ko = {
 };
 
 export const contenders = [
-  goSlimImage,
+  goSlimImage('go-slim-image', 'go-slim-image (prebuilt)', 'buildx'),
+  goSlimImage('go-slim-image-direct', 'go-slim-image (direct)', 'direct'),
   dockerfileContender('article', 'article Dockerfile', articleDockerfile, false),
   dockerfileContender('dockerfile-cross', 'Dockerfile, cross + cache mounts', crossDockerfile, true),
   ko,

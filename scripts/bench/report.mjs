@@ -109,14 +109,14 @@ export function renderMarkdown(result) {
     lines.push(`|---|${cols.map(() => '---').join('|')}|`);
     for (const [cid, label] of Object.entries(result.contenders)) {
       const cellOf = (s) => result.summary.find((x) => x.workload === wid && x.contender === cid && x.scenario === s);
-      lines.push(`| ${cid === 'go-slim-image' ? `**${label}**` : label} | ${cols.map((c) => c.cell(cellOf, cid)).join(' | ')} |`);
+      lines.push(`| ${cid.startsWith('go-slim-image') ? `**${label}**` : label} | ${cols.map((c) => c.cell(cellOf, cid)).join(' | ')} |`);
     }
     const restored = Object.entries(result.restoredGoCacheBytes).filter(([k]) => k.startsWith(`${wid}/`));
     if (restored.length) lines.push('', `Go caches a runner restores for the one-line change (GOCACHE + GOMODCACHE after the cold build): ${restored.map(([k, b]) => `${k.split('/')[1]} ${mib(b)}`).join(', ')}.`);
     lines.push('');
   }
   lines.push(
-    '**Contenders.** *go-slim-image*: the bundled action (`node dist/main/index.js` with the runner\'s `INPUT_*` variables, every input at its action.yml default except image, working-directory, main, platforms, builder, `go-version` (this machine\'s Go, which every contender uses) and `cache-write: always` (the Dockerfile builds export their cache on every build too)), prebuilt mode: compiles on the runner, assembles a scratch image, gzip -9, registry cache. ' +
+    '**Contenders.** *go-slim-image*: the bundled action (`node dist/main/index.js` with the runner\'s `INPUT_*` variables, every input at its action.yml default except image, working-directory, main, platforms, builder, `go-version` (this machine\'s Go, which every contender uses) and `cache-write: always` (the Dockerfile builds export their cache on every build too)), prebuilt mode: compiles on the runner, assembles a scratch image, libdeflate gzip level 10, registry cache. *go-slim-image (direct)*: the same with `engine: direct` and no builder: the action writes the layer tars and config itself and pushes them, no Docker, buildx or BuildKit (so no layer cache). ' +
       '*article Dockerfile*: the source article\'s recipe as teams write it (golang builder: `COPY go.mod go.sum`, `go mod download`, `COPY . .`, `CGO_ENABLED=0 GOOS=linux go build -a -installsuffix cgo`; small final stage). ' +
       '*Dockerfile, cross + cache mounts*: the same with `FROM --platform=$BUILDPLATFORM`, `GOOS/GOARCH` from `TARGETOS/TARGETARCH`, cache mounts for the module and build caches, `-trimpath -ldflags="-s -w"`. ' +
       'Both Dockerfile builds use `docker buildx build --push --provenance=false` with the same registry cache options as the action (`mode=max,image-manifest=true,oci-mediatypes=true`). ' +
