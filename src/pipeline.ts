@@ -27,7 +27,7 @@ import { binaryPaths, planBuild, planFeatures, planPublish, type BuildPlan, type
 import { formatPlatform, goEnv, unsupportedPlatforms } from './platform.js';
 import { formatImageName, repositoryRef } from './reference.js';
 import type { Attribution } from './report/attribution.js';
-import { measureImage, publishReport, readBaselineReport, type MeasuredImage } from './report/publish.js';
+import { layerDetailsToStore, localLayerReader, measureImage, publishReport, readBaselineReport, type MeasuredImage } from './report/publish.js';
 import { formatBytes } from './report/size.js';
 import { SIZE_REPORT_ANNOTATION, serializeStoredReport } from './report/stored.js';
 import { PhaseTimer, renderSummary } from './report/summary.js';
@@ -90,20 +90,31 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const timer = new PhaseTimer(tools.clock);
 
   const engine = await chooseEngine(config, tools);
-  let features: FeatureCheck = { unsupported: [], warnings: [], errors: [] };
-  let builderName = '';
-  if (engine === 'buildx') {
-    const builder = await reporter.group('Preparing the buildx builder', () => prepareBuilder(config, tools.exec, reporter));
-    if (builder.created) reporter.saveState(State.builderToRemove, builder.name);
-    reporter.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'} (${builder.driver} driver)`);
-    builderName = builder.name;
-    features = planFeatures(config, { buildx: builder.buildxVersion, ...(builder.buildkitVersion ? { buildkit: builder.buildkitVersion } : {}) });
-    for (const warning of features.warnings) reporter.warning(warning);
-    if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
+  // The builder check, the git reads and the Go setup + compile are independent: they run together,
+  // and the builder's log lines are printed after the compile's.
+  const builderLog = new HeldLog();
+  const preparingBuilder = engine === 'buildx' ? prepareBuildxBuilder(config, tools, builderLog) : Promise.resolve(undefined);
+  let prepared: PreparedContext;
+  let source: SourceInfo;
+  try {
+    const readingSource = readSourceInfo(tools.exec, config.workingDirectory, environment.env);
+    readingSource.catch(() => undefined);
+    const preparing = prepareContext(config, environment, readingSource, tools, timer, outputs);
+    preparing.catch(() => undefined);
+    // A builder that cannot work fails the run as soon as it answers, not after the compile.
+    const builderFailure = preparingBuilder.then(() => new Promise<never>(() => undefined));
+    prepared = await Promise.race([preparing, builderFailure]);
+    source = await readingSource;
+  } catch (error) {
+    // Whatever happens to the build, a builder this run created is recorded for the post step.
+    await preparingBuilder.catch(() => undefined);
+    await builderLog.print('Preparing the buildx builder', reporter);
+    throw error;
   }
-
-  const source = await readSourceInfo(tools.exec, config.workingDirectory, environment.env);
-  const prepared = await prepareContext(config, environment, source, tools, timer, outputs);
+  const builder = await preparingBuilder;
+  await builderLog.print('Preparing the buildx builder', reporter);
+  const builderName = builder?.name ?? '';
+  const features: FeatureCheck = builder?.features ?? { unsupported: [], warnings: [], errors: [] };
   if (prepared.binaries.length > 0) outputs['binary-size'] = String(Math.max(...prepared.binaries.map((b) => b.size)));
   if (engine === 'buildx' && prepared.context.bytes !== undefined) reporter.info(`Build context: ${formatBytes(prepared.context.bytes)} sent to BuildKit`);
 
@@ -131,9 +142,13 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   // Started before the compression so it overlaps it.
   const attributing = attributeBinary(config, prepared, image, tools);
   if (plan.compressLayers) image = await timer.time('compress', async () => compressOrReuse(image, config.compression.level, await findingReusable, tools));
+  // The image is sized from the local layout: the same bytes the push sends, nothing downloaded again.
+  const layoutClient = new OciLayoutClient(image.dir);
+  const layerReader = localLayerReader(layoutClient, new Map([...(image.remoteBlobs ?? [])].map(([digest, blob]) => [digest, blob.diffId])));
   const [attribution, baseline] = await Promise.all([attributing, readingBaseline]);
-  if (attribution && plan.storeReport) {
-    image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution.platform, attribution.binarySize, attribution.current) });
+  if (plan.storeReport) {
+    const layers = await timer.time('report', () => layerDetailsToStore(config.image, image.root.digest, layerReader, layoutClient, plan.binaryPaths).catch(() => undefined));
+    if (attribution || layers) image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution, layers) });
   }
 
   const { push, targets } = plan.publish;
@@ -146,10 +161,9 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   outputs['image-ref'] = imageRef;
 
   const binaries = prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size }));
-  // Sized from the local layout: the same bytes the push sent, with nothing downloaded again.
   const measured = await timer.time('report', () =>
     measureImage(
-      { config, client: new OciLayoutClient(image.dir), digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision, localDiffIds: new Map([...(image.remoteBlobs ?? [])].map(([digest, blob]) => [digest, blob.diffId])) },
+      { config, client: layoutClient, reader: layerReader, digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision },
       reporter,
     ),
   );
@@ -170,6 +184,32 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   });
   await publishReport(measured, summaryHeader, config, environment.env, tools);
   return measured.gateFailure;
+}
+
+/** Log lines held back while a task runs alongside another that logs, printed later as one group. */
+class HeldLog {
+  private readonly lines: { warning: boolean; message: string }[] = [];
+  info = (message: string) => void this.lines.push({ warning: false, message });
+  warning = (message: string) => void this.lines.push({ warning: true, message });
+
+  async print(title: string, reporter: Tools['reporter']): Promise<void> {
+    if (this.lines.length === 0) return;
+    const lines = this.lines.splice(0);
+    await reporter.group(title, async () => {
+      for (const line of lines) (line.warning ? reporter.warning : reporter.info).call(reporter, line.message);
+    });
+  }
+}
+
+/** Checks (or creates) the buildx builder and what it supports; a builder it creates is saved for the post step at once. */
+async function prepareBuildxBuilder(config: Config, tools: Tools, log: HeldLog): Promise<{ name: string; features: FeatureCheck }> {
+  const builder = await prepareBuilder(config, tools.exec, log);
+  if (builder.created) tools.reporter.saveState(State.builderToRemove, builder.name);
+  log.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'} (${builder.driver} driver)`);
+  const features = planFeatures(config, { buildx: builder.buildxVersion, ...(builder.buildkitVersion ? { buildkit: builder.buildkitVersion } : {}) });
+  for (const warning of features.warnings) log.warning(warning);
+  if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
+  return { name: builder.name, features };
 }
 
 /**
@@ -267,17 +307,19 @@ async function resolveGo(config: Config, environment: RunEnvironment, tools: Too
   const tool = setup.tool;
   outputs['go-version'] = tool.version;
   outputs['go-cache-hit'] = String(setup.caches?.build.hit ?? false);
+  const checkingMain = requireMainPackage(tools.exec, tool, config.workingDirectory, config.mainPackage);
+  checkingMain.catch(() => undefined);
   const unsupported = unsupportedPlatforms(config.platforms, await distList(tools.exec, tool));
   if (unsupported.length > 0) {
     const first = unsupported[0]!;
     throw new InputError(Inputs.platforms.name, first.platform, `a platform Go ${tool.version} can build (closest: ${first.closest.join(', ')}; see go tool dist list)`);
   }
-  await requireMainPackage(tools.exec, tool, config.workingDirectory, config.mainPackage);
+  await checkingMain;
   return tool;
 }
 
-/** Applies the `auto` rules for CA certificates and zoneinfo from the program's dependencies. */
-async function decideRootfs(config: Config, go: GoTool, tools: Tools): Promise<RootfsSpec> {
+/** Applies the `auto` rules for CA certificates and zoneinfo from the program's dependencies, and says what it decided. */
+async function decideRootfs(config: Config, go: GoTool, tools: Tools): Promise<{ rootfs: RootfsSpec; note: string }> {
   const decide = (setting: Tristate, auto: () => Promise<boolean>) => (setting === 'auto' ? auto() : Promise.resolve(setting === 'true'));
   const first = config.platforms[0]!;
   let packages: Awaited<ReturnType<typeof listDependencies>> | undefined;
@@ -285,11 +327,10 @@ async function decideRootfs(config: Config, go: GoTool, tools: Tools): Promise<R
     (packages ??= await listDependencies(tools.exec, go.go, config.workingDirectory, config.mainPackage, { ...go.env, CGO_ENABLED: '0', ...goEnv(first) }, config.buildTags));
   const caCertificates = await decide(config.caCertificates, async () => needsCaCertificates(await deps()));
   const zoneinfo = await decide(config.timezoneData, async () => needsZoneinfo(await deps()));
-  tools.reporter.info(
+  const note =
     `CA certificates: ${caCertificates ? 'included' : 'left out'}${config.caCertificates === 'auto' ? ' (auto: the program ' + (caCertificates ? 'uses' : 'does not use') + ' crypto/x509)' : ''}; ` +
-      `zoneinfo: ${zoneinfo ? 'included' : 'left out'}${config.timezoneData === 'auto' ? ' (auto: ' + (zoneinfo ? 'time.LoadLocation is called and time/tzdata is not embedded' : 'no time.LoadLocation outside the standard library, or time/tzdata embedded') + ')' : ''}`,
-  );
-  return { caCertificates, zoneinfo };
+    `zoneinfo: ${zoneinfo ? 'included' : 'left out'}${config.timezoneData === 'auto' ? ' (auto: ' + (zoneinfo ? 'time.LoadLocation is called and time/tzdata is not embedded' : 'no time.LoadLocation outside the standard library, or time/tzdata embedded') + ')' : ''}`;
+  return { rootfs: { caCertificates, zoneinfo }, note };
 }
 
 function ociLabels(config: Config, source: SourceInfo, env: NodeJS.ProcessEnv): Record<string, string> {
@@ -312,21 +353,32 @@ interface PreparedContext {
   go?: GoTool;
 }
 
-/** Compiles on the runner (prebuilt) or writes the self-contained Dockerfile (source), or takes the user's. */
-async function prepareContext(config: Config, environment: RunEnvironment, source: SourceInfo, tools: Tools, timer: PhaseTimer, outputs: RunOutputs): Promise<PreparedContext> {
+/**
+ * Compiles on the runner (prebuilt) or writes the self-contained Dockerfile (source), or takes the
+ * user's. `readingSource` (the git reads) runs alongside the Go setup; the dependency list for the
+ * CA/zoneinfo decision runs alongside the compile.
+ */
+async function prepareContext(config: Config, environment: RunEnvironment, readingSource: Promise<SourceInfo>, tools: Tools, timer: PhaseTimer, outputs: RunOutputs): Promise<PreparedContext> {
   const { reporter } = tools;
   if (config.build.kind === 'dockerfile') {
     return { context: { dir: config.workingDirectory, dockerfile: config.build.path, namedContexts: {} }, binaries: [] };
   }
 
   const go = await timer.time('Go setup', () => resolveGo(config, environment, tools, outputs));
+  const source = await readingSource;
   const ldflags = expandTemplate(config.ldflags, templateValues(source));
-  const rootfs = await decideRootfs(config, go, tools);
-  const spec: FinalStageSpec = { binaryName: config.binaryName, baseImage: config.baseImage, expose: config.expose, labels: ociLabels(config, source, environment.env), rootfs };
+  const decidingRootfs = decideRootfs(config, go, tools);
+  decidingRootfs.catch(() => undefined);
+  const stageOf = async (): Promise<FinalStageSpec> => {
+    const { rootfs, note } = await decidingRootfs;
+    reporter.info(note);
+    return { binaryName: config.binaryName, baseImage: config.baseImage, expose: config.expose, labels: ociLabels(config, source, environment.env), rootfs };
+  };
   const contextDir = path.join(environment.workDir, 'context');
   await fs.rm(contextDir, { recursive: true, force: true });
 
   if (config.build.kind === 'source') {
+    const spec = await stageOf();
     const goImage = config.build.goImage || `golang:${go.version}`;
     const context = await writeSourceContext(
       contextDir,
@@ -358,6 +410,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, sourc
     }),
   );
   await checkBinaries(binaries);
+  const spec = await stageOf();
   const context = await writePrebuiltContext(contextDir, spec, go.goroot, source.epoch);
   return { context, stage: spec, binaries, go };
 }

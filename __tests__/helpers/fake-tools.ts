@@ -87,6 +87,8 @@ export class MemoryRegistry extends RegistryClient {
   readonly blobUploads: string[] = [];
   readonly tagWrites: string[] = [];
   readonly blobMounts: string[] = [];
+  /** Digests of blobs read (GET), in order. */
+  readonly blobReads: string[] = [];
 
   private repo<T>(store: Map<string, Map<string, T>>, name: ImageName): Map<string, T> {
     const key = repositoryRef({ registry: name.registry, repository: name.repository });
@@ -105,6 +107,7 @@ export class MemoryRegistry extends RegistryClient {
   }
 
   override async getBlob(name: ImageName, digest: string): Promise<Response> {
+    this.blobReads.push(digest);
     const blob = this.repo(this.blobs, name).get(digest);
     if (!blob) throw new RegistryHttpError(`memory://${repositoryRef(name)}/blobs/${digest}`, 404, 'blob unknown');
     return new Response(blob);

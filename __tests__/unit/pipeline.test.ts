@@ -42,6 +42,16 @@ interface FakeWorld {
   buildkit: string;
   /** Bytes of the binary `go build` writes; grows when a test wants the image to grow. */
   binaryPadding: number;
+  /** When set, the builder inspection and the dependency list answer only once a compile has started. */
+  concurrentWithCompile?: { started: Promise<void>; start: () => void };
+}
+
+/** Waits for the compile to start, or fails the call: it was made only after the compile. */
+async function duringCompile(world: FakeWorld, what: string): Promise<void> {
+  if (!world.concurrentWithCompile) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} waited 2 s for a compile that never started alongside it`)), 2000)));
+  await Promise.race([world.concurrentWithCompile.started, late]).finally(() => clearTimeout(timer));
 }
 
 /** Go, git and docker as the pipeline calls them, answered without running anything. */
@@ -52,9 +62,11 @@ function handlers(world: FakeWorld): ExecHandler[] {
     if (joined === 'env -json GOVERSION GOROOT') return JSON.stringify({ GOVERSION: 'go1.26.8', GOROOT: '/opt/fake-go' });
     if (joined === 'tool dist list') return 'linux/amd64\nlinux/arm64\nlinux/arm\nwindows/amd64\n';
     if (joined.startsWith('list -f {{.Name}}')) return 'main\n';
+    if (args[0] === 'list' && args[1] === '-deps') await duringCompile(world, 'go list -deps');
     if (args[0] === 'list' && args[1] === '-deps') return `fmt\ttrue\t/opt/fake-go/src/fmt\tprint.go\nnet/http\ttrue\t/opt/fake-go/src/net/http\tserver.go\ncrypto/x509\ttrue\t/opt/fake-go/src/crypto/x509\tx509.go\nexample.com/hello\tfalse\t${workspace}\tmain.go\n`;
     if (args[0] === 'build' && args.includes('-buildid=') === false && !args.includes('-ldflags')) return undefined;
     if (args[0] === 'build' && String(args[args.indexOf('-ldflags') + 1]).includes('-s -w')) {
+      world.concurrentWithCompile?.start();
       const output = args[args.indexOf('-o') + 1]!;
       const machine = MACHINES[env?.GOARCH ?? 'amd64']!;
       await fs.writeFile(output, Buffer.concat([elf64({ machine }), Buffer.alloc(world.binaryPadding, 7)]));
@@ -71,6 +83,7 @@ function handlers(world: FakeWorld): ExecHandler[] {
   const docker: ExecHandler = async ({ command, args }) => {
     if (command !== 'docker') return undefined;
     if (args.join(' ') === 'buildx version') return 'github.com/docker/buildx v0.38.2 1a2b3c\n';
+    if (args[1] === 'inspect') await duringCompile(world, 'docker buildx inspect');
     if (args[1] === 'inspect') return INSPECT.replace('v0.0.0+unknown', world.buildkit);
     if (args[1] === 'build') {
       const output = args[args.indexOf('--output') + 1]!;
@@ -172,6 +185,22 @@ describe('runPipeline with recording tools', () => {
     expect(second.outputs['size-delta']).toBe('0');
   });
 
+  it('the baseline\'s layer details come from the report stored on it: no layer blob of the baseline is read', async () => {
+    const first = await run(tools, {});
+    const firstLayers = JSON.parse(first.outputs.sizes!)[0].layers as { digest: string }[];
+    const readsBefore = tools.registry.blobReads.length;
+    world.binaryPadding += 50_000;
+    const second = await run(tools, {});
+    expect(second.failure).toBeUndefined();
+    const reads = tools.registry.blobReads.slice(readsBefore);
+    for (const layer of firstLayers) expect(reads).not.toContain(layer.digest);
+    // Yet the comparison has the baseline's uncompressed sizes and contents.
+    expect(tools.reporter.summaries.join('\n')).toMatch(/binary/);
+    const stored = JSON.parse(((await tools.registry.getManifest(REPO, first.outputs.digest!)).manifest as unknown as { annotations: Record<string, string> }).annotations['io.github.go-slim-image.size-report']!);
+    expect(Object.keys(stored.layers)).toEqual(firstLayers.map((l) => l.digest));
+    expect(stored.layers[firstLayers[0]!.digest]).toMatchObject({ holds: ['binary'], files: 1 });
+  });
+
   it('a layer the baseline holds in another repository of the registry is mounted, not uploaded', async () => {
     await run(tools, {});
     const uploadsBefore = tools.registry.blobUploads.length;
@@ -207,12 +236,26 @@ describe('runPipeline with recording tools', () => {
     expect(tools.reporter.warnings.join('\n')).toMatch(/rewrite-timestamp=true .*needs BuildKit 0\.13\.0 .*building without it/);
   });
 
-  it('a feature an input asks for and the builder lacks fails before anything is compiled', async () => {
+  it('inspects the builder and lists the dependencies while the binaries compile', async () => {
+    let start!: () => void;
+    world.concurrentWithCompile = { started: new Promise<void>((resolve) => (start = resolve)), start: () => start() };
+    const result = await run(tools, { platforms: 'linux/amd64,linux/arm64' });
+    expect(result.failure).toBeUndefined();
+    expect(result.outputs.digest).toMatch(/^sha256:/);
+    // The builder's lines are printed together, once it is ready.
+    // The builder's lines are printed after the compile's, not inside its group.
+    const lines = tools.reporter.lines;
+    const builderGroup = lines.indexOf('[group] Preparing the buildx builder');
+    expect(builderGroup).toBeGreaterThan(lines.findLastIndex((line) => line.startsWith('linux/arm64: ')));
+    expect(lines[builderGroup + 1]).toBe('buildx 0.38.2, builder go-slim-image-local (remote driver)');
+  });
+
+  it('a feature an input asks for and the builder lacks fails as soon as the builder answers, before any image build', async () => {
     world.buildkit = 'v0.10.6';
     const result = await run(tools, { sbom: 'true' });
     expect(String(result.failure)).toMatch(/Input 'sbom' asks for provenance and SBOM attestations/);
-    expect(tools.calls.some((c) => c.args[0] === 'build')).toBe(false);
-    expect(result.outputs).toEqual({});
+    expect(tools.calls.some((c) => c.command === 'docker' && c.args[1] === 'build')).toBe(false);
+    expect(result.outputs.digest).toBeUndefined();
   });
 
   it('a pull request posts the sticky comment; a fork builds without pushing and sizes the local layout', async () => {

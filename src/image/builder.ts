@@ -280,10 +280,12 @@ export async function prepareBuilder(options: PrepareBuilderOptions, exec: Exec,
     const problem = await probeEndpoint(options.buildkitEndpoint);
     if (problem) throw new ActionError(`Cannot reach BuildKit endpoint ${options.buildkitEndpoint}: ${problem}. Check the buildkit-endpoint input and that buildkitd is running.`);
   }
-  const version = await buildxVersion(exec);
+  const inspecting = options.buildkitEndpoint
+    ? Promise.resolve(undefined)
+    : exec('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+  const [version, result] = await Promise.all([buildxVersion(exec), inspecting]);
   let inspected: BuilderInfo | undefined;
-  if (!options.buildkitEndpoint) {
-    const result = await exec('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+  if (result) {
     inspected = parseBuildxInspect(result.stdout);
     if (result.exitCode !== 0) inspected.error ??= tailLines(result.stderr || result.stdout, 3).replace(/^ERROR:\s*/, '');
   }
@@ -301,6 +303,8 @@ export async function prepareBuilder(options: PrepareBuilderOptions, exec: Exec,
     created = true;
   }
   const target = options.buildkitEndpoint ? `BuildKit endpoint ${options.buildkitEndpoint}` : name ? `builder "${name}"` : 'the current buildx builder';
+  // A builder that already answered with every node running needs no second, bootstrapping inspect.
+  if (decision.kind === 'use' && inspected && isRunning(inspected)) return builderOf(name, false, version, inspected, inspected);
   let booted: BuilderInfo;
   try {
     const { stdout } = await exec('docker', ['buildx', 'inspect', '--bootstrap', ...(name ? [name] : [])], { timeoutMs: BOOTSTRAP_TIMEOUT_MS });
@@ -310,6 +314,15 @@ export async function prepareBuilder(options: PrepareBuilderOptions, exec: Exec,
     const detail = error instanceof CommandError ? error.stderrTail : String(error);
     throw new ActionError(`Cannot reach ${target}: ${detail}`, { cause: error });
   }
+  return builderOf(name, created, version, booted, inspected);
+}
+
+/** Whether `docker buildx inspect` (without --bootstrap) shows a builder that is up: no error, every node running. */
+export function isRunning(info: BuilderInfo): boolean {
+  return !info.error && info.nodes.length > 0 && info.nodes.every((node) => node.status === 'running' && !node.error);
+}
+
+function builderOf(name: string, created: boolean, version: string, booted: BuilderInfo, inspected: BuilderInfo | undefined): Builder {
   const buildkitVersion = builderBuildkitVersion(booted);
   return { name, created, buildxVersion: version, driver: booted.driver || inspected?.driver || '', ...(buildkitVersion ? { buildkitVersion } : {}) };
 }

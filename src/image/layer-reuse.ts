@@ -57,7 +57,7 @@ export async function findReusableLayers(client: RegistryClient, sources: readon
 
 /** `rootfs.diff_ids[i]` with `layers[i]`, from the image's config. */
 async function pairLayers(client: RegistryClient, name: ImageName, manifest: ImageManifest): Promise<[string, Descriptor][]> {
-  const config = (await (await client.getBlob(name, manifest.config.digest)).json()) as { rootfs?: { diff_ids?: string[] } };
+  const config = (await client.getJsonBlob(name, manifest.config.digest)) as { rootfs?: { diff_ids?: string[] } };
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== manifest.layers.length) return [];
   return manifest.layers.map((layer, i) => [diffIds[i]!, layer]);

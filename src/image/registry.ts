@@ -165,6 +165,11 @@ export class RegistryClient {
     return this.request(name, `blobs/${digest}`, {});
   }
 
+  /** A small JSON blob (an image config), parsed. */
+  async getJsonBlob(name: ImageName, digest: string): Promise<unknown> {
+    return (await this.getBlob(name, digest)).json();
+  }
+
   async hasBlob(name: ImageName, digest: string): Promise<boolean> {
     const response = await this.request(name, `blobs/${digest}`, { method: 'HEAD', access: 'pull,push', expect: [404] });
     return response.ok;
@@ -309,6 +314,7 @@ export class RegistryHttpError extends Error {
  */
 export class ReadOnceRegistry extends RegistryClient {
   private readonly manifests = new Map<string, Promise<{ manifest: Manifest; digest: string; bytes: number }>>();
+  private readonly configs = new Map<string, Promise<unknown>>();
 
   constructor(private readonly inner: RegistryClient) {
     super();
@@ -326,6 +332,17 @@ export class ReadOnceRegistry extends RegistryClient {
 
   override getBlob(name: ImageName, digest: string): Promise<Response> {
     return this.inner.getBlob(name, digest);
+  }
+
+  override getJsonBlob(name: ImageName, digest: string): Promise<unknown> {
+    const key = `${name.registry}/${name.repository}@${digest}`;
+    let pending = this.configs.get(key);
+    if (!pending) {
+      pending = this.inner.getJsonBlob(name, digest);
+      this.configs.set(key, pending);
+      pending.catch(() => this.configs.delete(key));
+    }
+    return pending;
   }
 
   override listTags(name: ImageName): Promise<string[]> {

@@ -2,6 +2,7 @@ import { formatImageName, type ImageName } from '../reference.js';
 import type { Baseline, ClassifyOptions } from './size.js';
 import { readImageSizes } from './inspect.js';
 import { addLayerDetails, LayerReader } from './layers.js';
+import { parseStoredReport, SIZE_REPORT_ANNOTATION } from './stored.js';
 import type { RegistryClient } from '../image/registry.js';
 
 /**
@@ -31,7 +32,8 @@ export async function readBaselineImage(
   if (!found) return { baseline: { state: 'missing', ref }, annotations: {} };
   const digest = found.digest || reference;
   let sizes = await readImageSizes(name, digest, client);
-  if (reader) sizes = await addLayerDetails(reader, name, sizes, options);
   const annotations = (found.manifest as { annotations?: Record<string, string> }).annotations ?? {};
+  // This action's own images say what their layers hold; only other tools' layers are read.
+  if (reader) sizes = await addLayerDetails(reader, name, sizes, options, parseStoredReport(annotations[SIZE_REPORT_ANNOTATION])?.layers);
   return { baseline: { state: 'found', ref, digest, sizes }, annotations };
 }

@@ -20,7 +20,6 @@ export async function readImageSizes(name: ImageName, digest: string, client: Re
 
 /** A single manifest does not say its platform; its config blob does. */
 async function readConfigPlatform(client: RegistryClient, name: ImageName, manifest: ImageManifest): Promise<{ platform: string }> {
-  const response = await client.getBlob(name, manifest.config.digest);
-  const config = (await response.json()) as { os?: string; architecture?: string; variant?: string };
+  const config = (await client.getJsonBlob(name, manifest.config.digest)) as { os?: string; architecture?: string; variant?: string };
   return { platform: [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown/unknown' };
 }

@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { ActionError } from '../errors.js';
 import type { ImageName } from '../reference.js';
 import type { LayerDetails, LayerEntry, PlatformSize } from './size.js';
-import { withLayerDetails, type ClassifyOptions } from './size.js';
+import { withLayerDetails, type ClassifiedLayer, type ClassifyOptions } from './size.js';
 import type { Descriptor } from '../image/registry.js';
 import type { RegistryClient } from '../image/registry.js';
 import { TarLister } from '../image/tar.js';
@@ -145,9 +145,18 @@ export class LayerReader {
   }
 }
 
-/** Fills in uncompressed sizes and contents for every layer of the given platforms (each layer read once). */
-export async function addLayerDetails(reader: LayerReader, name: ImageName, sizes: readonly PlatformSize[], options: ClassifyOptions = {}): Promise<PlatformSize[]> {
-  const details = new Map<string, LayerContents>();
+/**
+ * Fills in uncompressed sizes and contents for every layer of the given platforms (each layer read
+ * once); a layer in `known` (what the image's own stored report says) is not read at all.
+ */
+export async function addLayerDetails(
+  reader: LayerReader,
+  name: ImageName,
+  sizes: readonly PlatformSize[],
+  options: ClassifyOptions = {},
+  known: Readonly<Record<string, ClassifiedLayer>> = {},
+): Promise<PlatformSize[]> {
+  const details = new Map<string, LayerContents | ClassifiedLayer>(Object.entries(known));
   for (const size of sizes) {
     for (const layer of size.layers) {
       if (details.has(layer.digest)) continue;

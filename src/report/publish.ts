@@ -13,7 +13,7 @@ import type { Tools } from '../tools.js';
 import { compareAttributions, sameBasis, type Attribution } from './attribution.js';
 import { commentMarker, renderSizeComment, renderSizeReport, type SizeReport } from './comment.js';
 import { evaluateGate, gateFailure } from './gate.js';
-import { compareWithBaseline, largestCompressed, largestDelta, largestUncompressed, sizesOutput, type Baseline, type PlatformSize } from './size.js';
+import { classifiedLayers, compareWithBaseline, type ClassifiedLayer, largestCompressed, largestDelta, largestUncompressed, sizesOutput, type Baseline, type PlatformSize } from './size.js';
 import { parseStoredReport, SIZE_REPORT_ANNOTATION, type StoredReport } from './stored.js';
 
 /** Baseline sizes and the per-module breakdown stored in the baseline image. */
@@ -50,6 +50,21 @@ export interface MeasureInput {
   commit: string;
   /** Compressed layer digest -> diff_id, for layers the client holds only uncompressed (see readLayerVia). */
   localDiffIds?: ReadonlyMap<string, string>;
+  /** A reader over `client` that already read some layers (see layerDetailsToStore). */
+  reader?: LayerReader;
+}
+
+/** A layer reader for an image in a local OCI layout, whose reused layers it holds only uncompressed. */
+export function localLayerReader(client: RegistryClient, localDiffIds: ReadonlyMap<string, string>): LayerReader {
+  return new LayerReader(client, readLayerVia(localDiffIds));
+}
+
+/**
+ * What every layer of the image holds, to store in the image (report/stored.ts) so that a run
+ * taking it as its baseline reads no blob. Read with `reader`, whose cache the report reuses.
+ */
+export async function layerDetailsToStore(name: ImageName, digest: string, reader: LayerReader, client: RegistryClient, binaryPaths: string[]): Promise<Record<string, ClassifiedLayer>> {
+  return classifiedLayers(await addLayerDetails(reader, name, await readImageSizes(name, digest, client), { binaryPaths }));
 }
 
 /** The size report of one image: what the outputs, the summary, the comment and the gate are made of. */
@@ -68,16 +83,17 @@ export async function measureImage(input: MeasureInput, reporter: Reporter): Pro
   let sizes: PlatformSize[] = [];
   try {
     sizes = await readImageSizes(config.image, input.digest, input.client);
-    const reader = new LayerReader(input.client, input.localDiffIds ? readLayerVia(input.localDiffIds) : undefined);
+    const reader = input.reader ?? new LayerReader(input.client, input.localDiffIds ? readLayerVia(input.localDiffIds) : undefined);
     sizes = await addLayerDetails(reader, config.image, sizes, { binaryPaths: input.binaryPaths });
   } catch (error) {
     reporter.warning(`The image size could not be read (${errorMessage(error)}); the size outputs stay empty.`);
   }
   const deltas = sizes.length > 0 ? compareWithBaseline(sizes, input.baseline.baseline) : [];
+  const stored = input.baseline.stored?.attributed;
   const changes =
     // A baseline attributed another way (an older version's unstripped symbols) would show every module as changed.
-    input.attribution && input.baseline.stored && input.baseline.stored.platform === input.attribution.platform && sameBasis(input.baseline.stored.attribution, input.attribution.current)
-      ? compareAttributions(input.baseline.stored.attribution, input.attribution.current)
+    input.attribution && stored && stored.platform === input.attribution.platform && sameBasis(stored.attribution, input.attribution.current)
+      ? compareAttributions(stored.attribution, input.attribution.current)
       : undefined;
   const limits = { ...(config.sizeBudget !== undefined ? { budget: config.sizeBudget } : {}), ...(config.maxIncrease ? { maxIncrease: config.maxIncrease } : {}) };
   const gate = sizes.length > 0 ? evaluateGate(sizes, deltas, limits) : [];

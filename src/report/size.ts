@@ -121,10 +121,18 @@ export function classifyLayer(digest: string, entries: readonly LayerEntry[], op
  * Adds uncompressed sizes and contents to a platform's layers. `uncompressed` on the platform is
  * set only when every layer's details are known, so a partial sum is never reported as the size.
  */
-export function withLayerDetails(size: PlatformSize, details: ReadonlyMap<string, LayerDetails>, options: ClassifyOptions = {}): PlatformSize {
+/** A layer already measured and classified (by the run that built it, see report/stored.ts). */
+export interface ClassifiedLayer {
+  uncompressed: number;
+  files: number;
+  holds: LayerContent[];
+}
+
+export function withLayerDetails(size: PlatformSize, details: ReadonlyMap<string, LayerDetails | ClassifiedLayer>, options: ClassifyOptions = {}): PlatformSize {
   const layers = size.layers.map((layer): LayerSize => {
     const found = details.get(layer.digest);
     if (!found) return { ...layer };
+    if ('holds' in found) return { ...layer, uncompressed: found.uncompressed, holds: [...found.holds], files: found.files };
     return {
       ...layer,
       uncompressed: found.uncompressed,
@@ -138,6 +146,18 @@ export function withLayerDetails(size: PlatformSize, details: ReadonlyMap<string
     ...(complete ? { uncompressed: layers.reduce((sum, layer) => sum + layer.uncompressed!, 0) } : {}),
     layers,
   };
+}
+
+/** The classified details of every layer of the given (detailed) platforms, by layer digest. */
+export function classifiedLayers(sizes: readonly PlatformSize[]): Record<string, ClassifiedLayer> {
+  const layers: Record<string, ClassifiedLayer> = {};
+  for (const size of sizes) {
+    for (const layer of size.layers) {
+      if (layer.uncompressed === undefined || !layer.holds || layer.files === undefined) continue;
+      layers[layer.digest] = { uncompressed: layer.uncompressed, files: layer.files, holds: [...layer.holds] };
+    }
+  }
+  return layers;
 }
 
 /** A change between two sizes. `percent` is undefined when the old size was 0. */

@@ -1,4 +1,5 @@
 import type { Attribution } from './attribution.js';
+import type { ClassifiedLayer } from './size.js';
 
 /**
  * The size report stored in the image itself, as an annotation of its root manifest, so a later
@@ -11,29 +12,58 @@ const STORED_MODULES = 40;
 
 export interface StoredReport {
   version: 1;
-  /** The platform whose binary was attributed. */
-  platform: string;
-  binarySize: number;
-  attribution: Attribution;
+  /** The first platform's binary, attributed to Go modules; absent when it could not be attributed. */
+  attributed?: { platform: string; binarySize: number; attribution: Attribution };
+  /**
+   * Every layer's uncompressed size and contents, by compressed digest, so a later run that takes
+   * this image as its baseline reads no layer blob.
+   */
+  layers?: Record<string, ClassifiedLayer>;
 }
 
-export function serializeStoredReport(platform: string, binarySize: number, attribution: Attribution): string {
-  const modules = [...attribution.modules].sort((a, b) => b.bytes - a.bytes || a.module.localeCompare(b.module));
-  const kept = modules.slice(0, STORED_MODULES);
-  const rest = modules.slice(STORED_MODULES);
-  if (rest.length > 0) kept.push({ module: `(${rest.length} more modules)`, kind: 'other', bytes: rest.reduce((sum, m) => sum + m.bytes, 0) });
-  const report: StoredReport = { version: 1, platform, binarySize, attribution: { ...attribution, modules: kept } };
+/** The attributed binary as a run has it (see pipeline attributeBinary). */
+export interface AttributedBinary {
+  platform: string;
+  binarySize: number;
+  current: Attribution;
+}
+
+export function serializeStoredReport(attributed: AttributedBinary | undefined, layers: Record<string, ClassifiedLayer> | undefined): string {
+  const report: Record<string, unknown> = { version: 1 };
+  if (attributed) {
+    const modules = [...attributed.current.modules].sort((a, b) => b.bytes - a.bytes || a.module.localeCompare(b.module));
+    const kept = modules.slice(0, STORED_MODULES);
+    const rest = modules.slice(STORED_MODULES);
+    if (rest.length > 0) kept.push({ module: `(${rest.length} more modules)`, kind: 'other', bytes: rest.reduce((sum, m) => sum + m.bytes, 0) });
+    // The attribution fields sit at the top level, where reports of earlier versions have them.
+    Object.assign(report, { platform: attributed.platform, binarySize: attributed.binarySize, attribution: { ...attributed.current, modules: kept } });
+  }
+  if (layers && Object.keys(layers).length > 0) report.layers = layers;
   return JSON.stringify(report);
 }
 
-/** Reads a stored report defensively: anything unexpected means "none". */
+/** Reads a stored report defensively: anything unexpected is left out (all of it when it is not a report). */
 export function parseStoredReport(text: string | undefined): StoredReport | undefined {
   if (!text) return undefined;
+  let raw: { version?: unknown; platform?: unknown; binarySize?: unknown; attribution?: Partial<Attribution>; layers?: unknown };
   try {
-    const report = JSON.parse(text) as Partial<StoredReport>;
-    if (report.version !== 1 || typeof report.platform !== 'string' || !Array.isArray(report.attribution?.modules)) return undefined;
-    return report as StoredReport;
+    raw = JSON.parse(text) as typeof raw;
   } catch {
     return undefined;
   }
+  if (!raw || raw.version !== 1) return undefined;
+  const report: StoredReport = { version: 1 };
+  if (typeof raw.platform === 'string' && Array.isArray(raw.attribution?.modules)) {
+    report.attributed = { platform: raw.platform, binarySize: Number(raw.binarySize) || 0, attribution: raw.attribution as Attribution };
+  }
+  if (raw.layers && typeof raw.layers === 'object') {
+    const layers = Object.fromEntries(Object.entries(raw.layers).filter(([digest, layer]) => /^sha256:[0-9a-f]{64}$/.test(digest) && isClassifiedLayer(layer)));
+    if (Object.keys(layers).length > 0) report.layers = layers;
+  }
+  return report.attributed || report.layers ? report : undefined;
+}
+
+function isClassifiedLayer(layer: unknown): layer is ClassifiedLayer {
+  const l = layer as Partial<ClassifiedLayer> | null;
+  return !!l && Number.isSafeInteger(l.uncompressed) && l.uncompressed! >= 0 && Number.isSafeInteger(l.files) && Array.isArray(l.holds) && l.holds.every((h) => typeof h === 'string');
 }

@@ -36,6 +36,8 @@ export function renderSummary(summary: RunSummary): string {
   return lines.join('\n');
 }
 
+const PHASE_ORDER = ['Go setup', 'compile', 'image build', 'compress', 'push', 'merge', 'report'];
+
 /** Times the phases of a run with the clock it is given. */
 export class PhaseTimer {
   private readonly done: Phase[] = [];
@@ -47,11 +49,20 @@ export class PhaseTimer {
     try {
       return await task();
     } finally {
-      this.done.push({ name, seconds: (this.clock() - started) / 1000 });
+      // A phase timed in several pieces (the report: before and after the push) is shown once, summed.
+      const seconds = (this.clock() - started) / 1000;
+      const earlier = this.done.find((phase) => phase.name === name);
+      if (earlier) earlier.seconds += seconds;
+      else this.done.push({ name, seconds });
     }
   }
 
+  /** In the order a run goes through them, whatever order they were timed in. */
   get phases(): readonly Phase[] {
-    return this.done;
+    const rank = (phase: Phase) => {
+      const i = PHASE_ORDER.indexOf(phase.name);
+      return i < 0 ? PHASE_ORDER.length : i;
+    };
+    return [...this.done].sort((a, b) => rank(a) - rank(b));
   }
 }

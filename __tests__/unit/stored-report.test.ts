@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Attribution } from '../../src/report/attribution.js';
+import { parseStoredReport, serializeStoredReport } from '../../src/report/stored.js';
+
+const attribution: Attribution = {
+  goVersion: 'go1.26.8',
+  mainModule: 'example.com/hello',
+  total: 1000,
+  basis: 'pclntab',
+  modules: [
+    { module: 'std', kind: 'std', bytes: 700 },
+    { module: 'example.com/hello', kind: 'main', bytes: 300 },
+  ],
+};
+const layer = `sha256:${'a'.repeat(64)}`;
+const layers = { [layer]: { uncompressed: 5000, files: 1, holds: ['binary' as const] } };
+
+describe('the size report stored on an image', () => {
+  it('round-trips the attribution and the layer details', () => {
+    const text = serializeStoredReport({ platform: 'linux/amd64', binarySize: 1000, current: attribution }, layers);
+    expect(parseStoredReport(text)).toEqual({ version: 1, attributed: { platform: 'linux/amd64', binarySize: 1000, attribution }, layers });
+  });
+
+  it('keeps the attribution fields where earlier versions put them, so their reports still read', () => {
+    const text = serializeStoredReport({ platform: 'linux/amd64', binarySize: 1000, current: attribution }, undefined);
+    expect(JSON.parse(text)).toEqual({ version: 1, platform: 'linux/amd64', binarySize: 1000, attribution });
+    expect(parseStoredReport(JSON.stringify({ version: 1, platform: 'linux/arm64', binarySize: 9, attribution }))?.attributed?.platform).toBe('linux/arm64');
+  });
+
+  it('stores layer details without an attribution (a binary that could not be attributed)', () => {
+    expect(parseStoredReport(serializeStoredReport(undefined, layers))).toEqual({ version: 1, layers });
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    ['another version', JSON.stringify({ version: 2, layers })],
+    ['nothing usable', JSON.stringify({ version: 1, layers: { 'sha256:short': { uncompressed: 1, files: 1, holds: [] } } })],
+  ])('%s is no report', (_, text) => {
+    expect(parseStoredReport(text)).toBeUndefined();
+  });
+
+  it('drops malformed layer entries and keeps the rest', () => {
+    const text = JSON.stringify({ version: 1, layers: { ...layers, [`sha256:${'b'.repeat(64)}`]: { uncompressed: -1, files: 1, holds: [] }, [`sha256:${'c'.repeat(64)}`]: { uncompressed: 1, files: 1, holds: [3] } } });
+    expect(parseStoredReport(text)?.layers).toEqual(layers);
+  });
+});
