@@ -358,9 +358,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     if (shown) io.stdout.write(`${shown}\n`);
   }
   if (failure === undefined) return 0;
-  // A bad value the pipeline found (a folder without go.mod, a platform this Go cannot build) is a usage error too.
-  reporter.error(failure instanceof InputError ? `${failure.message}\n${HELP_HINT}` : failureMessage(failure, { stage: staged.stage(), workDir }));
-  return failure instanceof InputError ? 2 : 1;
+  // In the action's words. A bad value the pipeline found (a folder without go.mod, a platform this Go
+  // cannot build) is a usage error too, unless the message explains another cause (a cgo package).
+  const message = failureMessage(failure, { stage: staged.stage(), workDir });
+  const usage = failure instanceof InputError && message === failure.message;
+  reporter.error(usage ? `${message}\n${HELP_HINT}` : message);
+  return usage ? 2 : 1;
 }
 
 /** Wraps process.stdout.write so chunks from libraries become lines for `onLine`; the CLI writes through the original. */
