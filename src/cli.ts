@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import packageJson from '../package.json' with { type: 'json' };
 import { TerminalReporter, formatOutputs, type TextSink } from './cli-reporter.js';
 import { announceConfig, parseConfig, type InputReader } from './config.js';
-import { errorMessage, InputError } from './errors.js';
+import { errorMessage, failureMessage, InputError, withStages } from './errors.js';
 import { parseCacheState, saveGoCaches, type CacheSaveMode } from './go/caches.js';
 import { removeBuilder } from './image/builder.js';
 import { Inputs, Outputs, State, type InputKey } from './inputs.js';
@@ -289,7 +289,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   });
   const workspace = env.GITHUB_WORKSPACE || io.cwd;
   env.GITHUB_WORKSPACE = workspace;
-  const tools = defaultTools(reporter);
+  // The pipeline reports through `staged`, so a failure can name the stage it hit, as the action's does.
+  const staged = withStages(reporter);
+  const tools = defaultTools(staged);
   const read = cliInputReader(command.inputs);
   const token = read(Inputs.githubToken.name);
   if (token) reporter.setSecret(token);
@@ -356,9 +358,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     if (shown) io.stdout.write(`${shown}\n`);
   }
   if (failure === undefined) return 0;
-  // A bad value the pipeline found (a folder without go.mod, a platform this Go cannot build) is a usage error too.
-  reporter.error(failure instanceof InputError ? `${failure.message}\n${HELP_HINT}` : errorMessage(failure));
-  return failure instanceof InputError ? 2 : 1;
+  // In the action's words. A bad value the pipeline found (a folder without go.mod, a platform this Go
+  // cannot build) is a usage error too, unless the message explains another cause (a cgo package).
+  const message = failureMessage(failure, { stage: staged.stage(), workDir });
+  const usage = failure instanceof InputError && message === failure.message;
+  reporter.error(usage ? `${message}\n${HELP_HINT}` : message);
+  return usage ? 2 : 1;
 }
 
 /** Wraps process.stdout.write so chunks from libraries become lines for `onLine`; the CLI writes through the original. */
@@ -397,7 +402,7 @@ export async function main(): Promise<void> {
     divertStdout: divertProcessStdout(),
   }).catch((error: unknown) => {
     // Only what runCli does not turn into a report itself, such as an unwritable tool cache folder.
-    stderr.write(`${CLI_NAME}: ${errorMessage(error)}\n`);
+    stderr.write(`${CLI_NAME}: ${failureMessage(error)}\n`);
     return 1;
   });
   // A timed-out cache request can leave a socket open that would keep the process alive.

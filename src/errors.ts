@@ -139,8 +139,16 @@ export function failureMessage(error: unknown, context: FailureContext = {}): st
  */
 export function withStages(reporter: Reporter): Reporter & { stage(): string | undefined } {
   let stage: string | undefined;
+  // Delegates method by method rather than spreading: the CLI's reporter is a class instance, whose
+  // methods live on its prototype.
   return {
-    ...reporter,
+    info: (message) => reporter.info(message),
+    warning: (message) => reporter.warning(message),
+    setSecret: (value) => reporter.setSecret(value),
+    addSummary: (markdown) => reporter.addSummary(markdown),
+    saveState: (name, value) => reporter.saveState(name, value),
+    exportVariable: (name, value) => reporter.exportVariable(name, value),
+    addPath: (dir) => reporter.addPath(dir),
     stage: () => stage,
     group: async <T>(title: string, task: () => Promise<T>): Promise<T> => {
       stage = title;

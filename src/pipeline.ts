@@ -440,7 +440,7 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
   const timer = new PhaseTimer(tools.clock);
   const merged = await timer.time('merge', () =>
     reporter.group('Merging the matrix legs', () =>
-      mergeLegs({ sha: run.sha, runId: run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client: registry, exec: tools.exec, engine, log: reporter }),
+      mergeLegs({ sha: run.sha, runId: run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client: registry, exec: tools.exec, engine, log: reporter, carryAnnotations: [SIZE_REPORT_ANNOTATION] }),
     ),
   );
   outputs.digest = merged.digest;

@@ -102,6 +102,12 @@ export class MemoryRegistry extends RegistryClient {
     return { manifest: JSON.parse(stored.body.toString('utf8')) as Manifest, digest: sha256(stored.body), bytes: stored.body.length };
   }
 
+  override async getManifestBytes(name: ImageName, reference: string): Promise<{ body: Buffer; mediaType: string; digest: string }> {
+    const stored = this.repo(this.manifests, name).get(reference);
+    if (!stored) throw new RegistryHttpError(`memory://${repositoryRef(name)}/manifests/${reference}`, 404, 'manifest unknown');
+    return { body: stored.body, mediaType: stored.mediaType, digest: sha256(stored.body) };
+  }
+
   override async listTags(name: ImageName): Promise<string[]> {
     return [...this.repo(this.manifests, name).keys()].filter((ref) => !ref.startsWith('sha256:'));
   }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errorAnnotations, runStep } from '../helpers/action.js';
+import { errorAnnotations, repoRoot, runStep, spawnNode } from '../helpers/action.js';
 import { stack, uniqueRepository, type Stack } from '../helpers/stack.js';
 
 const CGO_MAIN = 'package main\n\n/*\n#include <stdio.h>\nstatic void hello(void) { puts("hello from C"); }\n*/\nimport "C"\n\nfunc main() { C.hello() }\n';
@@ -46,5 +46,19 @@ describe('a program that needs cgo, through the action', () => {
     expect(errors[0]).toContain('pure-Go package');
     expect(errors[0]).toContain('build constraints exclude all Go files');
     console.log(`cgo (${main}): ${errors[0]!.split('\n').slice(0, 2).join(' / ')}`);
+  }, 300_000);
+
+  it('the CLI reports the failure in the action\'s words', async () => {
+    const image = uniqueRepository(s, 'cgo-cli');
+    const action = await runStep('main', { workspace, inputs: { image, main: '.', builder: s.builder, push: 'false', 'go-version': goVersion }, env: s.env });
+    const [expected] = errorAnnotations(action);
+    expect(expected).toContain('The program needs cgo');
+    // A developer's shell: no runner variables.
+    const runnerOwned = /^(INPUT_|GITHUB_|RUNNER_|STATE_|ACTIONS_)|^(NODE_OPTIONS|CI)$/;
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !runnerOwned.test(key))), ...s.env };
+    const cli = await spawnNode(path.join(repoRoot, 'dist/cli/index.js'), env, workspace, ['--image', image, '--main', '.', '--builder', s.builder, '--no-push', '--go-version', goVersion]);
+    expect(cli.exitCode).toBe(1);
+    // The error is the last thing on stderr, as the action's is its one error annotation.
+    expect(cli.stderr.trimEnd().endsWith(`error: ${expected!.trimEnd()}`)).toBe(true);
   }, 300_000);
 });

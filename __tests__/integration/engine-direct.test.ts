@@ -7,6 +7,7 @@ import { composeIndex, LEGS_ANNOTATION, REVISION_ANNOTATION } from '../../src/im
 import { RegistryClient } from '../../src/image/registry.js';
 import { parseImageName, repositoryRef } from '../../src/reference.js';
 import { errorAnnotations, runStep, type ActionRun } from '../helpers/action.js';
+import { bareBin } from '../helpers/bare-bin.js';
 import { craneJson, helloWorkspace, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
 
 /*
@@ -16,22 +17,6 @@ import { craneJson, helloWorkspace, stack, uniqueRepository, type Stack } from '
  */
 
 const PLATFORMS = 'linux/amd64,linux/arm64,linux/arm/v7';
-
-/** A bin folder holding symlinks to node, go, git and the coreutils programs, and nothing else. */
-async function bareBin(): Promise<string> {
-  const bin = await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-bare-bin-'));
-  const coreutils = execFileSync('dpkg', ['-L', 'coreutils'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((file) => /^\/(usr\/)?bin\/[^/]+$/.test(file));
-  const programs = new Map<string, string>([
-    ['node', process.execPath],
-    ['go', execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim() + '/bin/go'],
-    ['git', execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim()],
-    ...coreutils.map((file): [string, string] => [path.basename(file), file]),
-  ]);
-  for (const [name, target] of programs) await fs.symlink(target, path.join(bin, name)).catch(() => undefined);
-  return bin;
-}
 
 describe('engine direct gives the digest engine buildx gives', () => {
   let s: Stack;

@@ -77,4 +77,31 @@ describe('withStages', () => {
     seen.push(reporter.stage());
     expect(seen).toEqual(['Compiling . for linux/amd64', 'after compiling . for linux/amd64', 'Building the image with buildx']);
   });
+
+  it('wraps a reporter that is a class instance (the CLI\'s), whose methods are on its prototype', async () => {
+    class Recording implements Reporter {
+      readonly lines: string[] = [];
+      info(message: string) { this.lines.push(`info ${message}`); }
+      warning(message: string) { this.lines.push(`warning ${message}`); }
+      group<T>(title: string, task: () => Promise<T>) { this.lines.push(`group ${title}`); return task(); }
+      setSecret(value: string) { this.lines.push(`secret ${value}`); }
+      async addSummary(markdown: string) { this.lines.push(`summary ${markdown}`); }
+      saveState(name: string, value: string) { this.lines.push(`state ${name}=${value}`); }
+      exportVariable(name: string, value: string) { this.lines.push(`env ${name}=${value}`); }
+      addPath(dir: string) { this.lines.push(`path ${dir}`); }
+    }
+    const inner = new Recording();
+    const reporter = withStages(inner);
+    await reporter.group('Pushing', async () => {
+      reporter.info('i');
+      reporter.warning('w');
+      reporter.setSecret('s');
+      await reporter.addSummary('m');
+      reporter.saveState('k', 'v');
+      reporter.exportVariable('E', '1');
+      reporter.addPath('/bin');
+    });
+    expect(inner.lines).toEqual(['group Pushing', 'info i', 'warning w', 'secret s', 'summary m', 'state k=v', 'env E=1', 'path /bin']);
+    expect(reporter.stage()).toBe('after pushing');
+  });
 });

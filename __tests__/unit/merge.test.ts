@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { imagetoolsCreateArgs, indexPlatforms, legPrefix, removeTemporaryTags, temporaryTag, tombstoneManifest, type ImagetoolsCreateSpec } from '../../src/image/merge.js';
+import { imagetoolsCreateArgs, indexPlatforms, legPrefix, LEGS_ANNOTATION, mergeLegs, removeTemporaryTags, REVISION_ANNOTATION, temporaryTag, tombstoneManifest, type ImagetoolsCreateSpec } from '../../src/image/merge.js';
 import { sha256 } from '../../src/image/oci-layout.js';
 import type { RegistryClient } from '../../src/image/registry.js';
-import { parsePlatform } from '../../src/platform.js';
-import { parseImageName } from '../../src/reference.js';
+import { formatPlatform, parsePlatform, parsePlatformList } from '../../src/platform.js';
+import { MemoryRegistry, recordingExec } from '../helpers/fake-tools.js';
+import { formatImageName, parseImageName } from '../../src/reference.js';
 
 const sha = '9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d';
 const d1 = `sha256:${'11'.repeat(32)}`;
@@ -129,5 +130,40 @@ describe('removeTemporaryTags', () => {
     const result = await removeTemporaryTags(client, image, ['abc1234-linux-amd64']);
     expect(result).toEqual({ removed: [], kept: ['abc1234-linux-amd64'], reason: '127.0.0.1:5000 does not allow deleting manifests' });
     expect(tags.get('abc1234-linux-amd64')).toBe(digest);
+  });
+});
+
+describe('mergeLegs with the direct engine', () => {
+  const image = parseImageName('127.0.0.1:5000/acme/hello');
+  const platforms = parsePlatformList('linux/amd64,linux/arm64');
+  const REPORT = 'io.github.go-slim-image.size-report';
+
+  /** A push-by-digest leg: config, manifest annotated with its size report, the temporary tag. */
+  async function pushLeg(registry: MemoryRegistry, platform: (typeof platforms)[number]): Promise<string> {
+    const config = Buffer.from(JSON.stringify({ os: platform.os, architecture: platform.arch }));
+    await registry.putBlob(image, sha256(config), config);
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: [],
+      annotations: { [REPORT]: JSON.stringify({ version: 1, platform: formatPlatform(platform) }), 'com.example.other': 'x' },
+    };
+    return registry.putManifest(image, temporaryTag({ sha, runId: '7' }, platform), manifest.mediaType, Buffer.from(JSON.stringify(manifest)));
+  }
+
+  it.each([
+    ['carries the first platform\'s size report onto the index', [REPORT], { [REPORT]: '{"version":1,"platform":"linux/amd64"}' }],
+    ['carries nothing it was not asked to', [], {}],
+  ])('%s', async (_name, carryAnnotations, carried) => {
+    const registry = new MemoryRegistry();
+    const digests = [await pushLeg(registry, platforms[0]!), await pushLeg(registry, platforms[1]!)];
+    const { exec, calls } = recordingExec([]);
+    const result = await mergeLegs({ sha, runId: '7', image, platforms, tags: [`${formatImageName(image)}:main`], client: registry, exec, engine: 'direct', carryAnnotations });
+    expect(calls).toEqual([]);
+    const { manifest } = await registry.getManifest(image, 'main');
+    expect((manifest as { manifests: { digest: string }[] }).manifests.map((m) => m.digest)).toEqual(digests);
+    expect((manifest as { annotations?: Record<string, string> }).annotations).toEqual({ ...carried, [LEGS_ANNOTATION]: `${sha.slice(0, 7)}-7`, [REVISION_ANNOTATION]: sha });
+    expect(result.digest).toBe(registry.tagDigest(image, 'main'));
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
+import { inputErrorOf } from '../helpers/input-error.js';
 import { goBinaryName, mainImportPath, parseGoMod } from '../../src/go/gomod.js';
+import { resolveInside, type PathFs } from '../../src/config/paths.js';
 import { mainPackagePaths } from '../../src/go/gotool.js';
 import { goBinary, runnerPath } from '../../src/go/toolchain.js';
 import { buildGoVersion, hostGoPlatform, matchToolCache, parseVersionFile, parseVersionSpec, selectArchive, type GoRelease } from '../../src/go/versions.js';
@@ -75,5 +77,103 @@ describe('main packages with Windows separators', () => {
 
   it('lists main packages go list prints as Windows folders', () => {
     expect(mainPackagePaths('D:\\a\\app\\app\\cmd\\api\r\nD:\\a\\app\\app\r\n', 'D:\\a\\app\\app', path.win32)).toEqual(['.', './cmd/api']);
+  });
+});
+
+/**
+ * A Windows file system for path.win32: case-insensitive names kept in their own case, and links
+ * (junctions, symbolic links) as folder -> target.
+ */
+function windowsFs(folders: readonly string[], links: Readonly<Record<string, string>>): PathFs {
+  const win = path.win32;
+  const key = (file: string) => win.resolve(file).toLowerCase();
+  const ancestors = (file: string): string[] => (win.dirname(file) === file ? [file] : [file, ...ancestors(win.dirname(file))]);
+  const canonical = new Map([...folders, ...Object.keys(links)].flatMap((f) => ancestors(win.resolve(f))).map((f) => [key(f), f]));
+  const link = new Map(Object.entries(links).map(([from, to]) => [key(from), to]));
+  const missing = (file: string) => Object.assign(new Error(`ENOENT: no such file or directory, '${file}'`), { code: 'ENOENT' });
+  return {
+    realpathSync(file) {
+      const { root } = win.parse(win.resolve(file));
+      let real = canonical.get(key(root)) ?? root;
+      for (const part of win.resolve(file).slice(root.length).split('\\').filter(Boolean)) {
+        const next = win.join(real, part);
+        for (let hops = 0; link.has(key(next)) && hops < 40; hops++) real = win.resolve(win.dirname(next), link.get(key(next))!);
+        if (!link.has(key(next))) {
+          if (!canonical.has(key(next))) throw missing(file);
+          real = canonical.get(key(next))!;
+        }
+      }
+      return real;
+    },
+    lstatSync(file) {
+      if (!canonical.has(key(file))) throw missing(file);
+      return { isSymbolicLink: () => link.has(key(file)) };
+    },
+    readlinkSync(file) {
+      const target = link.get(key(file));
+      if (target === undefined) throw missing(file);
+      return target;
+    },
+  };
+}
+
+describe('path inputs inside the workspace on a Windows runner (resolveInside with path.win32)', () => {
+  const fsImpl = windowsFs(['C:\\a\\ws\\svc\\cmd', 'C:\\a\\outside', 'C:\\a\\ws-other', 'D:\\a\\ws', '\\\\server\\share\\ws\\svc', '\\\\server\\share\\other'], {
+    'C:\\a\\ws\\out': '..\\outside',
+    'C:\\a\\ws\\abs': 'C:\\a\\outside',
+    'C:\\a\\ws\\svc-link': 'svc',
+  });
+  const resolve = (workspace: string, value: string, base = workspace) => resolveInside(workspace, 'working-directory', value, base, fsImpl, path.win32);
+
+  it.each([
+    ['a relative folder', 'C:\\a\\ws', 'svc', 'C:\\a\\ws\\svc'],
+    ['backslashes', 'C:\\a\\ws', 'svc\\cmd', 'C:\\a\\ws\\svc\\cmd'],
+    ['mixed separators', 'C:\\a\\ws', './svc/cmd\\', 'C:\\a\\ws\\svc\\cmd'],
+    ['an absolute path inside', 'C:\\a\\ws', 'C:\\a\\ws\\svc', 'C:\\a\\ws\\svc'],
+    ['forward slashes with a drive', 'C:\\a\\ws', 'C:/a/ws/svc/cmd', 'C:\\a\\ws\\svc\\cmd'],
+    ['a lower-case drive and other letter case (NTFS ignores case)', 'C:\\a\\ws', 'c:\\A\\WS\\SVC', 'C:\\a\\ws\\svc'],
+    ['a root-relative path on the same drive', 'C:\\a\\ws', '\\a\\ws\\svc', 'C:\\a\\ws\\svc'],
+    ['.. that stays inside', 'C:\\a\\ws', 'svc\\cmd\\..\\..\\svc', 'C:\\a\\ws\\svc'],
+    ['a link that stays inside', 'C:\\a\\ws', 'svc-link\\cmd', 'C:\\a\\ws\\svc\\cmd'],
+    ['the workspace itself', 'C:\\a\\ws', '.', 'C:\\a\\ws'],
+    ['a UNC workspace', '\\\\server\\share\\ws', 'svc', '\\\\server\\share\\ws\\svc'],
+    ['a UNC workspace, forward slashes', '\\\\server\\share\\ws', '//server/share/ws/svc', '\\\\server\\share\\ws\\svc'],
+  ])('accepts %s', (_name, workspace, value, resolved) => {
+    expect(resolve(workspace, value)).toBe(resolved);
+  });
+
+  it('resolves against the working directory when given one (dockerfile, secret-files, go-version-file)', () => {
+    expect(resolveInside('C:\\a\\ws', 'dockerfile', '..\\svc\\cmd', 'C:\\a\\ws\\svc', fsImpl, path.win32)).toBe('C:\\a\\ws\\svc\\cmd');
+    expect(inputErrorOf(() => resolveInside('C:\\a\\ws', 'dockerfile', '..\\..\\outside', 'C:\\a\\ws\\svc', fsImpl, path.win32)).input).toBe('dockerfile');
+  });
+
+  it.each([
+    ['.. out of the workspace', 'C:\\a\\ws', '..\\outside'],
+    ['.. after a folder', 'C:\\a\\ws', 'svc\\..\\..\\outside'],
+    ['.. with forward slashes', 'C:\\a\\ws', 'svc/../../outside'],
+    ['the parent itself', 'C:\\a\\ws', '..'],
+    ['a sibling whose name starts with the workspace\'s', 'C:\\a\\ws', 'C:\\a\\ws-other'],
+    ['another drive', 'C:\\a\\ws', 'D:\\a\\ws'],
+    ['another drive, relative to its current folder', 'C:\\a\\ws', 'D:a\\ws'],
+    ['a root-relative path leaving the workspace', 'C:\\a\\ws', '\\a\\outside'],
+    ['a UNC path', 'C:\\a\\ws', '\\\\server\\share\\ws'],
+    ['a UNC path with forward slashes', 'C:\\a\\ws', '//server/share/ws'],
+    ['.. out of a UNC workspace', '\\\\server\\share\\ws', '..\\other'],
+    ['.. past the UNC share root', '\\\\server\\share\\ws', '..\\..\\..\\other'],
+    ['a drive path from a UNC workspace', '\\\\server\\share\\ws', 'C:\\a\\ws'],
+  ])('refuses %s, naming the input, the value and the workspace', (_name, workspace, value) => {
+    const error = inputErrorOf(() => resolve(workspace, value));
+    expect([error.input, error.value]).toEqual(['working-directory', value]);
+    expect(error.message).toContain(`a path inside the workspace (${workspace})`);
+    expect(error.message).not.toContain('symbolic link');
+  });
+
+  it.each([
+    ['a relative junction', 'out\\svc'],
+    ['an absolute one', 'abs'],
+  ])('refuses %s out of the workspace, saying where it leads', (_name, value) => {
+    const error = inputErrorOf(() => resolve('C:\\a\\ws', value));
+    expect(error.message).toContain('through a symbolic link');
+    expect(error.message).toContain('C:\\a\\outside');
   });
 });

@@ -82,6 +82,8 @@ export interface Leg {
   tag: string;
   digest: string;
   mediaType: string;
+  /** The annotations of the leg's root manifest (where a leg stores its size report). */
+  annotations?: Record<string, string>;
 }
 
 /** `artifactType` of the manifest a removed temporary tag is pointed at before it is deleted. */
@@ -146,7 +148,8 @@ export async function findLegs(client: RegistryClient, image: ImageName, platfor
     if (!platformsFound.includes(formatPlatform(platform))) {
       throw new ActionError(`${repositoryRef(image)}:${tag} should be a ${formatPlatform(platform)} image but holds ${platformsFound.join(', ') || 'no platform'}`);
     }
-    legs.push({ platform, tag, digest: found.digest, mediaType });
+    const annotations = (found.manifest as { annotations?: Record<string, string> }).annotations;
+    legs.push({ platform, tag, digest: found.digest, mediaType, ...(annotations ? { annotations } : {}) });
   }
   return { legs, missing };
 }
@@ -326,6 +329,11 @@ export interface MergeOptions extends LegKey {
   log?: MergeLog;
   /** Default true. */
   removeTemporaryTags?: boolean;
+  /**
+   * Annotation keys copied from the first platform's leg onto the index: a single run annotates its
+   * index with the first platform's size report, and the next run reads it there as its baseline.
+   */
+  carryAnnotations?: readonly string[];
 }
 
 export interface MergeResult {
@@ -364,6 +372,9 @@ export async function mergeLegs(options: MergeOptions): Promise<MergeResult> {
   if (options.platforms.length === 0) throw new ActionError('merge needs the platforms the legs built');
   const prefix = legPrefix(options);
   const { legs, missing } = await findLegs(options.client, repository, options.platforms, options);
+  const first = legs.find((leg) => formatPlatform(leg.platform) === formatPlatform(options.platforms[0]!));
+  const carried = Object.fromEntries((options.carryAnnotations ?? []).flatMap((key) => (first?.annotations?.[key] !== undefined ? [[key, first.annotations[key]]] : [])));
+  const indexAnnotations: Record<string, string> = { ...carried, [LEGS_ANNOTATION]: prefix, [REVISION_ANNOTATION]: options.sha.toLowerCase() };
   let reused = false;
   if (missing.length > 0) {
     const previous = await previousMerge(options.client, options.tags[0] ?? '', prefix, options.platforms);
@@ -384,14 +395,14 @@ export async function mergeLegs(options: MergeOptions): Promise<MergeResult> {
     }
   } else if (options.engine === 'direct') {
     if (options.tags.length === 0) throw new ActionError('merge needs at least one tag to push the index to');
-    const index = await composeIndex(options.client, repository, legs, { [LEGS_ANNOTATION]: prefix, [REVISION_ANNOTATION]: options.sha.toLowerCase() });
+    const index = await composeIndex(options.client, repository, legs, indexAnnotations);
     log.info(`Index ${index.digest} composed through the registry API from ${legs.map((leg) => leg.digest).join(', ')}`);
     await pushIndexToTags(options.client, repository, options.tags, index, 'application/vnd.oci.image.index.v1+json');
   } else {
     const args = imagetoolsCreateArgs({
       builder: options.builder,
       tags: options.tags,
-      annotations: { [LEGS_ANNOTATION]: prefix, [REVISION_ANNOTATION]: options.sha.toLowerCase() },
+      annotations: indexAnnotations,
       sources: legs.map((leg) => formatImageName({ ...repository, digest: leg.digest })),
     });
     log.info(`docker ${args.join(' ')}`);
