@@ -2,7 +2,7 @@
 // Bundles each entry of src/entry/ into dist/<name>/index.js with ncc.
 // With --check, bundles into a temporary folder and fails when dist/ differs from it.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -12,13 +12,38 @@ const entries = readdirSync(path.join(root, 'src/entry')).filter((f) => f.endsWi
 const outRoot = check ? mkdtempSync(path.join(os.tmpdir(), 'gsi-dist-')) : path.join(root, 'dist');
 const ncc = path.join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js');
 
+/**
+ * licenses.txt of one bundle, in ncc's format, from the source maps of every file it wrote: ncc's
+ * own --license lists only the modules of the main chunk, not of the chunks that dynamic imports
+ * split off (@actions/cache, Octokit), whose code ships just the same.
+ */
+function writeLicenses(out) {
+  const packages = new Map();
+  for (const map of readdirSync(out).filter((f) => f.endsWith('.js.map'))) {
+    for (const source of JSON.parse(readFileSync(path.join(out, map), 'utf8')).sources) {
+      const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(source.replace(/^(\.\.?\/)+/, ''));
+      if (match) packages.set(match[1], path.join(root, match[1]));
+    }
+  }
+  const entries = [];
+  for (const dir of packages.values()) {
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    entries.push({ name: manifest.name, license: manifest.license ?? '', text: file ? readFileSync(path.join(dir, file), 'utf8').trim() : '' });
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const unique = entries.filter((e, i) => i === 0 || e.name !== entries[i - 1].name || e.text !== entries[i - 1].text);
+  writeFileSync(path.join(out, 'licenses.txt'), unique.map((e) => `${e.name}\n${e.license}\n${e.text}\n`).join('\n'));
+}
+
 for (const entry of entries) {
   const out = path.join(outRoot, entry);
   rmSync(out, { recursive: true, force: true });
-  execFileSync(process.execPath, [ncc, 'build', `src/entry/${entry}.ts`, '-o', out, '--source-map', '--license', 'licenses.txt', '--quiet'], {
+  execFileSync(process.execPath, [ncc, 'build', `src/entry/${entry}.ts`, '-o', out, '--source-map', '--quiet'], {
     cwd: root,
     stdio: 'inherit',
   });
+  writeLicenses(out);
 }
 
 if (check) {

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { contenders, floor } from './contenders.mjs';
+import { contenders as defaultContenders, floor, layerCacheContenders } from './contenders.mjs';
 import { baseImages } from './bases.mjs';
 import { imageSizes, log, measurePush, openLog, pruneBuildkit, repoRoot, rmrf, run, stackEnv, duBytes } from './lib.mjs';
 import { renderMarkdown, summarize } from './report.mjs';
@@ -26,13 +26,14 @@ function options(argv) {
       reps: { type: 'string' },
       workloads: { type: 'string' },
       scenarios: { type: 'string' },
+      contenders: { type: 'string' },
       smoke: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--reps 3 | --reps hello=3,node_exporter=1] [--workloads hello,node_exporter,caddy] [--scenarios cold,nochange,change,multi] [--smoke] [--out DIR]');
+    console.log('usage: npm run bench -- [--reps 3 | --reps hello=3,node_exporter=1] [--workloads hello,node_exporter,caddy] [--scenarios cold,nochange,change,multi] [--contenders default|layer-cache] [--smoke] [--out DIR]');
     process.exit(0);
   }
   const ids = (values.workloads ?? (values.smoke ? 'hello' : defaultWorkloads.join(','))).split(',').filter(Boolean);
@@ -51,7 +52,10 @@ function options(argv) {
     reps[id] = Number(n);
   }
   for (const [id, n] of Object.entries(reps)) if (!Number.isInteger(n) || n < 1) throw new Error(`--reps: "${spec}" gives ${id} ${n} repetitions; expected a whole number ≥ 1`);
-  return { workloads: ids, scenarios, reps, smoke: values.smoke, out: path.resolve(values.out ?? path.join(repoRoot, 'bench/results')) };
+  const sets = { default: defaultContenders, 'layer-cache': layerCacheContenders };
+  const contenders = sets[values.contenders ?? 'default'];
+  if (!contenders) throw new Error(`--contenders: unknown set "${values.contenders}"; known: ${Object.keys(sets).join(', ')}`);
+  return { workloads: ids, scenarios, reps, contenders, smoke: values.smoke, out: path.resolve(values.out ?? path.join(repoRoot, 'bench/results')) };
 }
 
 async function ensureKo(stack) {
@@ -150,10 +154,10 @@ async function main() {
       command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
       machine: machine(),
       versions: benchVersions,
-      options: { workloads: opts.workloads, scenarios: opts.scenarios, reps: complete ? opts.reps : done, smoke: opts.smoke },
+      options: { workloads: opts.workloads, scenarios: opts.scenarios, reps: complete ? opts.reps : done, smoke: opts.smoke, contenders: Object.keys(Object.fromEntries(opts.contenders.map((c) => [c.id, 1]))) },
       bases,
       workloads: Object.fromEntries(opts.workloads.filter((id) => done[id] > 0).map((id) => [id, workloads[id]])),
-      contenders: Object.fromEntries([floor, ...contenders].map((c) => [c.id, c.label])),
+      contenders: Object.fromEntries([floor, ...opts.contenders].map((c) => [c.id, c.label])),
       restoredGoCacheBytes: cacheBytes,
       runs,
     };
@@ -168,7 +172,7 @@ async function main() {
     log(`== ${workload}: ${w.label}`);
     const source = await fetchSource(workload);
     for (let rep = 1; rep <= opts.reps[workload]; rep++) {
-      for (const c of [floor, ...contenders]) {
+      for (const c of [floor, ...opts.contenders]) {
         const chain = opts.scenarios.filter((s) => s !== 'multi');
         if (chain.length === 0) break;
         const scratch = path.join(scratchRoot, `${workload}-${c.id}-r${rep}`);
@@ -196,7 +200,7 @@ async function main() {
         await rmrf(scratch);
       }
       if (opts.scenarios.includes('multi')) {
-        for (const c of [floor, ...contenders]) {
+        for (const c of [floor, ...opts.contenders]) {
           const scratch = path.join(scratchRoot, `${workload}-${c.id}-multi-r${rep}`);
           await fs.mkdir(scratch, { recursive: true });
           const repoPath = `bench-${runId}/${workload}/${c.id}-multi-r${rep}`;

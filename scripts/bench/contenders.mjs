@@ -132,7 +132,7 @@ function parseOutputs(text) {
  * command files), for the action at `root` (this checkout, or an older one unpacked elsewhere).
  * `engine` picks buildx (with the stack's builder) or direct (no Docker).
  */
-export async function actionStep(ctx, engine, root = repoRoot) {
+export async function actionStep(ctx, engine, root = repoRoot, extra = {}) {
   const { env, files } = await runnerEnv(
     ctx,
     {
@@ -148,6 +148,7 @@ export async function actionStep(ctx, engine, root = repoRoot) {
       'go-version': ctx.goVersion,
       // Export the layer cache on every build, as the Dockerfile contenders do (auto skips non-default branches).
       'cache-write': 'always',
+      ...extra,
     },
     root,
   );
@@ -155,13 +156,14 @@ export async function actionStep(ctx, engine, root = repoRoot) {
   return { env, files, entry: path.join(root, main) };
 }
 
-function goSlimImage(id, label, engine) {
+/** `extra(ctx)`: inputs of a variant (another Dockerfile mode, no layer cache). */
+function goSlimImage(id, label, engine, extra = async () => ({})) {
   return {
     id,
     label,
     unsupported: () => null,
     async build(ctx) {
-      const { env, files, entry } = await actionStep(ctx, engine);
+      const { env, files, entry } = await actionStep(ctx, engine, repoRoot, await extra(ctx));
       const { seconds } = await run(process.execPath, [entry], { cwd: ctx.workspace, env });
       const outputs = parseOutputs(await fs.readFile(files.output, 'utf8'));
       if (!outputs['image-ref']) throw new Error('go-slim-image set no image-ref output');
@@ -185,6 +187,27 @@ const ko = {
     return { seconds, ref: `${ctx.repo}:latest` };
   },
 };
+
+const noLayerCache = { 'cache-backend': 'none' };
+const sourceMode = (ctx) => ({ 'dockerfile-mode': 'source', 'go-image': ctx.bases.golang });
+/** The cross-compiling Dockerfile as a user's own `dockerfile:` (it must live in the module's folder). */
+async function userDockerfile(ctx) {
+  await fs.writeFile(path.join(ctx.workspace, 'src', 'Dockerfile.user'), crossDockerfile({ golang: ctx.bases.golang, alpine: ctx.bases.alpine, main: ctx.main }));
+  return { dockerfile: 'Dockerfile.user' };
+}
+
+/**
+ * What the registry layer cache costs and saves in each Dockerfile mode: the action with its
+ * default cache, and the same with `cache-backend: none`. Run with `--contenders layer-cache`.
+ */
+export const layerCacheContenders = [
+  goSlimImage('gsi-prebuilt-cache', 'prebuilt, layer cache', 'buildx'),
+  goSlimImage('gsi-prebuilt-nocache', 'prebuilt, no layer cache', 'buildx', async () => noLayerCache),
+  goSlimImage('gsi-source-cache', 'source, layer cache', 'buildx', async (ctx) => sourceMode(ctx)),
+  goSlimImage('gsi-source-nocache', 'source, no layer cache', 'buildx', async (ctx) => ({ ...sourceMode(ctx), ...noLayerCache })),
+  goSlimImage('gsi-dockerfile-cache', 'own Dockerfile, layer cache', 'buildx', userDockerfile),
+  goSlimImage('gsi-dockerfile-nocache', 'own Dockerfile, no layer cache', 'buildx', async (ctx) => ({ ...(await userDockerfile(ctx)), ...noLayerCache })),
+];
 
 export const contenders = [
   goSlimImage('go-slim-image', 'go-slim-image (prebuilt)', 'buildx'),

@@ -1,4 +1,3 @@
-import { getOctokit } from '@actions/github';
 import { ActionError, errorMessage } from '../errors.js';
 import { RetriesExhaustedError, withRetry as retry } from '../retry.js';
 
@@ -126,6 +125,8 @@ export function planStickyComment(marked: readonly ListedComment[], body: string
  */
 export async function upsertComment(options: UpsertOptions): Promise<UpsertResult> {
   if (!options.body.includes(options.marker)) throw new ActionError('The comment body does not contain its marker, so it could never be found again to update.');
+  // Loaded only for a comment: most runs never post one, and Octokit is a large part of the bundle.
+  const { getOctokit } = await import('@actions/github');
   const octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') });
   const policy = options.retry ?? DEFAULT_RETRY;
   const { owner, repo, issueNumber } = options.target;

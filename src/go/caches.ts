@@ -1,8 +1,19 @@
-import * as cache from '@actions/cache';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
+
+type CacheModule = typeof import('@actions/cache');
+let cacheModule: Promise<CacheModule> | undefined;
+/**
+ * @actions/cache, with the Azure storage SDK it brings (a third of the bundle), is loaded only when
+ * the runner offers the cache service, so a run without it does not pay for compiling it.
+ */
+async function cacheService(): Promise<CacheModule | undefined> {
+  if (!process.env.ACTIONS_CACHE_URL && !process.env.ACTIONS_RESULTS_URL) return undefined;
+  const cache = await (cacheModule ??= import('@actions/cache'));
+  return cache.isFeatureAvailable() ? cache : undefined;
+}
 
 /**
  * Go's module cache (GOMODCACHE) and build cache (GOCACHE) kept in the Actions cache service.
@@ -300,7 +311,7 @@ export async function trimBuildCache(gocache: string, runStartMs: number): Promi
 
 const NAMES = { module: 'Go module cache', build: 'Go build cache' } as const;
 
-async function restoreOne(name: string, target: CacheTarget, log: CacheLog, timeouts: CacheTimeouts): Promise<CacheEntryState> {
+async function restoreOne(cache: CacheModule, name: string, target: CacheTarget, log: CacheLog, timeouts: CacheTimeouts): Promise<CacheEntryState> {
   const state: CacheEntryState = { path: target.path, key: target.key, restoredKey: '', hit: false, restoredIntoEmpty: await isEmptyCacheDir(target.path) };
   try {
     // A lookup first, under a short timeout, so a hanging service costs a minute, not the transfer budget.
@@ -346,8 +357,10 @@ export async function restoreGoCaches(plan: GoCachePlan, log: CacheLog, options:
   const runStartMs = options.nowMs ?? Date.now();
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const empty = (target: CacheTarget): CacheEntryState => ({ path: target.path, key: target.key, restoredKey: '', hit: false });
+  let cache: CacheModule | undefined;
   try {
-    if (!cache.isFeatureAvailable()) {
+    cache = await cacheService();
+    if (!cache) {
       log.info('Go caches: the Actions cache service is not available here; building without them.');
       return { version: 1, runStartMs, module: empty(plan.module), build: empty(plan.build) };
     }
@@ -357,8 +370,8 @@ export async function restoreGoCaches(plan: GoCachePlan, log: CacheLog, options:
     return { version: 1, runStartMs, module: empty(plan.module), build: empty(plan.build) };
   }
   const [module, build] = await Promise.all([
-    restoreOne(NAMES.module, plan.module, log, timeouts),
-    restoreOne(NAMES.build, plan.build, log, timeouts),
+    restoreOne(cache, NAMES.module, plan.module, log, timeouts),
+    restoreOne(cache, NAMES.build, plan.build, log, timeouts),
   ]);
   // Only a cache that will be trimmed needs the dates (see saveGoCaches).
   if (build.restoredKey && build.restoredIntoEmpty) {
@@ -400,7 +413,7 @@ async function isNonEmptyDir(dir: string): Promise<boolean> {
   }
 }
 
-async function saveOne(name: string, entry: CacheEntryState, log: CacheLog, timeouts: CacheTimeouts): Promise<boolean> {
+async function saveOne(cache: CacheModule, name: string, entry: CacheEntryState, log: CacheLog, timeouts: CacheTimeouts): Promise<boolean> {
   if (entry.hit) {
     log.info(`${name}: ${entry.key} was restored exactly; nothing to save.`);
     return false;
@@ -458,7 +471,8 @@ export async function saveGoCaches(state: CacheState, log: CacheLog, context: Sa
       log.info('Go caches: both were restored exactly; nothing to save.');
       return result;
     }
-    if (!cache.isFeatureAvailable()) {
+    const cache = await cacheService();
+    if (!cache) {
       log.info('Go caches: the Actions cache service is not available here; nothing saved.');
       return result;
     }
@@ -474,8 +488,8 @@ export async function saveGoCaches(state: CacheState, log: CacheLog, context: Sa
       }
     }
     const [module, build] = await Promise.all([
-      saveOne(NAMES.module, state.module, log, timeouts),
-      saveOne(NAMES.build, state.build, log, timeouts),
+      saveOne(cache, NAMES.module, state.module, log, timeouts),
+      saveOne(cache, NAMES.build, state.build, log, timeouts),
     ]);
     result.module = module;
     result.build = build;
