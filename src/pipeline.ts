@@ -20,7 +20,7 @@ import { chooseEngine, chooseMergeEngine } from './image/engine.js';
 import { compressionId, findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
 import { mergeLegs } from './image/merge.js';
 import { ReadOnceRegistry, type RegistryClient } from './image/registry.js';
-import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
+import { annotateRoot, baseLayerDigests, compressLayers, localDiffIds, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
 import { Inputs, State } from './inputs.js';
 import type { RunOutputs } from './outputs.js';
 import { binaryPaths, planBuild, planFeatures, planPublish, type BuildPlan, type PublishPlan } from './plan.js';
@@ -124,7 +124,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const built = await timer.time('image build', () =>
     engine === 'buildx'
       ? runBuildx(config, plan, source, environment, tools)
-      : reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writeDirect(config, prepared, plan, source)),
+      : reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writeDirect(config, prepared, plan, source, reads)),
   );
   let image = built.image;
 
@@ -149,7 +149,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   // Sized from the local layout: the same bytes the push sent, with nothing downloaded again.
   const measured = await timer.time('report', () =>
     measureImage(
-      { config, client: new OciLayoutClient(image.dir), digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision, localDiffIds: new Map([...(image.remoteBlobs ?? [])].map(([digest, blob]) => [digest, blob.diffId])) },
+      { config, client: new OciLayoutClient(image.dir, tools.registry, image.remoteBlobs), digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision, localDiffIds: localDiffIds(image), baseLayers: baseLayerDigests(image) },
       reporter,
     ),
   );
@@ -213,7 +213,7 @@ interface BuildxRun {
 }
 
 /** The direct engine: the same OCI layout BuildKit would export, written from the compiled binaries. */
-async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, source: SourceInfo): Promise<BuildxRun> {
+async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, source: SourceInfo, registry: RegistryClient): Promise<BuildxRun> {
   if (!prepared.stage || !prepared.go) throw new ActionError('the direct engine needs the prebuilt mode (binaries compiled on the runner)');
   await fs.rm(plan.buildx.ociDest, { recursive: true, force: true });
   const image = await writeDirectImage({
@@ -224,6 +224,7 @@ async function writeDirect(config: Config, prepared: PreparedContext, plan: Buil
     labels: config.labels,
     annotations: config.annotations,
     sourceDateEpoch: source.epoch,
+    registry,
   });
   return { image };
 }

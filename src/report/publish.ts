@@ -50,6 +50,8 @@ export interface MeasureInput {
   commit: string;
   /** Compressed layer digest -> diff_id, for layers the client holds only uncompressed (see readLayerVia). */
   localDiffIds?: ReadonlyMap<string, string>;
+  /** Layers that came from the base image, when known (the direct engine knows them): classified as base. */
+  baseLayers?: ReadonlySet<string>;
 }
 
 /** The size report of one image: what the outputs, the summary, the comment and the gate are made of. */
@@ -69,7 +71,7 @@ export async function measureImage(input: MeasureInput, reporter: Reporter): Pro
   try {
     sizes = await readImageSizes(config.image, input.digest, input.client);
     const reader = new LayerReader(input.client, input.localDiffIds ? readLayerVia(input.localDiffIds) : undefined);
-    sizes = await addLayerDetails(reader, config.image, sizes, { binaryPaths: input.binaryPaths });
+    sizes = await addLayerDetails(reader, config.image, sizes, { binaryPaths: input.binaryPaths, ...(input.baseLayers ? { baseLayers: input.baseLayers } : {}) });
   } catch (error) {
     reporter.warning(`The image size could not be read (${errorMessage(error)}); the size outputs stay empty.`);
   }
