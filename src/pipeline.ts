@@ -20,7 +20,7 @@ import { chooseEngine, chooseMergeEngine } from './image/engine.js';
 import { compressionId, findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
 import { mergeLegs } from './image/merge.js';
 import { ReadOnceRegistry, type RegistryClient } from './image/registry.js';
-import { annotateRoot, compressLayers, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
+import { annotateRoot, baseLayerDigests, compressLayers, localDiffIds, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
 import { Inputs, State } from './inputs.js';
 import type { RunOutputs } from './outputs.js';
 import { binaryPaths, planBuild, planFeatures, planPublish, type BuildPlan, type PublishPlan } from './plan.js';
@@ -135,7 +135,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const built = await timer.time('image build', () =>
     engine === 'buildx'
       ? runBuildx(config, plan, source, environment, tools)
-      : reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writeDirect(config, prepared, plan, source)),
+      : reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writeDirect(config, prepared, plan, source, reads)),
   );
   let image = built.image;
 
@@ -143,11 +143,12 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const attributing = attributeBinary(config, prepared, image, tools);
   if (plan.compressLayers) image = await timer.time('compress', async () => compressOrReuse(image, config.compression.level, await findingReusable, tools));
   // The image is sized from the local layout: the same bytes the push sends, nothing downloaded again.
-  const layoutClient = new OciLayoutClient(image.dir);
-  const layerReader = localLayerReader(layoutClient, new Map([...(image.remoteBlobs ?? [])].map(([digest, blob]) => [digest, blob.diffId])));
+  const layoutClient = new OciLayoutClient(image.dir, tools.registry, image.remoteBlobs);
+  const layerReader = localLayerReader(layoutClient, localDiffIds(image));
+  const baseLayers = baseLayerDigests(image);
   const [attribution, baseline] = await Promise.all([attributing, readingBaseline]);
   if (plan.storeReport) {
-    const layers = await timer.time('report', () => layerDetailsToStore(config.image, image.root.digest, layerReader, layoutClient, plan.binaryPaths).catch(() => undefined));
+    const layers = await timer.time('report', () => layerDetailsToStore(config.image, image.root.digest, layerReader, layoutClient, { binaryPaths: plan.binaryPaths, baseLayers }).catch(() => undefined));
     if (attribution || layers) image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution, layers) });
   }
 
@@ -163,7 +164,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const binaries = prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size }));
   const measured = await timer.time('report', () =>
     measureImage(
-      { config, client: layoutClient, reader: layerReader, digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision },
+      { config, client: layoutClient, reader: layerReader, baseLayers, digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision },
       reporter,
     ),
   );
@@ -253,7 +254,7 @@ interface BuildxRun {
 }
 
 /** The direct engine: the same OCI layout BuildKit would export, written from the compiled binaries. */
-async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, source: SourceInfo): Promise<BuildxRun> {
+async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, source: SourceInfo, registry: RegistryClient): Promise<BuildxRun> {
   if (!prepared.stage || !prepared.go) throw new ActionError('the direct engine needs the prebuilt mode (binaries compiled on the runner)');
   await fs.rm(plan.buildx.ociDest, { recursive: true, force: true });
   const image = await writeDirectImage({
@@ -264,6 +265,7 @@ async function writeDirect(config: Config, prepared: PreparedContext, plan: Buil
     labels: config.labels,
     annotations: config.annotations,
     sourceDateEpoch: source.epoch,
+    registry,
   });
   return { image };
 }

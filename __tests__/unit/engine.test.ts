@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { decideEngine, type EngineFacts } from '../../src/image/engine.js';
+import { parseConfig } from '../../src/config.js';
+import { decideEngine, directEngineProblems, type EngineFacts } from '../../src/image/engine.js';
 import { InputError } from '../../src/errors.js';
 
 const facts = (overrides: Partial<EngineFacts> & { buildx?: boolean }): EngineFacts => ({
@@ -52,5 +53,18 @@ describe('decideEngine', () => {
     expect(asked).toBe(0);
     await decideEngine(facts({ hasBuildx }));
     expect(asked).toBe(1);
+  });
+});
+
+describe('directEngineProblems', () => {
+  const configFrom = (inputs: Record<string, string>) => parseConfig((name) => ({ image: 'ghcr.io/acme/api', provenance: 'false', ...inputs })[name] ?? '', '/work/space');
+
+  it.each([
+    ['a base image', { 'base-image': 'ghcr.io/acme/base:1' }, []],
+    ['the defaults with provenance off', {}, []],
+    ['zstd', { compression: 'zstd' }, ['compression']],
+    ['provenance', { provenance: 'true' }, ['provenance']],
+  ])('%s: %j', (_name, inputs, refused) => {
+    expect(directEngineProblems(configFrom(inputs)).map((problem) => problem.input)).toEqual(refused);
   });
 });

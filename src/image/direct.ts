@@ -4,8 +4,10 @@ import path from 'node:path';
 import { formatPlatform, type Platform } from '../platform.js';
 import { caBundle } from './context.js';
 import { BINARY_DIR, CA_BUNDLE_PATH, NONROOT_UID, renderAccountFiles, ZONEINFO_PATH, type FinalStageSpec } from './dockerfile.js';
-import { OCI_LAYER_TAR, type OciImage } from './oci-layout.js';
-import type { Descriptor } from './registry.js';
+import { OCI_LAYER_TAR, type OciImage, type RemoteBlob } from './oci-layout.js';
+import { parseImageName } from '../reference.js';
+import { readBaseImage, type BaseConfig, type BaseImage, type HistoryEntry } from './base-image.js';
+import type { Descriptor, RegistryClient } from './registry.js';
 import { writeTar, type TarWriteEntry } from './tar.js';
 
 /*
@@ -27,10 +29,31 @@ const HISTORY_COMMENT = 'buildkit.dockerfile.v0';
 /**
  * Go's encoding/json output for a value JSON.stringify also handles: the same text except that Go
  * escapes `<`, `>`, `&`, U+2028 and U+2029. These characters only ever occur inside strings in
- * JSON.stringify's output, so replacing them everywhere is safe.
+ * JSON.stringify's output, so replacing them everywhere is safe. A Map is written as an object in
+ * its own order: a JS object puts integer-like keys (a port `9090`, a label `1`) before the
+ * others whatever the insertion order, where Go's sorted map keys do not.
  */
 export function goJson(value: unknown, indent?: string): string {
-  return JSON.stringify(value, null, indent).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return encodeJson(value, indent ?? '', '').replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** JSON.stringify's output (same spacing), with Maps as ordered objects. */
+function encodeJson(value: unknown, indent: string, depth: string): string {
+  const inner = depth + indent;
+  const wrap = (open: string, close: string, items: string[]) =>
+    items.length === 0 ? `${open}${close}` : indent ? `${open}\n${inner}${items.join(`,\n${inner}`)}\n${depth}${close}` : `${open}${items.join(',')}${close}`;
+  if (value instanceof Map) return encodeJson(new OrderedObject([...value.entries()]), indent, depth);
+  if (value instanceof OrderedObject || (value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function')) {
+    const entries = value instanceof OrderedObject ? value.entries : Object.entries(value as Record<string, unknown>);
+    const items = entries.filter(([, v]) => v !== undefined && typeof v !== 'function').map(([k, v]) => `${JSON.stringify(String(k))}:${indent ? ' ' : ''}${encodeJson(v, indent, inner)}`);
+    return wrap('{', '}', items);
+  }
+  if (Array.isArray(value)) return wrap('[', ']', value.map((item) => (item === undefined || typeof item === 'function' ? 'null' : encodeJson(item, indent, inner))));
+  return JSON.stringify(value) ?? 'null';
+}
+
+class OrderedObject {
+  constructor(readonly entries: [unknown, unknown][]) {}
 }
 
 /** Go's `%q` of a string (strconv.Quote) for the printable text the action writes. */
@@ -144,6 +167,11 @@ function nonEmpty(record: Record<string, string>): Record<string, string> | unde
   return Object.keys(record).length > 0 ? sortedRecord(record) : undefined;
 }
 
+/** A map of the image config as Go marshals it: keys sorted by bytes (see goJson for why a Map). */
+function sortedMap<T>(record: Readonly<Record<string, T>>): Map<string, T> {
+  return new Map(Object.keys(record).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map((key) => [key, record[key]!]));
+}
+
 /** Go marshals maps with their keys sorted; JSON.stringify keeps insertion order. */
 function sortedRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
   return Object.fromEntries(Object.keys(record).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map((key) => [key, record[key]!]));
@@ -159,7 +187,10 @@ export interface ImageConfigSpec {
   /** `--label` labels; they win over the Dockerfile's LABEL ones. */
   labels: Readonly<Record<string, string>>;
   epoch: number;
+  /** Our layers' diff_ids; a base's come first on their own. */
   diffIds: readonly string[];
+  /** The base image's config (base-image other than scratch). */
+  base?: BaseConfig;
 }
 
 /** Dockerfile `ARG` history text: `ARG NAME=value` with the build argument the frontend set. */
@@ -167,23 +198,73 @@ function targetArgs(platform: Platform): string[] {
   return [`ARG TARGETOS=${platform.os}`, `ARG TARGETARCH=${platform.arch}`, `ARG TARGETVARIANT=${platform.variant ?? ''}`];
 }
 
+/** A time as Go's time.Time marshals it (RFC 3339, fraction without trailing zeros, `Z` for UTC). */
+export function goTime(text: string): string {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i.exec(text);
+  if (!match) return text;
+  const fraction = (match[2] ?? '').replace(/0+$/, '');
+  const zone = /^(z|[+-]00:00)$/i.test(match[3]!) ? 'Z' : match[3]!;
+  return `${match[1]}${fraction ? `.${fraction}` : ''}${zone}`;
+}
+
+/** A history entry in the field order of the OCI History struct, empty fields left out as Go does. */
+function historyEntry(entry: HistoryEntry): HistoryEntry {
+  return {
+    ...(entry.created ? { created: goTime(entry.created) } : {}),
+    ...(entry.created_by ? { created_by: entry.created_by } : {}),
+    ...(entry.author ? { author: entry.author } : {}),
+    ...(entry.comment ? { comment: entry.comment } : {}),
+    ...(entry.empty_layer ? { empty_layer: true } : {}),
+  };
+}
+
+/** `ENV key=value` on an env list: replaces the key in place, or appends it (BuildKit's addEnv). */
+function setEnv(env: string[], key: string, value: string): string[] {
+  const at = env.findIndex((entry) => entry.split('=')[0] === key);
+  return at < 0 ? [...env, `${key}=${value}`] : env.map((entry, i) => (i === at ? `${key}=${value}` : entry));
+}
+
+type ConfigValue = Record<string, unknown>;
+
+function nonEmptyValue(value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === false) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (value instanceof Map) return value.size > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+/** Keeps the given keys in this order, leaving out empty ones (Go's `omitempty`). */
+function ordered(value: ConfigValue, keys: readonly string[]): ConfigValue {
+  return Object.fromEntries(keys.filter((key) => nonEmptyValue(value[key])).map((key) => [key, value[key]]));
+}
+
+/** dockerspec.DockerOCIImageConfig: the OCI ImageConfig fields, then Docker's extensions. */
+const CONFIG_KEYS = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'ArgsEscaped', 'Healthcheck', 'OnBuild', 'Shell'];
+const HEALTHCHECK_KEYS = ['Test', 'Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'];
+
 /**
- * The image config BuildKit writes for the prebuilt Dockerfile on scratch: the top-level keys in
- * Go's sorted map order (the exporter re-marshals it as a map), the inner config in the order of
- * the Go struct, one history entry per instruction that commits one, every time the epoch.
+ * The image config BuildKit writes for the prebuilt Dockerfile: the top-level keys in Go's sorted
+ * map order (the exporter re-marshals it as a map), the inner config in the order of the Go
+ * struct, one history entry per instruction that commits one, every new time the epoch. On a base
+ * image the frontend starts from the base's config: its env (PATH added when it has none), working
+ * folder, labels, ports, volumes and history are kept, its Cmd is dropped by our ENTRYPOINT, and
+ * its history entries and diff_ids come first, unchanged (rewrite-timestamp leaves the base alone).
  */
 export function imageConfig(spec: ImageConfigSpec): Buffer {
-  const { platform, stage, epoch } = spec;
+  const { platform, stage, epoch, base } = spec;
   const created = rfc3339(epoch);
   const binary = `${BINARY_DIR}/${stage.binaryName}`;
-  const env = [SCRATCH_PATH_ENV];
-  if (stage.rootfs.zoneinfo) env.push(`ZONEINFO=${ZONEINFO_PATH}`);
+  const baseConfig: ConfigValue = base ? { ...base.config } : { Env: [SCRATCH_PATH_ENV], WorkingDir: '/' };
+  let env = Array.isArray(baseConfig.Env) ? (baseConfig.Env as string[]) : [];
+  if (!env.some((entry) => entry.split('=')[0] === 'PATH')) env = [...env, SCRATCH_PATH_ENV];
+  if (stage.rootfs.zoneinfo) env = setEnv(env, 'ZONEINFO', ZONEINFO_PATH);
   const dockerfileLabels = Object.keys(stage.labels).sort();
-  const labels = { ...stage.labels, ...spec.labels };
+  const labels = { ...(baseConfig.Labels as Record<string, string> | undefined), ...stage.labels, ...spec.labels };
   const ports = stage.expose.map((port) => (port.includes('/') ? port : `${port}/tcp`));
   const user = `${NONROOT_UID}:${NONROOT_UID}`;
 
-  const history: { created: string; created_by: string; comment: string; empty_layer?: true }[] = [];
+  const history: HistoryEntry[] = (base?.history ?? []).map(historyEntry);
   const commit = (createdBy: string, layer: boolean) => history.push({ created, created_by: layer ? `${createdBy} # buildkit` : createdBy, comment: HISTORY_COMMENT, ...(layer ? {} : { empty_layer: true as const }) });
   for (const arg of targetArgs(platform)) commit(arg, false);
   commit('COPY / /', true);
@@ -194,24 +275,38 @@ export function imageConfig(spec: ImageConfigSpec): Buffer {
   commit(`USER ${user}`, false);
   commit(`ENTRYPOINT [${goQuote(binary)}]`, false);
 
-  const config = {
-    User: user,
-    ...(ports.length > 0 ? { ExposedPorts: sortedRecord(Object.fromEntries(ports.map((port) => [port, {}]))) } : {}),
-    Env: env,
-    Entrypoint: [binary],
-    WorkingDir: '/',
-    ...(Object.keys(labels).length > 0 ? { Labels: sortedRecord(labels) } : {}),
-  };
+  const exposed = { ...(baseConfig.ExposedPorts as Record<string, unknown> | undefined), ...Object.fromEntries(ports.map((port) => [port, {}])) };
+  const healthcheck = baseConfig.Healthcheck as ConfigValue | undefined;
+  const config = ordered(
+    {
+      ...baseConfig,
+      User: user,
+      ExposedPorts: sortedMap(exposed),
+      Env: env,
+      Entrypoint: [binary],
+      // ENTRYPOINT drops the Cmd the base set.
+      Cmd: undefined,
+      Volumes: baseConfig.Volumes ? sortedMap(baseConfig.Volumes as Record<string, unknown>) : undefined,
+      Labels: sortedMap(labels),
+      Healthcheck: healthcheck ? ordered(healthcheck, HEALTHCHECK_KEYS) : undefined,
+    },
+    CONFIG_KEYS,
+  );
   return Buffer.from(
-    goJson({
-      architecture: platform.arch,
-      config,
-      created,
-      history,
-      os: platform.os,
-      rootfs: { type: 'layers', diff_ids: spec.diffIds },
-      ...(platform.variant ? { variant: platform.variant } : {}),
-    }),
+    goJson(
+      sortedRecord({
+        architecture: platform.arch,
+        ...(base?.author ? { author: base.author } : {}),
+        config,
+        created,
+        history,
+        os: platform.os,
+        ...(base?.['os.features']?.length ? { 'os.features': base['os.features'] } : {}),
+        ...(base?.['os.version'] ? { 'os.version': base['os.version'] } : {}),
+        rootfs: { type: 'layers', diff_ids: [...(base?.rootfs?.diff_ids ?? []), ...spec.diffIds] },
+        ...(platform.variant ? { variant: platform.variant } : {}),
+      }),
+    ),
   );
 }
 
@@ -254,6 +349,8 @@ export interface DirectImageSpec {
   /** As the `annotations` input gives them (buildx `--annotation` form). */
   annotations: readonly string[];
   sourceDateEpoch: number;
+  /** Reads the base image's manifests and config when stage.baseImage is not scratch. */
+  registry?: RegistryClient;
 }
 
 /**
@@ -262,7 +359,6 @@ export interface DirectImageSpec {
  * compresses them), the config and the manifest; an index for several platforms.
  */
 export async function writeDirectImage(spec: DirectImageSpec): Promise<OciImage> {
-  if (spec.stage.baseImage !== 'scratch') throw new Error(`the direct engine cannot build on base-image ${spec.stage.baseImage} yet`);
   if (spec.binaries.length === 0) throw new Error('the direct engine needs at least one binary');
   const annotations = parseAnnotations(spec.annotations);
   const single = spec.binaries.length === 1;
@@ -276,18 +372,25 @@ export async function writeDirectImage(spec: DirectImageSpec): Promise<OciImage>
   // BuildKit marks the layers it rewrote for rewrite-timestamp, and the mark stays in the manifest.
   const rewritten = { annotations: { 'buildkit/rewritten-timestamp': String(epoch) } };
   const rootfsLayer = { ...(await layout.blob(OCI_LAYER_TAR, layerTar(rootfsLayerFiles(spec.stage, zoneinfo), epoch))), ...rewritten };
+  const bases = await readBases(spec);
+  const remoteBlobs = new Map<string, RemoteBlob>();
 
   const manifests: Descriptor[] = [];
-  for (const binary of spec.binaries) {
+  for (const [i, binary] of spec.binaries.entries()) {
+    const base = bases[i];
     const data = await fs.readFile(binary.path);
     const binaryLayer = { ...(await layout.blob(OCI_LAYER_TAR, layerTar([{ path: `${BINARY_DIR.slice(1)}/${spec.stage.binaryName}`, mode: 0o755, data }], epoch))), ...rewritten };
-    const config = await layout.blob(OCI_CONFIG, imageConfig({ platform: binary.platform, stage: spec.stage, labels: spec.labels, epoch, diffIds: [rootfsLayer.digest, binaryLayer.digest] }));
+    const config = await layout.blob(
+      OCI_CONFIG,
+      imageConfig({ platform: binary.platform, stage: spec.stage, labels: spec.labels, epoch, diffIds: [rootfsLayer.digest, binaryLayer.digest], ...(base ? { base: base.config } : {}) }),
+    );
+    for (const [at, layer] of (base?.layers ?? []).entries()) remoteBlobs.set(layer.digest, { from: base!.from, diffId: base!.diffIds[at]!, base: true });
     const manifestAnnotations = nonEmpty(forPlatform(annotations.manifest, binary.platform));
     const manifest = {
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
       config,
-      layers: [rootfsLayer, binaryLayer],
+      layers: manifestLayers(base?.layers ?? [], [rootfsLayer, binaryLayer]),
       ...(manifestAnnotations ? { annotations: manifestAnnotations } : {}),
     };
     const written = await layout.blob(OCI_MANIFEST, Buffer.from(goJson(manifest, '  ')));
@@ -308,5 +411,18 @@ export async function writeDirectImage(spec: DirectImageSpec): Promise<OciImage>
   // As buildx's OCI export names the one image of its layout.
   const rootAnnotations = nonEmpty({ ...annotations.indexDescriptor, 'org.opencontainers.image.created': rfc3339(epoch), 'org.opencontainers.image.ref.name': 'latest' });
   await fs.writeFile(path.join(spec.dir, 'index.json'), goJson({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...root, annotations: rootAnnotations }] }));
-  return { dir: spec.dir, root };
+  return { dir: spec.dir, root, ...(remoteBlobs.size > 0 ? { remoteBlobs } : {}) };
+}
+
+/** The base image of every platform, in the order of the binaries; none on scratch. */
+async function readBases(spec: DirectImageSpec): Promise<(BaseImage | undefined)[]> {
+  if (spec.stage.baseImage === 'scratch') return spec.binaries.map(() => undefined);
+  if (!spec.registry) throw new Error(`the direct engine needs a registry client to read base-image ${spec.stage.baseImage}`);
+  const name = parseImageName(spec.stage.baseImage);
+  return Promise.all(spec.binaries.map((binary) => readBaseImage(spec.registry!, name, binary.platform)));
+}
+
+/** A manifest's layers: the base's as the base has them (they stay in the registry), then ours. */
+export function manifestLayers(base: readonly Descriptor[], ours: readonly Descriptor[]): Descriptor[] {
+  return [...base.map(({ mediaType, digest, size, annotations }) => ({ mediaType, digest, size, ...(annotations ? { annotations } : {}) })), ...ours];
 }

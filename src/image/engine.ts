@@ -80,7 +80,6 @@ export function directEngineProblems(config: Config): InputError[] {
   if (config.provenance !== 'false') needsBuildx(Inputs.provenance.name, config.provenance, 'false: provenance attestations are made by BuildKit');
   if (config.sbom) needsBuildx(Inputs.sbom.name, 'true', 'false: SBOM attestations are made by BuildKit');
   if (config.compression.algorithm !== 'gzip') needsBuildx(Inputs.compression.name, config.compression.algorithm, 'gzip');
-  if (config.baseImage !== 'scratch') needsBuildx(Inputs.baseImage.name, config.baseImage, 'scratch: a base image is not supported by the direct engine yet');
   if (config.target) needsBuildx(Inputs.target.name, config.target, 'empty: there is no Dockerfile stage to pick');
   return problems;
 }

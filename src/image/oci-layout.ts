@@ -35,6 +35,18 @@ export interface OciImage {
 export interface RemoteBlob {
   from: ImageName;
   diffId: string;
+  /** A layer of the base image: its uncompressed tar is not in the layout either (see baseLayerDigests). */
+  base?: boolean;
+}
+
+/** Compressed digest -> diff_id of the remote layers whose tar the layout holds (reused ones), for readLayerVia. */
+export function localDiffIds(image: OciImage): Map<string, string> {
+  return new Map([...(image.remoteBlobs ?? [])].filter(([, blob]) => !blob.base).map(([digest, blob]) => [digest, blob.diffId]));
+}
+
+/** The layers the image has from its base image (the direct engine's remote base layers). */
+export function baseLayerDigests(image: OciImage): Set<string> {
+  return new Set([...(image.remoteBlobs ?? [])].filter(([, blob]) => blob.base).map(([digest]) => digest));
 }
 
 export interface CompressOptions {
@@ -238,7 +250,15 @@ export async function tagOciImage(client: RegistryClient, image: OciImage, targe
  * image that is not pushed (a fork's pull request) is computed from exactly the bytes a push would send.
  */
 export class OciLayoutClient extends RegistryClient {
-  constructor(private readonly dir: string) {
+  /**
+   * `registry` and `remoteBlobs`: blobs the layout lacks (the direct engine's base layers) are read
+   * from the repository that holds them.
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly registry?: RegistryClient,
+    private readonly remoteBlobs?: ReadonlyMap<string, RemoteBlob>,
+  ) {
     super();
   }
 
@@ -248,6 +268,8 @@ export class OciLayoutClient extends RegistryClient {
   }
 
   override async getBlob(_name: ImageName, digest: string): Promise<Response> {
+    const remote = this.remoteBlobs?.get(digest);
+    if (remote?.base && this.registry) return this.registry.getBlob(remote.from, digest);
     return new Response(await fs.readFile(blobPath(this.dir, digest)));
   }
 }

@@ -13,7 +13,7 @@ import type { Tools } from '../tools.js';
 import { compareAttributions, sameBasis, type Attribution } from './attribution.js';
 import { commentMarker, renderSizeComment, renderSizeReport, type SizeReport } from './comment.js';
 import { evaluateGate, gateFailure } from './gate.js';
-import { classifiedLayers, compareWithBaseline, type ClassifiedLayer, largestCompressed, largestDelta, largestUncompressed, sizesOutput, type Baseline, type PlatformSize } from './size.js';
+import { classifiedLayers, type ClassifyOptions, compareWithBaseline, type ClassifiedLayer, largestCompressed, largestDelta, largestUncompressed, sizesOutput, type Baseline, type PlatformSize } from './size.js';
 import { parseStoredReport, SIZE_REPORT_ANNOTATION, type StoredReport } from './stored.js';
 
 /** Baseline sizes and the per-module breakdown stored in the baseline image. */
@@ -50,6 +50,8 @@ export interface MeasureInput {
   commit: string;
   /** Compressed layer digest -> diff_id, for layers the client holds only uncompressed (see readLayerVia). */
   localDiffIds?: ReadonlyMap<string, string>;
+  /** Layers that came from the base image, when known (the direct engine knows them): classified as base. */
+  baseLayers?: ReadonlySet<string>;
   /** A reader over `client` that already read some layers (see layerDetailsToStore). */
   reader?: LayerReader;
 }
@@ -63,8 +65,8 @@ export function localLayerReader(client: RegistryClient, localDiffIds: ReadonlyM
  * What every layer of the image holds, to store in the image (report/stored.ts) so that a run
  * taking it as its baseline reads no blob. Read with `reader`, whose cache the report reuses.
  */
-export async function layerDetailsToStore(name: ImageName, digest: string, reader: LayerReader, client: RegistryClient, binaryPaths: string[]): Promise<Record<string, ClassifiedLayer>> {
-  return classifiedLayers(await addLayerDetails(reader, name, await readImageSizes(name, digest, client), { binaryPaths }));
+export async function layerDetailsToStore(name: ImageName, digest: string, reader: LayerReader, client: RegistryClient, options: ClassifyOptions): Promise<Record<string, ClassifiedLayer>> {
+  return classifiedLayers(await addLayerDetails(reader, name, await readImageSizes(name, digest, client), options));
 }
 
 /** The size report of one image: what the outputs, the summary, the comment and the gate are made of. */
@@ -84,7 +86,7 @@ export async function measureImage(input: MeasureInput, reporter: Reporter): Pro
   try {
     sizes = await readImageSizes(config.image, input.digest, input.client);
     const reader = input.reader ?? new LayerReader(input.client, input.localDiffIds ? readLayerVia(input.localDiffIds) : undefined);
-    sizes = await addLayerDetails(reader, config.image, sizes, { binaryPaths: input.binaryPaths });
+    sizes = await addLayerDetails(reader, config.image, sizes, { binaryPaths: input.binaryPaths, ...(input.baseLayers ? { baseLayers: input.baseLayers } : {}) });
   } catch (error) {
     reporter.warning(`The image size could not be read (${errorMessage(error)}); the size outputs stay empty.`);
   }
