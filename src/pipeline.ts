@@ -18,7 +18,7 @@ import { readImageFile } from './image/layout-file.js';
 import { writeDirectImage } from './image/direct.js';
 import { chooseEngine, chooseMergeEngine } from './image/engine.js';
 import { compressionId, findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
-import { mergeLegs } from './image/merge.js';
+import { composeMergedIndex, tagIndex, type MergeOptions } from './image/merge.js';
 import { ReadOnceRegistry, type RegistryClient } from './image/registry.js';
 import { annotateRoot, baseLayerDigests, compressLayers, localDiffIds, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
 import { Inputs, State } from './inputs.js';
@@ -427,7 +427,10 @@ async function loadIntoDocker(ociDir: string, tags: readonly string[], workDir: 
   for (const tag of tags) await tools.exec('docker', ['tag', loaded, tag]);
 }
 
-/** `mode: merge`: the legs' digests stitched into one index, then the size report for all platforms. */
+/**
+ * `mode: merge`: the legs' digests stitched into one index pushed by digest, the size report for
+ * all platforms, the gate, and only then the tags: nothing gets tagged that the gate rejects.
+ */
 async function runMerge(config: Config, environment: RunEnvironment, tools: Tools, outputs: RunOutputs): Promise<string | undefined> {
   const { reporter, registry } = tools;
   const engine = await chooseMergeEngine(config, tools);
@@ -440,19 +443,26 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
   logPublishPlan(plan, tools);
   const baseline = await readBaselineReport(registry, plan.baseline, binaryPaths(config), reporter);
   const timer = new PhaseTimer(tools.clock);
-  const merged = await timer.time('merge', () =>
-    reporter.group('Merging the matrix legs', () =>
-      mergeLegs({ sha: run.sha, runId: run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client: registry, exec: tools.exec, engine, log: reporter, carryAnnotations: [SIZE_REPORT_ANNOTATION] }),
-    ),
-  );
-  outputs.digest = merged.digest;
-  outputs['image-ref'] = merged.imageRef;
-  outputs.tags = merged.tags.join('\n');
+  const merge: MergeOptions = { sha: run.sha, runId: run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client: registry, exec: tools.exec, engine, log: reporter, carryAnnotations: [SIZE_REPORT_ANNOTATION] };
+  const index = await timer.time('merge', () => reporter.group('Merging the matrix legs', () => composeMergedIndex(merge)));
+  outputs.digest = index.digest;
+  outputs['image-ref'] = index.imageRef;
   const measured = await timer.time('report', () =>
-    measureImage({ config, client: registry, digest: merged.digest, imageRef: merged.imageRef, binaries: [], binaryPaths: [], baseline, commit: run.sha }, reporter),
+    measureImage({ config, client: registry, digest: index.digest, imageRef: index.imageRef, binaries: [], binaryPaths: [], baseline, commit: run.sha }, reporter),
   );
   Object.assign(outputs, measured.outputs);
-  const summaryHeader = renderSummary({ imageRef: merged.imageRef, tags: merged.tags, pushed: true, tagsMoved: true, binaries: [], goVersion: '', phases: timer.phases });
+  let tagsMoved = false;
+  if (measured.gateFailure) {
+    reporter.warning(
+      `The size gate failed, so the tags were not moved (${plan.tags.join(', ')}); the index is pushed by digest only: ${index.imageRef}. ` +
+        'The legs keep their temporary tags, so a re-run of the merge finds them.',
+    );
+  } else {
+    await timer.time('merge', () => reporter.group('Tagging the index', () => tagIndex(merge, index)));
+    tagsMoved = true;
+  }
+  outputs.tags = tagsMoved ? plan.tags.join('\n') : '';
+  const summaryHeader = renderSummary({ imageRef: index.imageRef, tags: plan.tags, pushed: true, tagsMoved, binaries: [], goVersion: '', phases: timer.phases });
   await publishReport(measured, summaryHeader, config, environment.env, tools);
   return measured.gateFailure;
 }

@@ -27,6 +27,8 @@ describe('matrix legs and merge with engine: direct and no docker CLI', () => {
   let image: string;
   let legs: ActionRun[];
   let merge: ActionRun;
+  let gated: ActionRun;
+  let legTagsAfterGated: string[];
   let single: ActionRun;
 
   beforeAll(async () => {
@@ -42,6 +44,9 @@ describe('matrix legs and merge with engine: direct and no docker CLI', () => {
     for (const platform of PLATFORMS) {
       legs.push(await runStep('main', { workspace, inputs: { image, ...build, platforms: platform, 'push-by-digest': 'true' }, env }));
     }
+    // A merge whose size gate rejects the index: it must tag nothing and leave the legs for the next merge.
+    gated = await runStep('main', { workspace, inputs: { image, engine: 'direct', platforms: PLATFORMS.join(','), mode: 'merge', tags: 'gated', 'size-budget': '1', comment: 'never' }, env });
+    legTagsAfterGated = crane(s, 'ls', image).split('\n').filter(Boolean).sort();
     merge = await runStep('main', { workspace, inputs: { image, engine: 'direct', platforms: PLATFORMS.join(','), mode: 'merge', tags: 'v1,latest', comment: 'never' }, env });
     // The same commit and inputs in one run with both platforms, in a repository of its own.
     const other = uniqueRepository(s, 'hello-single-direct');
@@ -58,6 +63,21 @@ describe('matrix legs and merge with engine: direct and no docker CLI', () => {
     for (const leg of legs) expect(leg.stdout).toContain('Engine: direct (engine: direct)');
     expect(merge.stdout).toContain('composed through the registry API');
     expect(merge.stdout).not.toContain('imagetools');
+  });
+
+  it('a merge the size gate rejects fails, sets the digest, and tags nothing: the index is pushed by digest only', () => {
+    expect(gated.exitCode).not.toBe(0);
+    expect(errorAnnotations(gated).join('\n')).toMatch(/Image size gate failed:[\s\S]*linux\/amd64/);
+    expect(gated.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(gated.outputs['image-ref']).toBe(`${image}@${gated.outputs.digest}`);
+    expect(gated.outputs.tags ?? '').toBe('');
+    expect(gated.stdout).toContain(`the tags were not moved (${image}:gated); the index is pushed by digest only: ${image}@${gated.outputs.digest}`);
+    // The tag was never written; the index is there by digest, with both platforms.
+    expect(() => crane(s, 'digest', `${image}:gated`)).toThrow(/MANIFEST_UNKNOWN/);
+    expect(craneJson<Index>(s, 'manifest', `${image}@${gated.outputs.digest}`).manifests.map(platformOf)).toEqual(PLATFORMS);
+    // The legs kept their temporary tags (and nothing else was tagged), so the next merge found them and made the same index.
+    expect(legTagsAfterGated).toEqual(PLATFORMS.map((p) => expect.stringMatching(new RegExp(`-1000001-${p.replace('/', '-')}$`))));
+    expect(merge.outputs.digest).toBe(gated.outputs.digest);
   });
 
   it('each leg pushes its one platform by digest, with no tag but its temporary one', () => {

@@ -46,7 +46,7 @@ describe('matrix: two legs pushed by digest, one merge job', () => {
     expect(merge.outputs['image-ref']).toBe(`${image}@${merge.outputs.digest}`);
     expect(crane(s, 'ls', image).split('\n').filter(Boolean).sort()).toEqual(expect.arrayContaining(['latest', 'v1']));
     expect(merge.summary).toContain('linux/arm64');
-    // imagetools carried the first platform's size report onto the index, where the next run reads its baseline.
+    // The merge carried the first platform's size report onto the index, where the next run reads its baseline.
     expect(JSON.parse(index.annotations?.['io.github.go-slim-image.size-report'] ?? '{}')).toMatchObject({ version: 1, platform: 'linux/amd64' });
   });
 

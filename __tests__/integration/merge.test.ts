@@ -80,7 +80,7 @@ describe('matrix merge against the local registry and buildx', () => {
     expect(again.digest).toBe(first.digest);
   }, 120_000);
 
-  it('merging the same legs again gives the same digest (imagetools is deterministic)', async () => {
+  it('merging the same legs again gives the same digest (the composed index is deterministic)', async () => {
     pushLegs();
     const again = await merge();
     expect(again.reused).toBe(false);

@@ -301,11 +301,10 @@ describe('runPipeline with recording tools', () => {
 });
 
 describe('runPipeline in merge mode', () => {
-  it('stitches the legs into one index through imagetools and reports all platforms', async () => {
+  /** Two push-by-digest legs in a fresh registry, and a merger whose `imagetools create` copies one index source onto its tags, as buildx does. */
+  async function legsAndMerger(): Promise<{ registry: FakeTools['registry']; merger: FakeTools }> {
     const world = { buildkit: 'v0.34.2', binaryPadding: 1024 };
-    const tools = fakeTools([]);
     const legs = fakeTools(handlers(world));
-    legs.registry = tools.registry;
     for (const platform of ['linux/amd64', 'linux/arm64']) {
       const leg = await run(legs, { platforms: platform, 'push-by-digest': 'true' });
       expect(leg.failure).toBeUndefined();
@@ -317,27 +316,62 @@ describe('runPipeline in merge mode', () => {
       if (args[1] !== 'imagetools') return undefined;
       const tags = args.flatMap((a, i) => (args[i - 1] === '--tag' ? [a] : []));
       const sources = args.filter((a) => a.includes('@sha256:'));
-      const manifests = await Promise.all(
-        sources.map(async (source) => {
-          const digest = source.slice(source.indexOf('@') + 1);
-          const { manifest, bytes } = await tools.registry.getManifest(REPO, digest);
-          const config = JSON.parse(await (await tools.registry.getBlob(REPO, (manifest as { config: { digest: string } }).config.digest)).text()) as { os: string; architecture: string };
-          return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: bytes, platform: { os: config.os, architecture: config.architecture } };
-        }),
-      );
-      const annotations = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--annotation' ? [a.replace(/^index:/, '').split('=') as [string, string]] : [])));
-      const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests, annotations }));
-      for (const tag of tags) await tools.registry.putManifest(REPO, tag.slice(tag.lastIndexOf(':') + 1), 'application/vnd.oci.image.index.v1+json', body);
+      // The merge composes and pushes the index itself; imagetools only copies it onto the tags.
+      expect(sources).toHaveLength(1);
+      expect(args).not.toContain('--annotation');
+      const { body, mediaType } = await legs.registry.getManifestBytes(REPO, sources[0]!.slice(sources[0]!.indexOf('@') + 1));
+      for (const tag of tags) await legs.registry.putManifest(REPO, tag.slice(tag.lastIndexOf(':') + 1), mediaType, body);
       return '';
     };
     const merger = fakeTools([imagetools]);
-    merger.registry = tools.registry;
+    merger.registry = legs.registry;
+    return { registry: legs.registry, merger };
+  }
+  const temporaryTags = async (registry: FakeTools['registry']) => (await registry.listTags(REPO)).filter((t) => /^[0-9a-f]{7}-/.test(t));
+
+  it('stitches the legs into one index, pushed by digest, then tagged through imagetools, and reports all platforms', async () => {
+    const { registry, merger } = await legsAndMerger();
+    expect(await temporaryTags(registry)).toHaveLength(2);
     const result = await run(merger, { mode: 'merge', platforms: 'linux/amd64,linux/arm64' });
     expect(result.failure).toBeUndefined();
     expect(result.outputs.tags).toBe(`${IMAGE}:main\n${IMAGE}:sha-9a8b7c6`);
+    expect(registry.tagDigest(REPO, 'main')).toBe(result.outputs.digest);
+    expect(registry.tagDigest(REPO, 'sha-9a8b7c6')).toBe(result.outputs.digest);
     expect(JSON.parse(result.outputs.sizes!).map((s: { platform: string }) => s.platform)).toEqual(['linux/amd64', 'linux/arm64']);
     expect(merger.reporter.summaries[0]).toMatch(/Time: merge \d+\.\d s · report \d+\.\d s/);
+    expect(merger.reporter.summaries[0]).toMatch(/Tags: /);
     // The legs' temporary tags are removed once the index holds them.
-    expect((await tools.registry.listTags(REPO)).filter((t) => t.startsWith('gsi-'))).toEqual([]);
+    expect(await temporaryTags(registry)).toEqual([]);
+  });
+
+  it.each([
+    ['buildx', {}],
+    ['direct', { engine: 'direct', builder: '' }],
+  ])('a failing size gate (%s engine) writes no tag: the index is pushed by digest, the legs keep their temporary tags', async (_engine, engineInputs) => {
+    const { registry, merger } = await legsAndMerger();
+    const tagWritesBefore = [...registry.tagWrites];
+    const legTags = await temporaryTags(registry);
+    const result = await run(merger, { mode: 'merge', platforms: 'linux/amd64,linux/arm64', 'size-budget': '1', ...engineInputs });
+    expect(String(result.failure)).toMatch(/Image size gate failed:\n- .*linux\/amd64/);
+    expect(registry.tagWrites).toEqual(tagWritesBefore);
+    expect(registry.tagDigest(REPO, 'main')).toBeUndefined();
+    expect(merger.calls.filter((c) => c.args[1] === 'imagetools')).toEqual([]);
+    expect(result.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(result.outputs['image-ref']).toBe(`${IMAGE}@${result.outputs.digest}`);
+    expect(result.outputs.tags).toBe('');
+    expect(result.outputs.size).toMatch(/^\d+$/);
+    expect(isIndex((await registry.getManifest(REPO, result.outputs.digest!)).manifest)).toBe(true);
+    expect(merger.reporter.warnings.join('\n')).toContain(
+      `The size gate failed, so the tags were not moved (${IMAGE}:main, ${IMAGE}:sha-9a8b7c6); the index is pushed by digest only: ${IMAGE}@${result.outputs.digest}.`,
+    );
+    expect(merger.reporter.summaries.at(-1)).toMatch(/Tags not moved \(the size gate failed\)/);
+    expect(await temporaryTags(registry)).toEqual(legTags);
+
+    // A re-run that passes the gate finds the same legs and tags the same index.
+    const again = await run(merger, { mode: 'merge', platforms: 'linux/amd64,linux/arm64', ...engineInputs });
+    expect(again.failure).toBeUndefined();
+    expect(again.outputs.digest).toBe(result.outputs.digest);
+    expect(registry.tagDigest(REPO, 'main')).toBe(result.outputs.digest);
+    expect(await temporaryTags(registry)).toEqual([]);
   });
 });

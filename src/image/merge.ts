@@ -1,7 +1,7 @@
 import { ActionError, errorMessage } from '../errors.js';
 import type { Exec } from '../tools.js';
 import { formatPlatform, type Platform } from '../platform.js';
-import { formatImageName, parseImageName, repositoryRef, type ImageName } from '../reference.js';
+import { parseImageName, repositoryRef, type ImageName } from '../reference.js';
 import { registryErrorHint } from './buildx.js';
 import { platformTagSuffix } from './cache.js';
 import { goJson } from './direct.js';
@@ -11,8 +11,10 @@ import { sanitizeTag } from './tags.js';
 
 /*
  * Matrix builds: each leg pushes its platform image by digest and points a temporary tag at it;
- * the merge job finds the legs by those tags, stitches one index with `docker buildx imagetools
- * create`, verifies it and removes the temporary tags.
+ * the merge job finds the legs by those tags, composes one index (the bytes `docker buildx
+ * imagetools create` would write), pushes it by digest and verifies it. Only once the size gate
+ * passed does it put the index on the tags and remove the temporary tags; a rejected index is left
+ * untagged, and so are the legs still findable by a re-run.
  *
  * Why a temporary tag rather than an OCI referrer: the merge job must find a leg knowing only the
  * commit, the run and the platform. A tag is a name it can compute; a referrer hangs off a subject
@@ -92,6 +94,7 @@ const EMPTY_MEDIA_TYPE = 'application/vnd.oci.empty.v1+json';
 const EMPTY_BLOB = Buffer.from('{}');
 const EMPTY_DESCRIPTOR = { mediaType: EMPTY_MEDIA_TYPE, digest: sha256(EMPTY_BLOB), size: 2, data: EMPTY_BLOB.toString('base64') };
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 /**
  * The one manifest every removed temporary tag is moved to (pure, always the same bytes): an OCI
@@ -160,23 +163,24 @@ export interface VerifiedIndex {
 }
 
 /**
- * Reads every tag back through the registry API (not through buildx) and checks they name one
- * index with exactly the wanted platforms, each of whose manifests exists.
+ * Reads every reference (a tag, or `repository@digest` for the index pushed by digest) back
+ * through the registry API (not through buildx) and checks they name one index with exactly the
+ * wanted platforms, each of whose manifests exists.
  */
-export async function verifyIndex(client: RegistryClient, tags: readonly string[], platforms: readonly Platform[]): Promise<VerifiedIndex> {
+export async function verifyIndex(client: RegistryClient, references: readonly string[], platforms: readonly Platform[]): Promise<VerifiedIndex> {
   const wanted = platforms.map(formatPlatform).sort();
   let digest = '';
   let found: string[] = [];
-  for (const tag of tags) {
-    const name = parseImageName(tag);
-    const { manifest, digest: tagDigest } = await client.getManifest(name, name.tag ?? 'latest');
-    if (!isIndex(manifest)) throw new ActionError(`${tag} is not an image index after the merge`);
-    if (digest && tagDigest !== digest) throw new ActionError(`${tag} points at ${tagDigest}, other tags at ${digest}`);
+  for (const reference of references) {
+    const name = parseImageName(reference);
+    const { manifest, digest: tagDigest } = await client.getManifest(name, name.digest ?? name.tag ?? 'latest');
+    if (!isIndex(manifest)) throw new ActionError(`${reference} is not an image index after the merge`);
+    if (digest && tagDigest !== digest) throw new ActionError(`${reference} points at ${tagDigest}, other tags at ${digest}`);
     digest = tagDigest;
     found = indexPlatforms(manifest).sort();
-    if (found.join(',') !== wanted.join(',')) throw new ActionError(`${tag} holds the platforms ${found.join(', ')}, expected exactly ${wanted.join(', ')}`);
+    if (found.join(',') !== wanted.join(',')) throw new ActionError(`${reference} holds the platforms ${found.join(', ')}, expected exactly ${wanted.join(', ')}`);
     for (const child of manifest.manifests) {
-      if (!(await client.findManifest(name, child.digest))) throw new ActionError(`${tag} lists ${child.digest} (${descriptorPlatform(child)}), which ${repositoryRef(name)} does not hold`);
+      if (!(await client.findManifest(name, child.digest))) throw new ActionError(`${reference} lists ${child.digest} (${descriptorPlatform(child)}), which ${repositoryRef(name)} does not hold`);
     }
   }
   return { digest, platforms: found };
@@ -271,7 +275,8 @@ function goDescriptor(d: Descriptor & { urls?: string[]; data?: string; artifact
 
 /**
  * The index `docker buildx imagetools create` makes from these legs, composed through the registry
- * API instead (for the direct engine, with no docker CLI): each image manifest with the platform
+ * API instead (so it can be pushed by digest and gated before any tag names it, and with no docker
+ * CLI for the direct engine): each image manifest with the platform
  * read from its config, each index leg's own entries, index annotations sorted, Go's MarshalIndent
  * layout and escaping. The same legs give the same bytes, so the digest is the one imagetools gives.
  */
@@ -290,7 +295,7 @@ export async function composeIndex(client: RegistryClient, repository: ImageName
   const keys = Object.keys(annotations).sort();
   const index = {
     schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
+    mediaType: OCI_INDEX,
     manifests: descriptors,
     ...(keys.length > 0 ? { annotations: Object.fromEntries(keys.map((k) => [k, annotations[k]])) } : {}),
   };
@@ -298,15 +303,12 @@ export async function composeIndex(client: RegistryClient, repository: ImageName
   return { body, digest: sha256(body) };
 }
 
-/** Puts one index on every tag through the registry API; the legs live in `repository`, so the tags must too. */
-async function pushIndexToTags(client: RegistryClient, repository: ImageName, tags: readonly string[], index: { body: Buffer; digest: string }, mediaType: string): Promise<void> {
+/** The direct engine writes tags through the registry API, which cannot copy across repositories: refused before anything is pushed. */
+function requireTagsIn(repository: ImageName, tags: readonly string[]): void {
   for (const tag of tags) {
-    const name = parseImageName(tag);
-    if (repositoryRef(name) !== repositoryRef(repository)) {
+    if (repositoryRef(parseImageName(tag)) !== repositoryRef(repository)) {
       throw new ActionError(`merge with the direct engine pushes the index only to tags of ${repositoryRef(repository)}, not ${tag}: use engine: buildx (imagetools copies across repositories)`);
     }
-    await client.putManifest(name, index.digest, mediaType, index.body);
-    await client.putManifest(name, name.tag ?? 'latest', mediaType, index.body);
   }
 }
 
@@ -322,7 +324,7 @@ export interface MergeOptions extends LegKey {
   /** Full references the index is pushed to (Config.tags); the first one is also how a re-run finds it. */
   tags: readonly string[];
   builder?: string;
-  /** direct: compose and push the index through the registry API instead of `docker buildx imagetools`. */
+  /** direct: put the index on the tags through the registry API instead of `docker buildx imagetools`. */
   engine?: 'buildx' | 'direct';
   client: RegistryClient;
   exec: Exec;
@@ -334,6 +336,19 @@ export interface MergeOptions extends LegKey {
    * index with the first platform's size report, and the next run reads it there as its baseline.
    */
   carryAnnotations?: readonly string[];
+}
+
+/** The index pushed by digest only: no tag names it yet, so a size gate can still refuse it. */
+export interface ComposedIndex {
+  digest: string;
+  /** `registry/repository@digest`. */
+  imageRef: string;
+  body: Buffer;
+  mediaType: string;
+  legs: Leg[];
+  platforms: string[];
+  /** True when the legs' tags were gone and an index this run had already pushed was reused. */
+  reused: boolean;
 }
 
 export interface MergeResult {
@@ -361,23 +376,24 @@ async function previousMerge(client: RegistryClient, tag: string, prefix: string
 }
 
 /**
- * `mode: merge`: finds the legs, creates the multi-platform index on every tag with imagetools,
- * verifies it through the registry API and removes the temporary tags. Idempotent: the same legs
- * give the same index digest, and once the temporary tags are gone the index they built is found
- * again by its annotation, so re-running the merge job (or two merges racing) ends in one index.
+ * The first half of `mode: merge`: finds the legs, composes the multi-platform index (the bytes
+ * imagetools would write), pushes it by digest only and verifies it through the registry API. No
+ * tag is written, the temporary tags stay: the caller sizes the index and gates it first (see
+ * tagIndex). When the legs' tags are gone, the index this run already put on the first tag is
+ * found by its annotation and used again, so a re-run (or a racing merge) ends in the same index.
  */
-export async function mergeLegs(options: MergeOptions): Promise<MergeResult> {
+export async function composeMergedIndex(options: MergeOptions): Promise<ComposedIndex> {
   const log = options.log ?? quiet;
   const repository: ImageName = { registry: options.image.registry, repository: options.image.repository };
   if (options.platforms.length === 0) throw new ActionError('merge needs the platforms the legs built');
+  if (options.tags.length === 0) throw new ActionError('merge needs at least one tag to push the index to');
+  if (options.engine === 'direct') requireTagsIn(repository, options.tags);
   const prefix = legPrefix(options);
   const { legs, missing } = await findLegs(options.client, repository, options.platforms, options);
-  const first = legs.find((leg) => formatPlatform(leg.platform) === formatPlatform(options.platforms[0]!));
-  const carried = Object.fromEntries((options.carryAnnotations ?? []).flatMap((key) => (first?.annotations?.[key] !== undefined ? [[key, first.annotations[key]]] : [])));
-  const indexAnnotations: Record<string, string> = { ...carried, [LEGS_ANNOTATION]: prefix, [REVISION_ANNOTATION]: options.sha.toLowerCase() };
+  let index: { body: Buffer; digest: string; mediaType: string };
   let reused = false;
   if (missing.length > 0) {
-    const previous = await previousMerge(options.client, options.tags[0] ?? '', prefix, options.platforms);
+    const previous = await previousMerge(options.client, options.tags[0]!, prefix, options.platforms);
     if (!previous) {
       throw new ActionError(
         `merge found no image for ${missing.map((t) => `${repositoryRef(repository)}:${t}`).join(', ')}: ` +
@@ -386,34 +402,51 @@ export async function mergeLegs(options: MergeOptions): Promise<MergeResult> {
     }
     log.info(`The temporary tags are gone; ${options.tags[0]} already holds the index of this run (${previous}).`);
     reused = true;
-    // A single index source is copied byte for byte: every tag ends up on the same digest.
-    if (options.engine === 'direct') {
-      const { body, mediaType } = await options.client.getManifestBytes(repository, previous);
-      await pushIndexToTags(options.client, repository, options.tags, { body, digest: previous }, mediaType);
-    } else {
-      await options.exec('docker', imagetoolsCreateArgs({ builder: options.builder, tags: options.tags, sources: [`${repositoryRef(repository)}@${previous}`] }), { hint: registryErrorHint });
-    }
-  } else if (options.engine === 'direct') {
-    if (options.tags.length === 0) throw new ActionError('merge needs at least one tag to push the index to');
-    const index = await composeIndex(options.client, repository, legs, indexAnnotations);
-    log.info(`Index ${index.digest} composed through the registry API from ${legs.map((leg) => leg.digest).join(', ')}`);
-    await pushIndexToTags(options.client, repository, options.tags, index, 'application/vnd.oci.image.index.v1+json');
+    const { body, mediaType } = await options.client.getManifestBytes(repository, previous);
+    index = { body, digest: previous, mediaType: mediaType || OCI_INDEX };
   } else {
-    const args = imagetoolsCreateArgs({
-      builder: options.builder,
-      tags: options.tags,
-      annotations: indexAnnotations,
-      sources: legs.map((leg) => formatImageName({ ...repository, digest: leg.digest })),
-    });
+    const first = legs.find((leg) => formatPlatform(leg.platform) === formatPlatform(options.platforms[0]!));
+    const carried = Object.fromEntries((options.carryAnnotations ?? []).flatMap((key) => (first?.annotations?.[key] !== undefined ? [[key, first.annotations[key]]] : [])));
+    const annotations: Record<string, string> = { ...carried, [LEGS_ANNOTATION]: prefix, [REVISION_ANNOTATION]: options.sha.toLowerCase() };
+    index = { ...(await composeIndex(options.client, repository, legs, annotations)), mediaType: OCI_INDEX };
+    log.info(`Index ${index.digest} composed through the registry API from ${legs.map((leg) => leg.digest).join(', ')}`);
+    await options.client.putManifest(repository, index.digest, index.mediaType, index.body);
+  }
+  const imageRef = `${repositoryRef(repository)}@${index.digest}`;
+  const verified = await verifyIndex(options.client, [imageRef], options.platforms);
+  log.info(`Index ${verified.digest} pushed by digest: ${verified.platforms.join(', ')}`);
+  return { digest: index.digest, imageRef, body: index.body, mediaType: index.mediaType, legs, platforms: verified.platforms, reused };
+}
+
+/**
+ * The second half of `mode: merge`, once the index passed the gate: puts it on every tag, checks
+ * every tag names that very index, and removes the temporary tags. The direct engine writes the tags
+ * through the registry API; buildx copies the index with imagetools (a single index source is copied
+ * byte for byte, and across repositories and registries with the docker credentials).
+ */
+export async function tagIndex(options: MergeOptions, index: ComposedIndex): Promise<MergeResult> {
+  const log = options.log ?? quiet;
+  const repository: ImageName = { registry: options.image.registry, repository: options.image.repository };
+  if (options.engine === 'direct') {
+    requireTagsIn(repository, options.tags);
+    for (const tag of options.tags) await options.client.putManifest(parseImageName(tag), parseImageName(tag).tag ?? 'latest', index.mediaType, index.body);
+  } else {
+    const args = imagetoolsCreateArgs({ builder: options.builder, tags: options.tags, sources: [index.imageRef] });
     log.info(`docker ${args.join(' ')}`);
     await options.exec('docker', args, { hint: registryErrorHint });
   }
   const verified = await verifyIndex(options.client, options.tags, options.platforms);
-  log.info(`Index ${verified.digest}: ${verified.platforms.join(', ')}`);
+  if (verified.digest !== index.digest) throw new ActionError(`the tags point at ${verified.digest}, not at the index the merge verified and sized (${index.digest})`);
+  log.info(`Tagged ${options.tags.join(', ')}`);
   let removal: TagRemoval = { removed: [], kept: [] };
-  if (options.removeTemporaryTags !== false && legs.length > 0) {
-    removal = await removeTemporaryTags(options.client, repository, legs.map((leg) => leg.tag));
+  if (options.removeTemporaryTags !== false && index.legs.length > 0) {
+    removal = await removeTemporaryTags(options.client, repository, index.legs.map((leg) => leg.tag));
     if (removal.kept.length > 0) log.warning(`Temporary tags kept (${removal.reason}): ${removal.kept.join(', ')}`);
   }
-  return { digest: verified.digest, imageRef: `${repositoryRef(repository)}@${verified.digest}`, tags: [...options.tags], legs, reused, removal };
+  return { digest: index.digest, imageRef: index.imageRef, tags: [...options.tags], legs: index.legs, reused: index.reused, removal };
+}
+
+/** Both halves with no gate between them: compose, push by digest, tag, remove the temporary tags. Idempotent (see composeMergedIndex). */
+export async function mergeLegs(options: MergeOptions): Promise<MergeResult> {
+  return tagIndex(options, await composeMergedIndex(options));
 }
