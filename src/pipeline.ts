@@ -29,7 +29,7 @@ import { formatImageName, repositoryRef } from './reference.js';
 import type { Attribution } from './report/attribution.js';
 import { layerDetailsToStore, localLayerReader, measureImage, publishReport, readBaselineReport, type MeasuredImage } from './report/publish.js';
 import { formatBytes } from './report/size.js';
-import { SIZE_REPORT_ANNOTATION, serializeStoredReport } from './report/stored.js';
+import { mergeStoredReports, SIZE_REPORT_ANNOTATION, serializeStoredReport } from './report/stored.js';
 import { PhaseTimer, renderSummary } from './report/summary.js';
 import { expandTemplate } from './templates.js';
 import type { Tools } from './tools.js';
@@ -443,7 +443,7 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
   logPublishPlan(plan, tools);
   const baseline = await readBaselineReport(registry, plan.baseline, binaryPaths(config), reporter);
   const timer = new PhaseTimer(tools.clock);
-  const merge: MergeOptions = { sha: run.sha, runId: run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client: registry, exec: tools.exec, engine, log: reporter, carryAnnotations: [SIZE_REPORT_ANNOTATION] };
+  const merge: MergeOptions = { sha: run.sha, runId: run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client: registry, exec: tools.exec, engine, log: reporter, carryAnnotations: { [SIZE_REPORT_ANNOTATION]: mergeStoredReports } };
   const index = await timer.time('merge', () => reporter.group('Merging the matrix legs', () => composeMergedIndex(merge)));
   outputs.digest = index.digest;
   outputs['image-ref'] = index.imageRef;

@@ -153,8 +153,9 @@ describe('mergeLegs with the direct engine', () => {
   }
 
   it.each([
-    ['carries the first platform\'s size report onto the index', [REPORT], { [REPORT]: '{"version":1,"platform":"linux/amd64"}' }],
-    ['carries nothing it was not asked to', [], {}],
+    ['carries the first platform\'s size report onto the index', { [REPORT]: (values: readonly (string | undefined)[]) => values[0] }, { [REPORT]: '{"version":1,"platform":"linux/amd64"}' }],
+    ['combines the legs\' values in platform order', { [REPORT]: (values: readonly (string | undefined)[]) => values.map((v) => JSON.parse(v!).platform).join(' ') }, { [REPORT]: 'linux/amd64 linux/arm64' }],
+    ['carries nothing it was not asked to', {}, {}],
   ])('%s', async (_name, carryAnnotations, carried) => {
     const registry = new MemoryRegistry();
     const digests = [await pushLeg(registry, platforms[0]!), await pushLeg(registry, platforms[1]!)];

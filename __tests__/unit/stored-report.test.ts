@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Attribution } from '../../src/report/attribution.js';
-import { parseStoredReport, serializeStoredReport } from '../../src/report/stored.js';
+import { mergeStoredReports, parseStoredReport, serializeStoredReport } from '../../src/report/stored.js';
 
 const attribution: Attribution = {
   goVersion: 'go1.26.8',
@@ -42,5 +42,23 @@ describe('the size report stored on an image', () => {
   it('drops malformed layer entries and keeps the rest', () => {
     const text = JSON.stringify({ version: 1, layers: { ...layers, [`sha256:${'b'.repeat(64)}`]: { uncompressed: -1, files: 1, holds: [] }, [`sha256:${'c'.repeat(64)}`]: { uncompressed: 1, files: 1, holds: [3] } } });
     expect(parseStoredReport(text)?.layers).toEqual(layers);
+  });
+});
+
+describe('the size report of a merged index', () => {
+  const shared = `sha256:${'d'.repeat(64)}`;
+  const arm = `sha256:${'e'.repeat(64)}`;
+  const rootfs = { uncompressed: 2048, files: 2, holds: ['passwd' as const] };
+  const amd64 = serializeStoredReport({ platform: 'linux/amd64', binarySize: 1000, current: attribution }, { [layer]: layers[layer]!, [shared]: rootfs });
+  const arm64 = serializeStoredReport({ platform: 'linux/arm64', binarySize: 900, current: attribution }, { [arm]: { uncompressed: 4000, files: 1, holds: ['binary'] }, [shared]: rootfs });
+
+  it('is what a single run with both platforms stores: the first attribution, every layer in platform order', () => {
+    const single = serializeStoredReport({ platform: 'linux/amd64', binarySize: 1000, current: attribution }, { [layer]: layers[layer]!, [shared]: rootfs, [arm]: { uncompressed: 4000, files: 1, holds: ['binary'] } });
+    expect(mergeStoredReports([amd64, arm64])).toBe(single);
+  });
+
+  it('keeps a report it cannot read as it is, and none when the first leg has none', () => {
+    expect(mergeStoredReports(['not json', arm64])).toBe('not json');
+    expect(mergeStoredReports([undefined, arm64])).toBeUndefined();
   });
 });

@@ -332,10 +332,11 @@ export interface MergeOptions extends LegKey {
   /** Default true. */
   removeTemporaryTags?: boolean;
   /**
-   * Annotation keys copied from the first platform's leg onto the index: a single run annotates its
-   * index with the first platform's size report, and the next run reads it there as its baseline.
+   * Annotations of the legs carried onto the index, by key: each gets the legs' values in platform
+   * order and returns the index's (none to leave it out). A single run stores one size report on its
+   * index, which the next run reads as its baseline; the merge combines the legs' into that one.
    */
-  carryAnnotations?: readonly string[];
+  carryAnnotations?: Readonly<Record<string, (values: readonly (string | undefined)[]) => string | undefined>>;
 }
 
 /** The index pushed by digest only: no tag names it yet, so a size gate can still refuse it. */
@@ -405,8 +406,13 @@ export async function composeMergedIndex(options: MergeOptions): Promise<Compose
     const { body, mediaType } = await options.client.getManifestBytes(repository, previous);
     index = { body, digest: previous, mediaType: mediaType || OCI_INDEX };
   } else {
-    const first = legs.find((leg) => formatPlatform(leg.platform) === formatPlatform(options.platforms[0]!));
-    const carried = Object.fromEntries((options.carryAnnotations ?? []).flatMap((key) => (first?.annotations?.[key] !== undefined ? [[key, first.annotations[key]]] : [])));
+    const ordered = options.platforms.map((platform) => legs.find((leg) => formatPlatform(leg.platform) === formatPlatform(platform)));
+    const carried = Object.fromEntries(
+      Object.entries(options.carryAnnotations ?? {}).flatMap(([key, combine]) => {
+        const value = combine(ordered.map((leg) => leg?.annotations?.[key]));
+        return value === undefined ? [] : [[key, value]];
+      }),
+    );
     const annotations: Record<string, string> = { ...carried, [LEGS_ANNOTATION]: prefix, [REVISION_ANNOTATION]: options.sha.toLowerCase() };
     index = { ...(await composeIndex(options.client, repository, legs, annotations)), mediaType: OCI_INDEX };
     log.info(`Index ${index.digest} composed through the registry API from ${legs.map((leg) => leg.digest).join(', ')}`);

@@ -67,3 +67,23 @@ function isClassifiedLayer(layer: unknown): layer is ClassifiedLayer {
   const l = layer as Partial<ClassifiedLayer> | null;
   return !!l && Number.isSafeInteger(l.uncompressed) && l.uncompressed! >= 0 && Number.isSafeInteger(l.files) && Array.isArray(l.holds) && l.holds.every((h) => typeof h === 'string');
 }
+
+/**
+ * The size report of an index merged from matrix legs, as a single run with all platforms would
+ * store it: the first platform's attribution and every leg's layer details, in platform order.
+ */
+export function mergeStoredReports(reports: readonly (string | undefined)[]): string | undefined {
+  const parsed = reports.map((text) => {
+    try {
+      return text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const first = parsed[0];
+  if (!first || first.version !== 1) return reports[0];
+  const layers: Record<string, unknown> = {};
+  for (const report of parsed) Object.assign(layers, report?.version === 1 && report.layers && typeof report.layers === 'object' ? report.layers : {});
+  const { layers: _firstLayers, ...rest } = first;
+  return JSON.stringify({ ...rest, ...(Object.keys(layers).length > 0 ? { layers } : {}) });
+}
