@@ -148,7 +148,8 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const baseLayers = baseLayerDigests(image);
   const [attribution, baseline] = await Promise.all([attributing, readingBaseline]);
   if (plan.storeReport) {
-    const layers = await timer.time('report', () => layerDetailsToStore(config.image, image.root.digest, layerReader, layoutClient, { binaryPaths: plan.binaryPaths, baseLayers }).catch(() => undefined));
+    // Classified by their files only, as buildx's image (which cannot tell base layers apart) is, so both engines store the same bytes.
+    const layers = await timer.time('report', () => layerDetailsToStore(config.image, image.root.digest, layerReader, layoutClient, { binaryPaths: plan.binaryPaths }).catch(() => undefined));
     if (attribution || layers) image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution, layers) });
   }
 
