@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorAnnotations, runStep, type ActionRun } from '../helpers/action.js';
+import { bareBin } from '../helpers/bare-bin.js';
 import { craneJson, crane, helloWorkspace, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
 
 /*
@@ -45,22 +46,6 @@ async function pushBase(s: Stack): Promise<string> {
   crane(s, 'index', 'append', ...children.flatMap((child) => ['-m', child]), '-t', ref);
   await fs.rm(dir, { recursive: true, force: true });
   return ref;
-}
-
-/** A bin folder with node, go, git and coreutils only: no docker, buildx or BuildKit. */
-async function bareBin(): Promise<string> {
-  const bin = await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-bare-bin-'));
-  const coreutils = execFileSync('dpkg', ['-L', 'coreutils'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((file) => /^\/(usr\/)?bin\/[^/]+$/.test(file));
-  const programs = new Map<string, string>([
-    ['node', process.execPath],
-    ['go', execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim() + '/bin/go'],
-    ['git', execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim()],
-    ...coreutils.map((file): [string, string] => [path.basename(file), file]),
-  ]);
-  for (const [name, target] of programs) await fs.symlink(target, path.join(bin, name)).catch(() => undefined);
-  return bin;
 }
 
 interface SizesEntry {
