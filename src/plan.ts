@@ -34,6 +34,21 @@ export interface PublishFacts {
   unsupported?: readonly FeatureName[];
 }
 
+/**
+ * Where BuildKit's layer cache lives, `auto` resolved. It caches real work where BuildKit compiles
+ * (source mode, the user's Dockerfile). In prebuilt mode BuildKit only copies files the runner has
+ * just compiled: a cache hit would download a layer instead of copying a local file, and the export
+ * costs a compression and an upload of every layer, so `auto` leaves it out there (an explicit
+ * registry or gha still uses it).
+ */
+export function layerCacheBackend(config: Config): 'registry' | 'gha' | 'none' {
+  if (config.cacheBackend !== 'auto') return config.cacheBackend;
+  return config.build.kind === 'prebuilt' ? 'none' : 'registry';
+}
+
+const PREBUILT_LAYER_CACHE_NOTE =
+  'Layer cache: not used in prebuilt mode (cache-backend: auto; BuildKit only copies the binaries compiled on the runner, so it has nothing to save; the Go build cache is what makes rebuilds fast). It caches the compile in source mode and with your own Dockerfile; cache-backend: registry uses it here too.';
+
 /** Push rule, tags, cache refs and baseline (pure). */
 export function planPublish(config: Config, facts: PublishFacts): PublishPlan {
   const { run } = facts;
@@ -54,7 +69,9 @@ export function planPublish(config: Config, facts: PublishFacts): PublishPlan {
   const unsupported = new Set(facts.unsupported ?? []);
   let cacheFrom: string[] = [];
   let cacheTo = '';
-  if (config.cacheBackend !== 'none') {
+  const backend = layerCacheBackend(config);
+  if (config.cacheBackend === 'auto' && backend === 'none') notes.push(PREBUILT_LAYER_CACHE_NOTE);
+  if (backend !== 'none') {
     const exportOptions = { imageManifest: !unsupported.has('cacheImageManifest'), ignoreError: !unsupported.has('cacheIgnoreError') };
     const cache = registryCachePlan(run, {
       image: config.image,
@@ -67,7 +84,7 @@ export function planPublish(config: Config, facts: PublishFacts): PublishPlan {
     });
     notes.push(cache.write.reason);
     if (cache.write.warning) warnings.push(cache.write.warning);
-    ({ cacheFrom, cacheTo } = config.cacheBackend === 'registry' ? cache : ghaCacheRefs(cache, exportOptions));
+    ({ cacheFrom, cacheTo } = backend === 'registry' ? cache : ghaCacheRefs(cache, exportOptions));
   }
   const targets = config.pushByDigest ? [{ name: config.image, tags: [temporaryTag(run, config.platforms[0]!)] }] : pushTargets(config.image, tags);
   const baseline = config.baseline ?? { ...config.image, tag: sanitizeTag(run.defaultBranch || 'main') };
@@ -83,7 +100,7 @@ export function wantsAttestations(config: Config): boolean {
 export function builderFeatureUses(config: Config): FeatureUse[] {
   if (config.mode === 'merge') return [{ feature: 'imagetoolsAnnotations', input: Inputs.mode.name }];
   const uses: FeatureUse[] = [{ feature: 'rewriteTimestamp' }];
-  if (config.cacheBackend !== 'none') uses.push({ feature: 'cacheImageManifest' }, { feature: 'cacheIgnoreError' });
+  if (layerCacheBackend(config) !== 'none') uses.push({ feature: 'cacheImageManifest' }, { feature: 'cacheIgnoreError' });
   if (config.build.kind === 'source') uses.push({ feature: 'buildContext', input: Inputs.dockerfileMode.name });
   if (config.compression.algorithm === 'zstd') uses.push({ feature: 'zstd', input: Inputs.compression.name });
   if (config.cacheBackend === 'gha') uses.push({ feature: 'ghaCache', input: Inputs.cacheBackend.name });

@@ -63,7 +63,7 @@ export const BAD_INPUTS: [string, BadInput][] = [
   bad('cache-ref', 'registry.example/cache!', /an image reference such as ghcr\.io\/owner\/app:buildcache .*"!" is not allowed/),
   bad('cache-ref', `127.0.0.1:5000/a/b@sha256:${'b'.repeat(64)}`, /takes a tag, not a digest/),
   bad('cache-write', 'sometimes', /one of auto, always, never/),
-  bad('cache-backend', 's3', /one of registry, gha, none/),
+  bad('cache-backend', 's3', /one of auto, registry, gha, none/),
   // builder: a name buildx does not know (checked by buildx, before Go is set up); builder with an endpoint
   bad('builder', 'gsi-no-such-builder', /check the name with `docker buildx ls`/, { message: /^Cannot use builder "gsi-no-such-builder": no builder "gsi-no-such-builder" found; check the name with `docker buildx ls`\.$/, runtime: true }),
   bad('buildkit-endpoint', 'tcp://127.0.0.1:1234', /either builder or buildkit-endpoint, not both/, { set: { 'buildkit-endpoint': 'tcp://127.0.0.1:1234' } }),

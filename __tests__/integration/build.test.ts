@@ -17,7 +17,8 @@ describe('the bundled action on the local registry and BuildKit', () => {
   let image: string;
   let first: ActionRun;
   // ca-certificates off: this run checks the minimal image (the platforms test covers the auto rule).
-  const inputs = () => ({ image, 'working-directory': 'examples/hello', builder: s.builder, 'ca-certificates': 'false' });
+  // cache-backend registry: this suite checks the layer cache too, which auto leaves out in prebuilt mode.
+  const inputs = () => ({ image, 'working-directory': 'examples/hello', builder: s.builder, 'ca-certificates': 'false', 'cache-backend': 'registry' });
 
   beforeAll(async () => {
     s = stack();

@@ -31,7 +31,7 @@ describe('two concurrent runs writing the same cache ref', () => {
       [0, 1].map((i) =>
         runStep('main', {
           workspace: workspaces[i]!,
-          inputs: { image: uniqueRepository(s, `racer-${i}`), 'working-directory': 'examples/hello', builder: s.builder, 'cache-ref': cacheRef, 'cache-write': 'always', comment: 'never' },
+          inputs: { image: uniqueRepository(s, `racer-${i}`), 'working-directory': 'examples/hello', builder: s.builder, 'cache-backend': 'registry', 'cache-ref': cacheRef, 'cache-write': 'always', comment: 'never' },
           env: s.env,
         }),
       ),
@@ -66,7 +66,7 @@ describe('two concurrent runs writing the same cache ref', () => {
     pruneBuildkit(s);
     const next = await runStep('main', {
       workspace: workspaces[2]!,
-      inputs: { image: uniqueRepository(s, 'after-race'), 'working-directory': 'examples/hello', builder: s.builder, 'cache-ref': cacheRef, 'cache-write': 'never', comment: 'never' },
+      inputs: { image: uniqueRepository(s, 'after-race'), 'working-directory': 'examples/hello', builder: s.builder, 'cache-backend': 'registry', 'cache-ref': cacheRef, 'cache-write': 'never', comment: 'never' },
       env: s.env,
     });
     expect(next.exitCode).toBe(0);

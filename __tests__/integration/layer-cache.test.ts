@@ -21,7 +21,7 @@ describe('registry layer cache across branches', () => {
     s = stack();
     workspace = await helloWorkspace();
     image = uniqueRepository(s, 'hello-cache');
-    const inputs = { image, 'working-directory': 'examples/hello', builder: s.builder, platforms: 'linux/amd64,linux/arm64' };
+    const inputs = { image, 'working-directory': 'examples/hello', builder: s.builder, platforms: 'linux/amd64,linux/arm64', 'cache-backend': 'registry' };
     pruneBuildkit(s);
     main = await runStep('main', { workspace, inputs, env: s.env });
     mainCacheBefore = crane(s, 'digest', `${image}:buildcache`).trim();
@@ -60,7 +60,7 @@ describe('registry layer cache across branches', () => {
   it('a failed cache export leaves the build green with a warning, and the image pushed', async () => {
     const run = await runStep('main', {
       workspace,
-      inputs: { image, 'working-directory': 'examples/hello', builder: s.builder, 'cache-ref': '127.0.0.1:1/unreachable/cache', 'ca-certificates': 'false' },
+      inputs: { image, 'working-directory': 'examples/hello', builder: s.builder, 'cache-backend': 'registry', 'cache-ref': '127.0.0.1:1/unreachable/cache', 'ca-certificates': 'false' },
       env: s.env,
     });
     expect(run.exitCode).toBe(0);

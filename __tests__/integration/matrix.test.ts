@@ -21,7 +21,7 @@ describe('matrix: two legs pushed by digest, one merge job', () => {
     // The legs run as separate jobs (separate runner folders), as strategy.matrix.platform would.
     legs = [];
     for (const platform of ['linux/amd64', 'linux/arm64']) {
-      legs.push(await runStep('main', { workspace, inputs: { image, 'working-directory': 'examples/hello', builder: s.builder, platforms: platform, 'push-by-digest': 'true' }, env: s.env }));
+      legs.push(await runStep('main', { workspace, inputs: { image, 'working-directory': 'examples/hello', builder: s.builder, platforms: platform, 'push-by-digest': 'true', 'cache-backend': 'registry' }, env: s.env }));
     }
     merge = await runStep('main', { workspace, inputs: { image, platforms: 'linux/amd64,linux/arm64', mode: 'merge', tags: 'v1,latest', comment: 'never' }, env: s.env });
   }, 600_000);

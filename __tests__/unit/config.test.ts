@@ -32,7 +32,7 @@ describe('parseConfig', () => {
       pushByDigest: false,
       mode: 'build',
       cacheWrite: 'auto',
-      cacheBackend: 'registry',
+      cacheBackend: 'auto',
       builder: '',
       buildkitEndpoint: '',
       engine: 'auto',

@@ -44,6 +44,12 @@ describe('prebuilt mode', () => {
     expect(rendered).toContain('ENV ZONEINFO=/usr/local/share/zoneinfo.zip\nLABEL a="2" \\\n      z="1"\nEXPOSE 8080\nUSER 65532:65532');
   });
 
+  it('escapes what a double-quoted LABEL word would expand: $, backslash and quote stay literal', () => {
+    // BuildKit reads \$ as $, \\ as \ and \" as " (checked against buildx): the label is the value given.
+    const rendered = renderPrebuiltDockerfile({ ...base, labels: { price: 'cost $5 ${HOME} back\\slash "q"' } });
+    expect(rendered).toContain('LABEL price="cost \\$5 \\${HOME} back\\\\slash \\"q\\""');
+  });
+
   it('sends only the rootfs and the binaries', () => {
     expect(renderPrebuiltDockerignore().split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['*', '!rootfs/', '!bin/']);
   });

@@ -36,6 +36,9 @@ const OUTPUT = 'type=oci,dest=/tmp/run/oci,tar=false,compression=uncompressed,oc
 const CACHE_FROM = ['--cache-from', `type=registry,ref=${IMAGE}:buildcache`];
 const CACHE_TO = ['--cache-to', `type=registry,ref=${IMAGE}:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true,compression=zstd,force-compression=true`];
 
+const SOURCE = { 'dockerfile-mode': 'source' };
+const BOTH_CACHES = [...CACHE_FROM, ...CACHE_TO];
+
 /** The argv for the defaults on the default branch; each case names what an input changes. */
 function argv(parts: { platform?: string; output?: string; before?: string[]; after?: string[]; cache?: string[] } = {}): string[] {
   return [
@@ -45,7 +48,8 @@ function argv(parts: { platform?: string; output?: string; before?: string[]; af
     ...(parts.before ?? []),
     '--build-arg', 'SOURCE_DATE_EPOCH=1700000000',
     ...(parts.after ?? []),
-    ...(parts.cache ?? [...CACHE_FROM, ...CACHE_TO]),
+    // No layer cache in prebuilt mode, the default (see usesLayerCache); the cache cases use source mode.
+    ...(parts.cache ?? []),
     '--metadata-file', '/tmp/run/metadata.json', '/tmp/run/context',
   ];
 }
@@ -57,17 +61,18 @@ describe('planBuild: from the inputs to the exact buildx argv', () => {
     ['compression zstd (BuildKit compresses)', { compression: 'zstd' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=zstd,compression-level=19,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true' })],
     ['provenance (gzip in BuildKit: attestations pin the layers)', { provenance: 'mode=max' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true' }).map((a) => (a === '--provenance=false' ? '--provenance=mode=max' : a))],
     ['sbom', { sbom: 'true' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true', before: ['--sbom=true'] })],
-    ['target (with your own Dockerfile)', { dockerfile: 'Dockerfile', target: 'runtime' }, argv({ before: ['--target', 'runtime'] })],
+    ['target (with your own Dockerfile, whose steps the layer cache keeps)', { dockerfile: 'Dockerfile', target: 'runtime' }, argv({ before: ['--target', 'runtime'], cache: BOTH_CACHES })],
+    ['source mode: the layer cache keeps the compile', SOURCE, argv({ cache: BOTH_CACHES })],
     ['build-args, sorted', { 'build-args': 'B=2\nA=1,x' }, argv({ after: ['--build-arg', 'A=1,x', '--build-arg', 'B=2'] })],
     ['labels, sorted', { labels: 'z=last\norg.opencontainers.image.vendor=Acme' }, argv({ after: ['--label', 'org.opencontainers.image.vendor=Acme', '--label', 'z=last'] })],
     ['annotations, in order', { annotations: 'index:a=1\nmanifest:b=2' }, argv({ after: ['--annotation', 'index:a=1', '--annotation', 'manifest:b=2'] })],
     ['secrets by environment, never by value', { secrets: 'npm=s3cret\ngh=t0ken' }, argv({ after: ['--secret', 'id=npm,env=GSI_BUILD_SECRET_0', '--secret', 'id=gh,env=GSI_BUILD_SECRET_1'] })],
     ['secret-files', { 'secret-files': 'netrc=.netrc' }, argv({ after: ['--secret', `id=netrc,src=${workspace}/.netrc`] })],
-    ['cache-backend none', { 'cache-backend': 'none' }, argv({ cache: [] })],
-    ['cache-write never', { 'cache-write': 'never' }, argv({ cache: CACHE_FROM })],
-    ['cache-ref', { 'cache-ref': '127.0.0.1:5000/cache:main' }, argv({ cache: ['--cache-from', 'type=registry,ref=127.0.0.1:5000/cache:main', '--cache-to', 'type=registry,ref=127.0.0.1:5000/cache:main,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true,compression=zstd,force-compression=true'] })],
-    ['cache-backend gha', { 'cache-backend': 'gha' }, argv({ cache: ['--cache-from', 'type=gha,scope=buildcache', '--cache-to', 'type=gha,mode=max,scope=buildcache,ignore-error=true'] })],
-    ['push false: the cache is only read', { push: 'false' }, argv({ cache: CACHE_FROM })],
+    ['cache-backend none', { ...SOURCE, 'cache-backend': 'none' }, argv({ cache: [] })],
+    ['cache-write never', { ...SOURCE, 'cache-write': 'never' }, argv({ cache: CACHE_FROM })],
+    ['cache-ref', { ...SOURCE, 'cache-ref': '127.0.0.1:5000/cache:main' }, argv({ cache: ['--cache-from', 'type=registry,ref=127.0.0.1:5000/cache:main', '--cache-to', 'type=registry,ref=127.0.0.1:5000/cache:main,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true,compression=zstd,force-compression=true'] })],
+    ['cache-backend gha', { ...SOURCE, 'cache-backend': 'gha' }, argv({ cache: ['--cache-from', 'type=gha,scope=buildcache', '--cache-to', 'type=gha,mode=max,scope=buildcache,ignore-error=true'] })],
+    ['push false: the cache is only read', { ...SOURCE, push: 'false' }, argv({ cache: CACHE_FROM })],
   ])('%s', (_name, inputs, expected) => {
     const config = configFrom(inputs);
     expect(planBuild(config, facts(config)).buildx.args).toEqual(expected);
@@ -81,7 +86,7 @@ describe('planBuild: from the inputs to the exact buildx argv', () => {
   });
 
   it('a pull request reads its own cache and the main line, writes neither', () => {
-    const config = configFrom({});
+    const config = configFrom(SOURCE);
     const args = planBuild(config, facts(config, { run: contexts.pullRequest() })).buildx.args;
     expect(args).toEqual(argv({ cache: ['--cache-from', `type=registry,ref=${IMAGE}:buildcache-pr-42`, '--cache-from', `type=registry,ref=${IMAGE}:buildcache`] }));
   });
@@ -101,7 +106,7 @@ describe('planBuild with an old buildx or BuildKit', () => {
     [
       'BuildKit 0.12: no rewrite-timestamp',
       { buildx: '0.38.2', buildkit: 'v0.12.5' },
-      argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=uncompressed,oci-mediatypes=true' }),
+      argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=uncompressed,oci-mediatypes=true', cache: BOTH_CACHES }),
       [/rewrite-timestamp=true .*needs BuildKit 0\.13\.0.*building without it/],
     ],
     [
@@ -122,9 +127,9 @@ describe('planBuild with an old buildx or BuildKit', () => {
       }),
       [/rewrite-timestamp/, /image-manifest=true/, /ignore-error=true/],
     ],
-    ['dev builds count as new enough', { buildx: '0.0.0+unknown', buildkit: 'v0.0.0-dev' }, argv(), []],
+    ['dev builds count as new enough', { buildx: '0.0.0+unknown', buildkit: 'v0.0.0-dev' }, argv({ cache: BOTH_CACHES }), []],
   ])('%s', (_name, versions, expected, warnings) => {
-    const config = configFrom({});
+    const config = configFrom(SOURCE);
     const features = planFeatures(config, versions);
     expect(features.errors).toEqual([]);
     expect(features.warnings).toHaveLength(warnings.length);
@@ -165,9 +170,16 @@ describe('planPublish', () => {
   });
 
   it('says why, and warns when cache-write: always cannot write', () => {
-    const plan = planPublish(configFrom({ 'cache-write': 'always', push: 'false' }), { run: contexts.defaultBranch(), publishedTags: [] });
+    const plan = planPublish(configFrom({ ...SOURCE, 'cache-write': 'always', push: 'false' }), { run: contexts.defaultBranch(), publishedTags: [] });
     expect(plan.warnings).toEqual([expect.stringMatching(/cache-write: always, but the image is not pushed/)]);
     expect(plan.notes.join('\n')).toMatch(/only read/);
+  });
+
+  it('prebuilt mode leaves the layer cache out and says why', () => {
+    const plan = planPublish(configFrom({}), { run: contexts.defaultBranch(), publishedTags: [] });
+    expect(plan).toMatchObject({ cacheFrom: [], cacheTo: '' });
+    expect(plan.notes.join('\n')).toMatch(/Layer cache: not used in prebuilt mode/);
+    expect(planPublish(configFrom({ 'cache-backend': 'none' }), { run: contexts.defaultBranch(), publishedTags: [] }).notes.join('\n')).not.toMatch(/Layer cache/);
   });
 
   it('the baseline is the default branch tag unless given', () => {

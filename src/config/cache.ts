@@ -12,7 +12,8 @@ export interface CacheSettings {
   /** The main line's layer cache (`cache-ref`); undefined for `<image>:buildcache`. */
   cacheRef?: ImageName;
   cacheWrite: CacheWrite;
-  cacheBackend: 'registry' | 'gha' | 'none';
+  /** auto: registry where BuildKit compiles (source mode, your Dockerfile), none in prebuilt mode (see plan.ts layerCacheBackend). */
+  cacheBackend: 'auto' | 'registry' | 'gha' | 'none';
   /** Restore and save Go's module and build caches with the Actions cache service. */
   cache: boolean;
   cacheSave: CacheSaveMode;
@@ -30,7 +31,7 @@ export function parseCacheSettings({ get, notices }: ParseContext): CacheSetting
   return {
     ...(cacheRef ? { cacheRef } : {}),
     cacheWrite: parseEnum(Inputs.cacheWrite.name, get('cacheWrite'), CACHE_WRITE_MODES),
-    cacheBackend: parseEnum(Inputs.cacheBackend.name, get('cacheBackend'), ['registry', 'gha', 'none'] as const),
+    cacheBackend: parseEnum(Inputs.cacheBackend.name, get('cacheBackend'), ['auto', 'registry', 'gha', 'none'] as const),
     cache: parseBoolean(Inputs.cache.name, get('cache')),
     cacheSave: parseEnum(Inputs.cacheSave.name, get('cacheSave'), CACHE_SAVE_MODES),
   };

@@ -37,7 +37,9 @@ export interface SourceBuildSpec {
 }
 
 function quote(value: string): string {
-  return JSON.stringify(value);
+  // In a double-quoted Dockerfile word `\\`, `\"` and `\$` stand for the character itself; an
+  // unescaped `$` would be expanded (`$5` to nothing), so the label would not be what was asked for.
+  return JSON.stringify(value).replace(/\$/g, '\\$');
 }
 
 /** Shell-quotes one word for a RUN line (POSIX sh). */

@@ -84,6 +84,8 @@ export function mergeStoredReports(reports: readonly (string | undefined)[]): st
   if (!first || first.version !== 1) return reports[0];
   const layers: Record<string, unknown> = {};
   for (const report of parsed) Object.assign(layers, report?.version === 1 && report.layers && typeof report.layers === 'object' ? report.layers : {});
-  const { layers: _firstLayers, ...rest } = first;
-  return JSON.stringify({ ...rest, ...(Object.keys(layers).length > 0 ? { layers } : {}) });
+  const merged: Record<string, unknown> = { ...first };
+  delete merged.layers;
+  if (Object.keys(layers).length > 0) merged.layers = layers;
+  return JSON.stringify(merged);
 }
