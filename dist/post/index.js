@@ -32553,7 +32553,7 @@ const Inputs = {
     pushByDigest: { name: 'push-by-digest', default: 'false' },
     mode: { name: 'mode', default: 'build' },
     cacheWrite: { name: 'cache-write', default: 'auto' },
-    cacheBackend: { name: 'cache-backend', default: 'registry' },
+    cacheBackend: { name: 'cache-backend', default: 'auto' },
     cacheRef: { name: 'cache-ref', default: '' },
     builder: { name: 'builder', default: '' },
     buildkitEndpoint: { name: 'buildkit-endpoint', default: '' },
