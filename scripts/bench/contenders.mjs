@@ -146,7 +146,8 @@ export async function actionStep(ctx, engine, root = repoRoot, extra = {}) {
       'dockerfile-mode': 'prebuilt',
       // Every contender compiles with this machine's Go (no go.dev here); the action finds it on PATH.
       'go-version': ctx.goVersion,
-      // Export the layer cache on every build, as the Dockerfile contenders do (auto skips non-default branches).
+      // Where a layer cache is used, export it on every build, as the Dockerfile contenders do (auto
+      // skips non-default branches). Prebuilt mode uses none by default (cache-backend: auto).
       'cache-write': 'always',
       ...extra,
     },
@@ -189,6 +190,7 @@ const ko = {
 };
 
 const noLayerCache = { 'cache-backend': 'none' };
+// Source mode and a user's Dockerfile use the registry layer cache by default (cache-backend: auto).
 const sourceMode = (ctx) => ({ 'dockerfile-mode': 'source', 'go-image': ctx.bases.golang });
 /** The cross-compiling Dockerfile as a user's own `dockerfile:` (it must live in the module's folder). */
 async function userDockerfile(ctx) {
@@ -201,7 +203,7 @@ async function userDockerfile(ctx) {
  * default cache, and the same with `cache-backend: none`. Run with `--contenders layer-cache`.
  */
 export const layerCacheContenders = [
-  goSlimImage('gsi-prebuilt-cache', 'prebuilt, layer cache', 'buildx'),
+  goSlimImage('gsi-prebuilt-cache', 'prebuilt, layer cache (cache-backend: registry)', 'buildx', async () => ({ 'cache-backend': 'registry' })),
   goSlimImage('gsi-prebuilt-nocache', 'prebuilt, no layer cache', 'buildx', async () => noLayerCache),
   goSlimImage('gsi-source-cache', 'source, layer cache', 'buildx', async (ctx) => sourceMode(ctx)),
   goSlimImage('gsi-source-nocache', 'source, no layer cache', 'buildx', async (ctx) => ({ ...sourceMode(ctx), ...noLayerCache })),
