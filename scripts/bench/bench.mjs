@@ -33,7 +33,7 @@ function options(argv) {
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--reps 3 | --reps hello=3,node_exporter=1] [--workloads hello,node_exporter,caddy] [--scenarios cold,nochange,change,multi] [--contenders default|layer-cache] [--smoke] [--out DIR]');
+    console.log('usage: npm run bench -- [--reps 3 | --reps hello=3,node_exporter=1] [--workloads hello,node_exporter,caddy] [--scenarios cold,nochange,change,multi] [--contenders default|layer-cache|id,id] [--smoke] [--out DIR]');
     process.exit(0);
   }
   const ids = (values.workloads ?? (values.smoke ? 'hello' : defaultWorkloads.join(','))).split(',').filter(Boolean);
@@ -52,9 +52,13 @@ function options(argv) {
     reps[id] = Number(n);
   }
   for (const [id, n] of Object.entries(reps)) if (!Number.isInteger(n) || n < 1) throw new Error(`--reps: "${spec}" gives ${id} ${n} repetitions; expected a whole number ≥ 1`);
+  // A set by name, or contender ids from either set (a run short of time can skip what did not change).
   const sets = { default: defaultContenders, 'layer-cache': layerCacheContenders };
-  const contenders = sets[values.contenders ?? 'default'];
-  if (!contenders) throw new Error(`--contenders: unknown set "${values.contenders}"; known: ${Object.keys(sets).join(', ')}`);
+  const known = [...defaultContenders, ...layerCacheContenders];
+  const chosen = values.contenders ?? 'default';
+  const contenders = sets[chosen] ?? chosen.split(',').map((id) => known.find((c) => c.id === id) ?? id);
+  const unknown = contenders.filter((c) => typeof c === 'string');
+  if (unknown.length > 0) throw new Error(`--contenders: unknown "${unknown.join(', ')}"; known: ${Object.keys(sets).join(', ')} or ids ${known.map((c) => c.id).join(', ')}`);
   return { workloads: ids, scenarios, reps, contenders, smoke: values.smoke, out: path.resolve(values.out ?? path.join(repoRoot, 'bench/results')) };
 }
 
