@@ -64,7 +64,8 @@ describe('engine direct gives the digest engine buildx gives', () => {
       {
         'ca-certificates': 'false',
         'timezone-data': 'true',
-        labels: 'org.opencontainers.image.vendor=Acme & Co <ops>\norg.opencontainers.image.title=overridden',
+        // $ and a backslash: BuildKit must keep them literal in a LABEL, as the direct engine writes them.
+        labels: 'org.opencontainers.image.vendor=Acme & Co <ops> $5 ${HOME} a\\b\norg.opencontainers.image.title=overridden',
         annotations: [
           'org.opencontainers.image.description=plain, for the manifests',
           'index:org.opencontainers.image.description=the index',
