@@ -2,7 +2,7 @@
 // Where one rebuild's time goes: the bundled action on a workload's one-line change (fresh runner:
 // BuildKit pruned, the Go caches of a cold build restored), every log line stamped with the
 // seconds since the step started, then the job summary's phase table.
-// Usage: node scripts/bench/phases.mjs [--workload node_exporter] [--engine buildx|direct]
+// Usage: node scripts/bench/phases.mjs [--workload node_exporter] [--engine buildx|direct] [--scenario change|nochange]
 //          [--root DIR]   (an action checkout with action.yml and dist/: e.g. an older commit
 //                          unpacked by `git archive <rev> action.yml dist | tar -x -C DIR`)
 // Needs the stack (eval "$(bash scripts/stack.sh up)").
@@ -17,7 +17,13 @@ import { pruneBuildkit, repoRoot, rmrf, run, stackEnv } from './lib.mjs';
 import { fetchSource, makeWorkspace, oneLineChange, workloads } from './workloads.mjs';
 
 const { values } = parseArgs({
-  options: { workload: { type: 'string', default: 'node_exporter' }, engine: { type: 'string', default: 'buildx' }, root: { type: 'string', default: repoRoot } },
+  options: {
+    workload: { type: 'string', default: 'node_exporter' },
+    engine: { type: 'string', default: 'buildx' },
+    root: { type: 'string', default: repoRoot },
+    // change: one-line change on a fresh runner (BuildKit pruned); nochange: the same build again at once.
+    scenario: { type: 'string', default: 'change' },
+  },
 });
 const root = path.resolve(values.root);
 const stack = stackEnv();
@@ -53,11 +59,13 @@ async function step(stamped) {
 }
 
 console.error(`[phases] cold build of ${values.workload} with ${root} (${values.engine}), not shown`);
-await pruneBuildkit(stack);
+if (values.engine === 'buildx') await pruneBuildkit(stack);
 await step(false);
-await oneLineChange(ctx.workspace, values.workload, 1);
-await pruneBuildkit(stack);
-console.error('[phases] one-line change, fresh runner:');
+if (values.scenario === 'change') {
+  await oneLineChange(ctx.workspace, values.workload, 1);
+  if (values.engine === 'buildx') await pruneBuildkit(stack);
+}
+console.error(values.scenario === 'change' ? '[phases] one-line change, fresh runner:' : '[phases] no-change rebuild:');
 const summary = await step(true);
 const phases = summary.split('\n').filter((line) => /^Time:/.test(line));
 if (phases.length) console.log(`\nsummary:\n${phases.join('\n')}`);
