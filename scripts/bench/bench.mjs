@@ -82,7 +82,7 @@ async function versions(stack) {
   return {
     goSlimImage: `${pkg.version} (${rev}${dirty})`,
     go: (await text('go', ['env', 'GOVERSION'])),
-    buildx: await stamp('buildx'),
+    buildx: (await stamp('buildx')).split(' ')[0], // the stamp also records the ldflags it was built with
     buildkit: await stamp('buildkitd'), // built from the module proxy by scripts/stack.sh: the binary reports v0.0.0+unknown
     ko: (await text(path.join(stack.toolsBin, 'ko'), ['version'])) || KO_VERSION,
     crane: await stamp('crane'),
