@@ -97,6 +97,8 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   let prepared: PreparedContext;
   let source: SourceInfo;
   try {
+    // An endpoint given by input is checked before anything else: a BuildKit that is down fails at once.
+    if (config.buildkitEndpoint) await preparingBuilder;
     const readingSource = readSourceInfo(tools.exec, config.workingDirectory, environment.env);
     readingSource.catch(() => undefined);
     const preparing = prepareContext(config, environment, readingSource, tools, timer, outputs);

@@ -30,7 +30,7 @@ describe('npm run bench -- --smoke', () => {
     const result = JSON.parse(await fs.readFile(jsonFile, 'utf8')) as BenchResult;
     const markdown = await fs.readFile(jsonFile.replace(/\.json$/, '.md'), 'utf8');
 
-    expect(Object.keys(result.contenders).sort()).toEqual(['article', 'dockerfile-cross', 'floor', 'go-slim-image', 'ko']);
+    expect(Object.keys(result.contenders).sort()).toEqual(['article', 'dockerfile-cross', 'floor', 'go-slim-image', 'go-slim-image-direct', 'ko']);
     for (const contender of Object.keys(result.contenders)) {
       const cold = result.runs.find((r) => r.workload === 'hello' && r.contender === contender && r.scenario === 'cold');
       expect({ contender, error: cold?.error }).toEqual({ contender, error: undefined });
