@@ -90,33 +90,15 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const timer = new PhaseTimer(tools.clock);
 
   const engine = await chooseEngine(config, tools);
-  // The builder check, the git reads and the Go setup + compile are independent: they run together,
-  // and the builder's log lines are printed after the compile's.
-  const builderLog = new HeldLog();
-  const preparingBuilder = engine === 'buildx' ? prepareBuildxBuilder(config, tools, builderLog) : Promise.resolve(undefined);
-  let prepared: PreparedContext;
-  let source: SourceInfo;
-  try {
-    // An endpoint given by input is checked before anything else: a BuildKit that is down fails at once.
-    if (config.buildkitEndpoint) await preparingBuilder;
-    const readingSource = readSourceInfo(tools.exec, config.workingDirectory, environment.env);
-    readingSource.catch(() => undefined);
-    const preparing = prepareContext(config, environment, readingSource, tools, timer, outputs);
-    preparing.catch(() => undefined);
-    // A builder that cannot work fails the run as soon as it answers, not after the compile.
-    const builderFailure = preparingBuilder.then(() => new Promise<never>(() => undefined));
-    prepared = await Promise.race([preparing, builderFailure]);
-    source = await readingSource;
-  } catch (error) {
-    // Whatever happens to the build, a builder this run created is recorded for the post step.
-    await preparingBuilder.catch(() => undefined);
-    await builderLog.print('Preparing the buildx builder', reporter);
-    throw error;
-  }
-  const builder = await preparingBuilder;
-  await builderLog.print('Preparing the buildx builder', reporter);
+  // The builder is checked first, in its own group, so a builder that cannot work fails before any
+  // slow work; the git reads run alongside Go setup and the compile.
+  const builder = engine === 'buildx' ? await reporter.group('Preparing the buildx builder', () => prepareBuildxBuilder(config, tools, reporter)) : undefined;
   const builderName = builder?.name ?? '';
   const features: FeatureCheck = builder?.features ?? { unsupported: [], warnings: [], errors: [] };
+  const readingSource = readSourceInfo(tools.exec, config.workingDirectory, environment.env);
+  readingSource.catch(() => undefined);
+  const prepared = await prepareContext(config, environment, readingSource, tools, timer, outputs);
+  const source = await readingSource;
   if (prepared.binaries.length > 0) outputs['binary-size'] = String(Math.max(...prepared.binaries.map((b) => b.size)));
   if (engine === 'buildx' && prepared.context.bytes !== undefined) reporter.info(`Build context: ${formatBytes(prepared.context.bytes)} sent to BuildKit`);
 
@@ -190,23 +172,8 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   return measured.gateFailure;
 }
 
-/** Log lines held back while a task runs alongside another that logs, printed later as one group. */
-class HeldLog {
-  private readonly lines: { warning: boolean; message: string }[] = [];
-  info = (message: string) => void this.lines.push({ warning: false, message });
-  warning = (message: string) => void this.lines.push({ warning: true, message });
-
-  async print(title: string, reporter: Tools['reporter']): Promise<void> {
-    if (this.lines.length === 0) return;
-    const lines = this.lines.splice(0);
-    await reporter.group(title, async () => {
-      for (const line of lines) (line.warning ? reporter.warning : reporter.info).call(reporter, line.message);
-    });
-  }
-}
-
 /** Checks (or creates) the buildx builder and what it supports; a builder it creates is saved for the post step at once. */
-async function prepareBuildxBuilder(config: Config, tools: Tools, log: HeldLog): Promise<{ name: string; features: FeatureCheck }> {
+async function prepareBuildxBuilder(config: Config, tools: Tools, log: Pick<Tools['reporter'], 'info' | 'warning'>): Promise<{ name: string; features: FeatureCheck }> {
   const builder = await prepareBuilder(config, tools.exec, log);
   if (builder.created) tools.reporter.saveState(State.builderToRemove, builder.name);
   log.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'} (${builder.driver} driver)`);
