@@ -92,7 +92,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const engine = await chooseEngine(config, tools);
   // The builder is checked first, in its own group, so a builder that cannot work fails before any
   // slow work; the git reads run alongside Go setup and the compile.
-  const builder = engine === 'buildx' ? await reporter.group('Preparing the buildx builder', () => prepareBuildxBuilder(config, tools, reporter)) : undefined;
+  const builder = engine === 'buildx' ? await reporter.group('Preparing the buildx builder', () => prepareBuildxBuilder(config, tools)) : undefined;
   const builderName = builder?.name ?? '';
   const features: FeatureCheck = builder?.features ?? { unsupported: [], warnings: [], errors: [] };
   const readingSource = readSourceInfo(tools.exec, config.workingDirectory, environment.env);
@@ -173,9 +173,10 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
 }
 
 /** Checks (or creates) the buildx builder and what it supports; a builder it creates is saved for the post step at once. */
-async function prepareBuildxBuilder(config: Config, tools: Tools, log: Pick<Tools['reporter'], 'info' | 'warning'>): Promise<{ name: string; features: FeatureCheck }> {
+async function prepareBuildxBuilder(config: Config, tools: Tools): Promise<{ name: string; features: FeatureCheck }> {
+  const log = tools.reporter;
   const builder = await prepareBuilder(config, tools.exec, log);
-  if (builder.created) tools.reporter.saveState(State.builderToRemove, builder.name);
+  if (builder.created) log.saveState(State.builderToRemove, builder.name);
   log.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'} (${builder.driver} driver)`);
   const features = planFeatures(config, { buildx: builder.buildxVersion, ...(builder.buildkitVersion ? { buildkit: builder.buildkitVersion } : {}) });
   for (const warning of features.warnings) log.warning(warning);

@@ -48,7 +48,7 @@ function argv(parts: { platform?: string; output?: string; before?: string[]; af
     ...(parts.before ?? []),
     '--build-arg', 'SOURCE_DATE_EPOCH=1700000000',
     ...(parts.after ?? []),
-    // No layer cache in prebuilt mode, the default (see usesLayerCache); the cache cases use source mode.
+    // No layer cache in prebuilt mode, the default (see layerCacheBackend); the cache cases use source mode.
     ...(parts.cache ?? []),
     '--metadata-file', '/tmp/run/metadata.json', '/tmp/run/context',
   ];

@@ -48,8 +48,6 @@ export interface MeasureInput {
   baseline: BaselineRead;
   attribution?: { platform: string; current: Attribution };
   commit: string;
-  /** Compressed layer digest -> diff_id, for layers the client holds only uncompressed (see readLayerVia). */
-  localDiffIds?: ReadonlyMap<string, string>;
   /** Layers that came from the base image, when known (the direct engine knows them): classified as base. */
   baseLayers?: ReadonlySet<string>;
   /** A reader over `client` that already read some layers (see layerDetailsToStore). */
@@ -85,7 +83,7 @@ export async function measureImage(input: MeasureInput, reporter: Reporter): Pro
   let sizes: PlatformSize[] = [];
   try {
     sizes = await readImageSizes(config.image, input.digest, input.client);
-    const reader = input.reader ?? new LayerReader(input.client, input.localDiffIds ? readLayerVia(input.localDiffIds) : undefined);
+    const reader = input.reader ?? new LayerReader(input.client);
     sizes = await addLayerDetails(reader, config.image, sizes, { binaryPaths: input.binaryPaths, ...(input.baseLayers ? { baseLayers: input.baseLayers } : {}) });
   } catch (error) {
     reporter.warning(`The image size could not be read (${errorMessage(error)}); the size outputs stay empty.`);
