@@ -96,6 +96,14 @@ describe('the YAML examples of the docs', () => {
     expect(steps.map((s) => s.uses?.replace(/@.*/, ''))).toEqual(expect.arrayContaining(['actions/checkout', 'go-slim-image/go-slim-image']));
   });
 
+  it.each(DOCS)('%s links only to headings it has', (file) => {
+    const text = read(file).replace(/```[\s\S]*?```/g, '');
+    // GitHub's heading ids: lower case, punctuation other than - and _ dropped, spaces as -.
+    const slugs = new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
+    const anchors = [...text.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
+    expect(anchors.filter((anchor) => !slugs.has(anchor))).toEqual([]);
+  });
+
   it('finds what a broken example gets wrong', () => {
     const broken = { file: 'x.md', line: 1, text: 'jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: go-slim-image/go-slim-image@v0\n        with: { platfroms: linux/amd64, engine: docker }\n' };
     expect(problems(broken)).toEqual([
