@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -74,6 +74,10 @@ describe('the CLI installed from the npm package', () => {
     const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
     console.log(`npm pack: ${packed.filename}, ${mib(packed.size)} packed, ${mib(packed.unpackedSize)} unpacked, ${packed.files.length} files`);
   }, 300_000);
+
+  afterAll(async () => {
+    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
+  });
 
   it('holds the CLI bundle, action.yml, README and LICENSE, no source maps, and stays small', () => {
     const files = packed.files.map((f) => f.path);
