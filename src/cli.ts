@@ -8,7 +8,7 @@ import { announceConfig, parseConfig, type InputReader } from './config.js';
 import { errorMessage, failureMessage, InputError, withStages } from './errors.js';
 import { parseCacheState, saveGoCaches, type CacheSaveMode } from './go/caches.js';
 import { removeBuilder } from './image/builder.js';
-import { Inputs, Outputs, State, type InputKey } from './inputs.js';
+import { Inputs, Outputs, State, takesTrueFalse, type InputKey, type InputType } from './inputs.js';
 import { writeOutputs } from './outputs.js';
 import { runPipeline } from './pipeline.js';
 import { defaultTools, type Tools } from './tools.js';
@@ -22,9 +22,6 @@ export const CLI_VERSION: string = packageJson.version;
  */
 export const CLI_DEFAULTS: Partial<Record<InputKey, string>> = { cache: 'false' };
 
-/** Switches whose default is "decide for me" ('') rather than true or false. */
-const UNDECIDED_SWITCHES: readonly InputKey[] = ['push'];
-
 /** Flags of the CLI itself, next to the inputs' flags; none may share an input's name. */
 export const CliFlags = { help: 'help', version: 'version', json: 'json', verbose: 'verbose' } as const;
 
@@ -33,8 +30,10 @@ export interface InputFlag {
   key: InputKey;
   /** The input's name, which is the flag's: `--platforms`. */
   name: string;
-  /** Takes true/false: `--x` (true), `--no-x` (false), or `--x=<value>`. */
+  /** Takes true and false: `--x` (true), `--no-x` (false), `--x=<value>` or `--x <value>`. */
   switch: boolean;
+  /** The values a switch takes besides true and false (`auto`, `mode=max`), for the help. */
+  otherValues: readonly string[];
   /** What applies when the flag is absent ('' when the action decides at run time). */
   default: string;
 }
@@ -44,8 +43,9 @@ export function inputFlags(): InputFlag[] {
   return (Object.keys(Inputs) as InputKey[]).map((key) => {
     const input = Inputs[key];
     const def: string = CLI_DEFAULTS[key] ?? input.default;
-    const isSwitch = input.default === 'true' || input.default === 'false' || UNDECIDED_SWITCHES.includes(key);
-    return { key, name: input.name, switch: isSwitch, default: def };
+    const type: InputType = input.type;
+    const otherValues = Array.isArray(type) ? type.filter((value) => value !== 'true' && value !== 'false') : [];
+    return { key, name: input.name, switch: takesTrueFalse(type), otherValues, default: def };
   });
 }
 
@@ -94,9 +94,9 @@ export function closestFlag(typed: string, known: readonly string[]): string | u
 
 /**
  * Reads the command line (pure): `--<input> <value>` or `--<input>=<value>` for every action input;
- * for an input that takes true/false also `--<input>` (true) and `--no-<input>` (false); and the
- * CLI's own flags. Later flags win. Values are passed on raw, for parseConfig to check as it checks
- * the action's. Throws UsageError for what is not a known flag with its value.
+ * for an input that takes true and false also `--<input>` alone (true) and `--no-<input>` (false);
+ * and the CLI's own flags. Later flags win. Values are passed on raw, for parseConfig to check as it
+ * checks the action's. Throws UsageError for what is not a known flag with its value.
  */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   const flags = inputFlags();
@@ -119,16 +119,17 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const inputs: Record<string, string> = {};
   const cli = { help: false, version: false, json: false, verbose: false };
-  let previous: (typeof tokens)[number] | undefined;
+  // A switch given alone, whose value may follow it as the next argument (`--provenance mode=max`):
+  // parseArgs sees a boolean option and a positional, and the CLI takes no positionals.
+  let bareSwitch: string | undefined;
   for (const token of tokens) {
     if (token.kind === 'positional') {
-      const after = previous?.kind === 'option' && switches.has(previous.name) && previous.value === undefined ? previous.name : undefined;
-      throw new UsageError(
-        `Unexpected argument '${token.value}': ` +
-          (after ? `--${after} takes its value after =, as in --${after}=${token.value}.` : "every option is a --flag, and a flag's value follows it (--image ghcr.io/owner/app)."),
-      );
+      if (bareSwitch === undefined) throw new UsageError(`Unexpected argument '${token.value}': every option is a --flag, and a flag's value follows it (--image ghcr.io/owner/app).`);
+      inputs[bareSwitch] = token.value;
+      bareSwitch = undefined;
+      continue;
     }
-    previous = token;
+    bareSwitch = undefined;
     if (token.kind !== 'option') continue;
     const { name, rawName, value } = token;
     if (!(name in options)) {
@@ -147,6 +148,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       cli[name as keyof typeof cli] = true;
     } else if (switches.has(name)) {
       inputs[name] = value ?? 'true';
+      if (value === undefined) bareSwitch = name;
     } else {
       inputs[name.slice('no-'.length)] = 'false';
     }
@@ -165,7 +167,7 @@ export function cliInputReader(inputs: Readonly<Record<string, string>>): InputR
 /** The usage text, generated from the Inputs table (pure). */
 export function renderHelp(): string {
   const flags = inputFlags();
-  const label = (f: InputFlag) => (f.switch ? `--[no-]${f.name}` : `--${f.name} <value>`);
+  const label = (f: InputFlag) => (f.switch ? `--[no-]${f.name}${f.otherValues.length > 0 ? ' [<value>]' : ''}` : `--${f.name} <value>`);
   const own: [string, string][] = [
     [`--${CliFlags.json}`, 'print the outputs as one JSON object on stdout (the log stays on stderr)'],
     [`--${CliFlags.verbose}`, 'on a terminal, print every line of long steps instead of a progress line'],
@@ -176,16 +178,19 @@ export function renderHelp(): string {
   const describe = (f: InputFlag) => {
     // The one input without which nothing runs (parseConfig refuses an empty image).
     if (f.key === 'image') return 'required';
-    if (f.default === '') return '';
-    return `default: ${f.default}${CLI_DEFAULTS[f.key] !== undefined ? ` (the action's: ${Inputs[f.key].default})` : ''}`;
+    const values = f.otherValues.length > 0 ? `also ${f.otherValues.join(', ')}` : '';
+    if (f.default === '') return values;
+    return `default: ${f.default}${CLI_DEFAULTS[f.key] !== undefined ? ` (the action's: ${Inputs[f.key].default})` : ''}${values ? `; ${values}` : ''}`;
   };
   return [
-    `${CLI_NAME} ${CLI_VERSION}: build a Go module into a small container image with Docker buildx, as the GitHub Action does.`,
+    `${CLI_NAME} ${CLI_VERSION}: build a Go module into a small container image and push it, as the GitHub Action does.`,
+    'Needs Node 20+ and Go (a Go matching go.mod is downloaded when none is on PATH). Docker is optional: without it',
+    'the direct engine writes and pushes the image; buildx is used for a builder, your own Dockerfile or source mode.',
     '',
     `Usage: ${CLI_NAME} --${Inputs.image.name} <repository> [options]`,
     '',
     'Options: one per action input, with the same name, values and checks (see action.yml or the README).',
-    'A flag shown as --[no-]<name> is true or false; it also takes --<name>=<value>.',
+    'A flag shown as --[no-]<name> takes true or false (--<name> alone is true), as --<name>=<value> or --<name> <value>.',
     ...flags.map((f) => `  ${label(f).padEnd(width)}${describe(f)}`.trimEnd()),
     '',
     'CLI options:',

@@ -3,54 +3,77 @@
  * action.yml's (a unit test compares them): the runner applies action.yml's, the CLI and
  * direct `node` runs rely on these.
  */
+/**
+ * What an input takes, declared once: the README's type column (scripts/docs.mjs) and the CLI's
+ * switches read it, and a unit test holds each declaration to what parseConfig accepts.
+ * - `boolean`: true or false; `list`: a comma or newline list; `lines`: one entry per line;
+ *   `size`: bytes with a unit (12MiB, 500kB) or a percentage where the input says so;
+ *   `reference`: an image reference; `path`: relative to the workspace or working-directory;
+ *   `secret`: masked in every log; `integer`, `url`, `string`: as named.
+ * - a list of strings: exactly one of these values.
+ */
+export type InputType = 'string' | 'boolean' | 'list' | 'lines' | 'size' | 'reference' | 'path' | 'secret' | 'integer' | 'url' | readonly string[];
+
+export interface InputSpec {
+  readonly name: string;
+  /** action.yml's default ('' when it has none or the action decides at run time). */
+  readonly default: string;
+  readonly type: InputType;
+}
+
+/** Whether an input takes true and false (alone, or among other values such as auto or mode=max). */
+export function takesTrueFalse(type: InputType): boolean {
+  return type === 'boolean' || (Array.isArray(type) && type.includes('true') && type.includes('false'));
+}
+
 export const Inputs = {
-  image: { name: 'image', default: '' },
-  platforms: { name: 'platforms', default: 'linux/amd64' },
-  workingDirectory: { name: 'working-directory', default: '.' },
-  main: { name: 'main', default: '.' },
-  binaryName: { name: 'binary-name', default: '' },
-  tags: { name: 'tags', default: '' },
-  push: { name: 'push', default: '' },
-  load: { name: 'load', default: 'false' },
-  pushByDigest: { name: 'push-by-digest', default: 'false' },
-  mode: { name: 'mode', default: 'build' },
-  cacheWrite: { name: 'cache-write', default: 'auto' },
-  cacheBackend: { name: 'cache-backend', default: 'auto' },
-  cacheRef: { name: 'cache-ref', default: '' },
-  builder: { name: 'builder', default: '' },
-  buildkitEndpoint: { name: 'buildkit-endpoint', default: '' },
-  engine: { name: 'engine', default: 'auto' },
-  ldflags: { name: 'ldflags', default: '' },
-  goBuildTags: { name: 'go-build-tags', default: 'netgo,osusergo' },
-  expose: { name: 'expose', default: '' },
-  cgo: { name: 'cgo', default: 'false' },
-  dockerfileMode: { name: 'dockerfile-mode', default: 'prebuilt' },
-  dockerfile: { name: 'dockerfile', default: '' },
-  baseImage: { name: 'base-image', default: 'scratch' },
-  goImage: { name: 'go-image', default: '' },
-  caCertificates: { name: 'ca-certificates', default: 'auto' },
-  timezoneData: { name: 'timezone-data', default: 'auto' },
-  compression: { name: 'compression', default: 'gzip' },
-  compressionLevel: { name: 'compression-level', default: '' },
-  goVersion: { name: 'go-version', default: '' },
-  goVersionFile: { name: 'go-version-file', default: '' },
-  checkLatest: { name: 'check-latest', default: 'false' },
-  goDownloadBaseUrl: { name: 'go-download-base-url', default: '' },
-  cache: { name: 'cache', default: 'true' },
-  cacheSave: { name: 'cache-save', default: 'auto' },
-  buildArgs: { name: 'build-args', default: '' },
-  labels: { name: 'labels', default: '' },
-  annotations: { name: 'annotations', default: '' },
-  secrets: { name: 'secrets', default: '' },
-  secretFiles: { name: 'secret-files', default: '' },
-  target: { name: 'target', default: '' },
-  provenance: { name: 'provenance', default: 'false' },
-  sbom: { name: 'sbom', default: 'false' },
-  baseline: { name: 'baseline', default: '' },
-  comment: { name: 'comment', default: 'auto' },
-  githubToken: { name: 'github-token', default: '' },
-  sizeBudget: { name: 'size-budget', default: '' },
-  maxIncrease: { name: 'max-increase', default: '' },
+  image: { name: 'image', default: '', type: 'reference' },
+  platforms: { name: 'platforms', default: 'linux/amd64', type: 'list' },
+  workingDirectory: { name: 'working-directory', default: '.', type: 'path' },
+  main: { name: 'main', default: '.', type: 'path' },
+  binaryName: { name: 'binary-name', default: '', type: 'string' },
+  tags: { name: 'tags', default: '', type: 'list' },
+  push: { name: 'push', default: '', type: 'boolean' },
+  load: { name: 'load', default: 'false', type: 'boolean' },
+  pushByDigest: { name: 'push-by-digest', default: 'false', type: 'boolean' },
+  mode: { name: 'mode', default: 'build', type: ['build', 'merge'] },
+  cacheWrite: { name: 'cache-write', default: 'auto', type: ['auto', 'always', 'never'] },
+  cacheBackend: { name: 'cache-backend', default: 'auto', type: ['auto', 'registry', 'gha', 'none'] },
+  cacheRef: { name: 'cache-ref', default: '', type: 'reference' },
+  builder: { name: 'builder', default: '', type: 'string' },
+  buildkitEndpoint: { name: 'buildkit-endpoint', default: '', type: 'string' },
+  engine: { name: 'engine', default: 'auto', type: ['auto', 'buildx', 'direct'] },
+  ldflags: { name: 'ldflags', default: '', type: 'string' },
+  goBuildTags: { name: 'go-build-tags', default: 'netgo,osusergo', type: 'list' },
+  expose: { name: 'expose', default: '', type: 'list' },
+  cgo: { name: 'cgo', default: 'false', type: 'boolean' },
+  dockerfileMode: { name: 'dockerfile-mode', default: 'prebuilt', type: ['prebuilt', 'source'] },
+  dockerfile: { name: 'dockerfile', default: '', type: 'path' },
+  baseImage: { name: 'base-image', default: 'scratch', type: 'reference' },
+  goImage: { name: 'go-image', default: '', type: 'reference' },
+  caCertificates: { name: 'ca-certificates', default: 'auto', type: ['auto', 'true', 'false'] },
+  timezoneData: { name: 'timezone-data', default: 'auto', type: ['auto', 'true', 'false'] },
+  compression: { name: 'compression', default: 'gzip', type: ['gzip', 'zstd'] },
+  compressionLevel: { name: 'compression-level', default: '', type: 'integer' },
+  goVersion: { name: 'go-version', default: '', type: 'string' },
+  goVersionFile: { name: 'go-version-file', default: '', type: 'path' },
+  checkLatest: { name: 'check-latest', default: 'false', type: 'boolean' },
+  goDownloadBaseUrl: { name: 'go-download-base-url', default: '', type: 'url' },
+  cache: { name: 'cache', default: 'true', type: 'boolean' },
+  cacheSave: { name: 'cache-save', default: 'auto', type: ['auto', 'always', 'never'] },
+  buildArgs: { name: 'build-args', default: '', type: 'lines' },
+  labels: { name: 'labels', default: '', type: 'lines' },
+  annotations: { name: 'annotations', default: '', type: 'lines' },
+  secrets: { name: 'secrets', default: '', type: 'lines' },
+  secretFiles: { name: 'secret-files', default: '', type: 'lines' },
+  target: { name: 'target', default: '', type: 'string' },
+  provenance: { name: 'provenance', default: 'false', type: ['false', 'true', 'mode=min', 'mode=max'] },
+  sbom: { name: 'sbom', default: 'false', type: 'boolean' },
+  baseline: { name: 'baseline', default: '', type: 'reference' },
+  comment: { name: 'comment', default: 'auto', type: ['auto', 'always', 'never'] },
+  githubToken: { name: 'github-token', default: '', type: 'secret' },
+  sizeBudget: { name: 'size-budget', default: '', type: 'size' },
+  maxIncrease: { name: 'max-increase', default: '', type: 'size' },
 } as const;
 
 export type InputKey = keyof typeof Inputs;

@@ -13,6 +13,8 @@ export interface Stack {
   toolsBin: string;
   /** The pinned Node 24 that scripts/stack.sh installs. */
   node24: string;
+  /** The pinned Node 22 that scripts/stack.sh installs (the installed-CLI test runs on it). */
+  node22: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -27,6 +29,7 @@ export function stack(): Stack {
     buildkitAddr: vars.GSI_BUILDKIT_ADDR!,
     toolsBin,
     node24: vars.GSI_NODE24!,
+    node22: vars.GSI_NODE22!,
     env: { PATH: `${toolsBin}:${process.env.PATH}` },
   };
 }

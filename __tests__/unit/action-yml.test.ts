@@ -32,11 +32,18 @@ describe('README.md', () => {
   it('has the inputs and outputs tables generated from action.yml (npm run docs)', async () => {
     // @ts-expect-error: a plain .mjs script with no type declarations
     const docs = (await import('../../scripts/docs.mjs')) as {
-      renderTables: (yml: string) => Record<string, string>;
+      renderTables: (yml: string, inputs: typeof Inputs) => Record<string, string>;
       updateReadme: (readme: string, tables: Record<string, string>) => string;
     };
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const yml = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8');
-    expect(docs.updateReadme(readme, docs.renderTables(yml))).toBe(readme);
+    expect(docs.updateReadme(readme, docs.renderTables(yml, Inputs))).toBe(readme);
+  });
+
+  it('refuses an input of action.yml without a declared type instead of guessing one', async () => {
+    // @ts-expect-error: a plain .mjs script with no type declarations
+    const docs = (await import('../../scripts/docs.mjs')) as { renderTables: (yml: string, inputs: unknown) => unknown };
+    const yml = 'inputs:\n  image:\n    description: x\n  extra:\n    description: y\n    default: "false"\n';
+    expect(() => docs.renderTables(yml, { image: { name: 'image', default: '', type: 'reference' } })).toThrow("action.yml's input extra has no type in src/inputs.ts");
   });
 });

@@ -41,7 +41,7 @@ describe('parseBuildxInspect', () => {
 describe('decideBuilder', () => {
   it.each<[string, { builder: string; buildkitEndpoint: string }, string | undefined, Partial<BuilderDecision> & { kind: BuilderDecision['kind'] }]>([
     ['endpoint given', { builder: '', buildkitEndpoint: 'tcp://buildkit:1234' }, undefined, { kind: 'create-remote', endpoint: 'tcp://buildkit:1234' }],
-    ['current builder uses the docker driver', { builder: '', buildkitEndpoint: '' }, 'docker.txt', { kind: 'create-container', note: expect.stringMatching(/docker driver.*cannot export a registry cache/) as unknown as string }],
+    ['current builder uses the docker driver', { builder: '', buildkitEndpoint: '' }, 'docker.txt', { kind: 'create-container', note: expect.stringMatching(/docker driver.*cannot export the OCI layout/) as unknown as string }],
     ['current builder is docker-container', { builder: '', buildkitEndpoint: '' }, 'docker-container.txt', { kind: 'use', name: '' }],
     ['current builder not yet booted', { builder: '', buildkitEndpoint: '' }, 'docker-container-inactive.txt', { kind: 'use', name: '' }],
     ['named remote builder', { builder: 'go-slim-image-local', buildkitEndpoint: '' }, 'remote.txt', { kind: 'use', name: 'go-slim-image-local' }],

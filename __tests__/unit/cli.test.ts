@@ -48,12 +48,14 @@ describe('inputFlags', () => {
     expect(inputFlags().map((f) => f.name).sort()).toEqual(Object.keys(action.inputs).sort());
   });
 
-  it('makes a switch of every true/false input of action.yml, and of nothing else', () => {
-    const booleans = Object.entries(action.inputs)
-      .filter(([, input]) => ['true', 'false'].includes(input.default ?? '') || input.description.includes('(true/false)'))
-      .map(([name]) => name)
-      .sort();
-    expect(inputFlags().filter((f) => f.switch).map((f) => f.name).sort()).toEqual(booleans);
+  it('makes a switch of every input that takes true and false, and of nothing else', () => {
+    const switches = ['cache', 'ca-certificates', 'cgo', 'check-latest', 'load', 'provenance', 'push', 'push-by-digest', 'sbom', 'timezone-data'];
+    expect(inputFlags().filter((f) => f.switch).map((f) => f.name).sort()).toEqual(switches.filter((name) => name in action.inputs).sort());
+    // Every one of them says so in action.yml: a true/false default or true and false in its description.
+    for (const flag of inputFlags().filter((f) => f.switch)) {
+      const input = action.inputs[flag.name]!;
+      expect([flag.name, ['true', 'false'].includes(input.default ?? '') || /\btrue\b.*\bfalse\b|true\/false/.test(input.description)]).toEqual([flag.name, true]);
+    }
   });
 
   it('keeps the defaults of the Inputs table except the CLI-only ones', () => {
@@ -77,6 +79,11 @@ describe('parseCliArgs', () => {
     ['a switch', ['--push'], { push: 'true' }],
     ['a negated switch', ['--no-push'], { push: 'false' }],
     ['a switch with =false', ['--push=false'], { push: 'false' }],
+    ['a switch value after a space', ['--push', 'false'], { push: 'false' }],
+    ['a value other than true and false after =', ['--provenance=mode=max'], { provenance: 'mode=max' }],
+    ['a value other than true and false after a space', ['--provenance', 'mode=max', '--image', 'x'], { provenance: 'mode=max', image: 'x' }],
+    ['a switch alone before another flag', ['--provenance', '--image', 'x'], { provenance: 'true', image: 'x' }],
+    ['a three-way switch', ['--no-ca-certificates', '--timezone-data', 'auto'], { 'ca-certificates': 'false', 'timezone-data': 'auto' }],
     ['the later of two flags', ['--push', '--no-push', '--mode', 'build', '--mode', 'merge'], { push: 'false', mode: 'merge' }],
     ['--cache, off by default in the CLI', ['--cache'], { cache: 'true' }],
     ['a value after the -- terminator is not parsed', ['--image', 'x', '--'], { image: 'x' }],
@@ -96,7 +103,8 @@ describe('parseCliArgs', () => {
     ['an unknown flag with =', ['--imgae=x'], "Unknown option '--imgae' (did you mean --image?)."],
     ['an unknown flag far from any', ['--frobnicate'], "Unknown option '--frobnicate'."],
     ['a stray argument', ['build'], "Unexpected argument 'build': every option is a --flag, and a flag's value follows it (--image ghcr.io/owner/app)."],
-    ['a switch value after a space', ['--push', 'false'], "Unexpected argument 'false': --push takes its value after =, as in --push=false."],
+    ['a second argument after a switch', ['--push', 'false', 'true'], "Unexpected argument 'true': every option is a --flag, and a flag's value follows it (--image ghcr.io/owner/app)."],
+    ['an argument after a negated switch', ['--no-push', 'false'], "Unexpected argument 'false': every option is a --flag, and a flag's value follows it (--image ghcr.io/owner/app)."],
     ['a flag without its value', ['--image'], "Option '--image' needs a value: --image <value> or --image=<value>."],
     ['a flag where a value should be', ['--image', '--push'], "Option '--image' is followed by '--push', which looks like a flag: write --image=--push if it is the value."],
     ['a value on a negated switch', ['--no-push=true'], "Option '--no-push' takes no value."],
@@ -138,7 +146,7 @@ describe('renderHelp', () => {
 
   it('lists every input of action.yml as a flag, switches as --[no-]name', () => {
     for (const flag of inputFlags()) {
-      const label = flag.switch ? `--[no-]${flag.name}` : `--${flag.name} <value>`;
+      const label = flag.switch ? `--[no-]${flag.name}${flag.otherValues.length > 0 ? ' [<value>]' : ''}` : `--${flag.name} <value>`;
       expect(help).toMatch(new RegExp(`^  ${label.replace(/[[\]]/g, '\\$&')}\\s`, 'm'));
     }
     for (const name of Object.keys(action.inputs)) expect(help).toMatch(new RegExp(`^  --(\\[no-\\])?${name}\\b`, 'm'));
@@ -149,6 +157,13 @@ describe('renderHelp', () => {
     expect(help).toMatch(/^ {2}--\[no-\]cache\s+default: false \(the action's: true\)$/m);
     expect(help).toMatch(/^ {2}--image <value>\s+required$/m);
     expect(help).toMatch(/^ {2}--tags <value>$/m);
+    expect(help).toMatch(/^ {2}--\[no-\]provenance \[<value>\]\s+default: false; also mode=min, mode=max$/m);
+  });
+
+  it('says the CLI needs Node and Go, and Docker only for BuildKit', () => {
+    expect(help).toContain('Needs Node 20+ and Go');
+    expect(help).toContain('Docker is optional');
+    expect(help).not.toMatch(/with Docker buildx/);
   });
 
   it('names the CLI flags, the exit codes and the version', () => {

@@ -129,7 +129,7 @@ export function decideBuilder(request: { builder: string; buildkitEndpoint: stri
     }
     return {
       kind: 'create-container',
-      note: `${label} uses the docker driver, which cannot export a registry cache: creating a docker-container builder for this run (removed in the post step).`,
+      note: `${label} uses the docker driver, which cannot export the OCI layout the action pushes from (unless the daemon uses the containerd image store): creating a docker-container builder for this run (removed in the post step).`,
     };
   }
   if (nodeError && inspected.nodes.every((n) => n.error)) return { kind: 'error', message: `Cannot use ${label}: ${nodeError}.` };
