@@ -130,7 +130,7 @@ describe('the CLI on Windows (the Windows builds of Node and Go under wine)', ()
     for (const [side, run] of [['Windows', windows], ['Linux', linux]] as const) {
       if (run.exitCode !== 0) throw new Error(`The ${side} run exited ${run.exitCode}:\n${run.stderr.split('\n').slice(-15).join('\n')}`);
     }
-    expect(windows.stderr).toMatch(/^Engine: direct \(auto: Windows runs no Linux BuildKit here/m);
+    expect(windows.stderr).toMatch(/^Engine: direct \(auto\b/m);
     expect(windows.stderr).toContain(`Go version ${wine.GSI_WIN_GO_VERSION} (from go-version) for windows/amd64`);
 
     const windowsDigest = printedDigest(windows.stdout);
