@@ -209,6 +209,8 @@ export function renderHelp(): string {
 export function defaultToolCache(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
   if (env.RUNNER_TOOL_CACHE) return env.RUNNER_TOOL_CACHE;
   if (platform === 'win32') return path.win32.join(env.LOCALAPPDATA || path.win32.join(home, 'AppData', 'Local'), CLI_NAME, 'toolcache');
+  // Where Go's os.UserCacheDir puts caches on macOS (and so GOCACHE): ~/Library/Caches.
+  if (platform === 'darwin') return path.posix.join(home, 'Library', 'Caches', CLI_NAME, 'toolcache');
   return path.posix.join(env.XDG_CACHE_HOME || path.posix.join(home, '.cache'), CLI_NAME, 'toolcache');
 }
 

@@ -193,7 +193,8 @@ describe('defaultToolCache', () => {
     ['RUNNER_TOOL_CACHE wins', { RUNNER_TOOL_CACHE: '/opt/hostedtoolcache' }, 'linux', '/home/dev', '/opt/hostedtoolcache'],
     ['~/.cache on Linux', {}, 'linux', '/home/dev', '/home/dev/.cache/go-slim-image/toolcache'],
     ['XDG_CACHE_HOME when set', { XDG_CACHE_HOME: '/xdg' }, 'linux', '/home/dev', '/xdg/go-slim-image/toolcache'],
-    ['~/.cache on macOS', {}, 'darwin', '/Users/dev', '/Users/dev/.cache/go-slim-image/toolcache'],
+    ['~/Library/Caches on macOS, as Go keeps its own', {}, 'darwin', '/Users/dev', '/Users/dev/Library/Caches/go-slim-image/toolcache'],
+    ['~/Library/Caches on macOS even with XDG_CACHE_HOME (Go ignores it there too)', { XDG_CACHE_HOME: '/xdg' }, 'darwin', '/Users/dev', '/Users/dev/Library/Caches/go-slim-image/toolcache'],
     ['%LOCALAPPDATA% on Windows', { LOCALAPPDATA: 'C:\\Users\\dev\\AppData\\Local' }, 'win32', 'C:\\Users\\dev', 'C:\\Users\\dev\\AppData\\Local\\go-slim-image\\toolcache'],
     ['AppData\\Local under the profile without LOCALAPPDATA', {}, 'win32', 'C:\\Users\\dev', 'C:\\Users\\dev\\AppData\\Local\\go-slim-image\\toolcache'],
   ] as const)('%s', (_name, env, platform, home, expected) => {

@@ -77,6 +77,20 @@ describe('cache keys', () => {
     expect(plan.module).toEqual({ path: '/c/mod', key: moduleCacheKey(base), restoreKeys: [] });
     expect(plan.build).toEqual({ path: '/c/build', key: buildCacheKey(base), restoreKeys: restoreKeys(base) });
   });
+
+  // Where `go env` puts the caches on the hosted macOS and Windows runners: the plan keeps the folders
+  // Go reports (it never builds them from HOME) and keys them by the runner's OS and arch.
+  it.each([
+    ['macOS', 'macOS', 'ARM64', '/Users/runner/Library/Caches/go-build', '/Users/runner/go/pkg/mod'],
+    ['Windows', 'Windows', 'X64', 'C:\\Users\\runneradmin\\AppData\\Local\\go-build', 'C:\\Users\\runneradmin\\go\\pkg\\mod'],
+  ])('keeps the %s runner\'s cache folders as go env reports them', (_name, runnerOs, runnerArch, gocache, gomodcache) => {
+    const inputs = { ...base, runnerOs, runnerArch };
+    const plan = planGoCaches({ ...inputs, gocache, gomodcache });
+    expect(plan.build.path).toBe(gocache);
+    expect(plan.module.path).toBe(gomodcache);
+    expect(plan.build.key).toContain(runnerOs);
+    expect(plan.build.key).not.toBe(buildCacheKey(base));
+  });
 });
 
 describe('shouldSave', () => {
