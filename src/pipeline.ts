@@ -4,7 +4,7 @@ import type { Config, Tristate } from './config.js';
 import { ActionError, errorMessage, InputError } from './errors.js';
 import { readSourceInfo, templateValues, type SourceInfo } from './git.js';
 import { binaryContextPath, compileAll, STRIP_LDFLAGS, type BuiltBinary, type CompileRequest } from './go/compile.js';
-import { listDependencies, needsCaCertificates, needsZoneinfo } from './go/deps.js';
+import { listDependencies, needsCaCertificates, needsZoneinfo, type DependencyPackage } from './go/deps.js';
 import { readElf, staticBinaryProblems } from './go/elf.js';
 import { distList, requireGoModule, requireMainPackage, type GoTool } from './go/gotool.js';
 import { setupGo } from './go/setup.js';
@@ -20,11 +20,11 @@ import { chooseEngine, chooseMergeEngine } from './image/engine.js';
 import { compressionId, findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
 import { composeMergedIndex, tagIndex, type MergeOptions } from './image/merge.js';
 import { ReadOnceRegistry, type RegistryClient } from './image/registry.js';
-import { annotateRoot, baseLayerDigests, compressLayers, localDiffIds, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
+import { annotateRoot, baseLayerDigests, compressLayers, describeCompressedLayer, localDiffIds, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
 import { Inputs, State } from './inputs.js';
 import type { RunOutputs } from './outputs.js';
 import { binaryPaths, planBuild, planFeatures, planPublish, type BuildPlan, type PublishPlan } from './plan.js';
-import { formatPlatform, goEnv, unsupportedPlatforms } from './platform.js';
+import { formatPlatform, goEnv, knownLinuxPlatforms, unsupportedPlatforms } from './platform.js';
 import { formatImageName, repositoryRef } from './reference.js';
 import type { Attribution } from './report/attribution.js';
 import { layerDetailsToStore, localLayerReader, measureImage, publishReport, readBaselineReport, type MeasuredImage } from './report/publish.js';
@@ -125,7 +125,12 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
 
   // Started before the compression so it overlaps it.
   const attributing = attributeBinary(config, prepared, image, tools);
-  if (plan.compressLayers) image = await timer.time('compress', async () => compressOrReuse(image, config.compression.level, await findingReusable, tools));
+  if (plan.compressLayers) {
+    const reusable = await findingReusable;
+    image = await timer.time('compress', () =>
+      reporter.group(`Compressing the layers (libdeflate gzip, level ${config.compression.level})`, () => compressOrReuse(image, config.compression.level, reusable, tools)),
+    );
+  }
   // The image is sized from the local layout: the same bytes the push sends, nothing downloaded again.
   const layoutClient = new OciLayoutClient(image.dir, tools.registry, image.remoteBlobs);
   const layerReader = localLayerReader(layoutClient, localDiffIds(image));
@@ -197,7 +202,7 @@ async function reusableLayers(config: Config, plan: PublishPlan, reads: Registry
 }
 
 async function compressOrReuse(image: OciImage, level: number, reusable: ReusableLayers, tools: Tools): Promise<OciImage> {
-  const compressed = await compressLayers(image, level, { reusable });
+  const compressed = await compressLayers(image, level, { reusable, onLayer: (layer) => tools.reporter.info(describeCompressedLayer(layer)) });
   const reused = compressed.remoteBlobs?.size ?? 0;
   if (reused > 0) {
     const from = [...new Set([...compressed.remoteBlobs!.values()].map((b) => formatImageName(b.from)))];
@@ -274,32 +279,43 @@ async function checkBinaries(binaries: readonly BuiltBinary[]): Promise<void> {
   }
 }
 
-/** Installs Go and restores its caches, then checks every platform is one it can target. */
-async function resolveGo(config: Config, environment: RunEnvironment, tools: Tools, outputs: RunOutputs): Promise<GoTool> {
+/** Go set up for the run, and the main package with its imports (one `go list -deps`). */
+interface ResolvedGo {
+  tool: GoTool;
+  packages: DependencyPackage[];
+}
+
+/**
+ * Installs Go and restores its caches, then checks every platform is one it can target (from the
+ * ports table; `go tool dist list` only for a Go older than it) and that `main` is one main package
+ * of the module, from the run's one `go list -deps`, which the CA/zoneinfo rules read too.
+ */
+async function resolveGo(config: Config, environment: RunEnvironment, tools: Tools, outputs: RunOutputs): Promise<ResolvedGo> {
   const setup = await setupGo(config, environment.env, tools);
   const tool = setup.tool;
   outputs['go-version'] = tool.version;
   outputs['go-cache-hit'] = String(setup.caches?.build.hit ?? false);
-  const checkingMain = requireMainPackage(tools.exec, tool, config.workingDirectory, config.mainPackage);
-  checkingMain.catch(() => undefined);
-  const unsupported = unsupportedPlatforms(config.platforms, await distList(tools.exec, tool));
-  if (unsupported.length > 0) {
-    const first = unsupported[0]!;
-    throw new InputError(Inputs.platforms.name, first.platform, `a platform Go ${tool.version} can build (closest: ${first.closest.join(', ')}; see go tool dist list)`);
-  }
-  await checkingMain;
-  return tool;
+  return tools.reporter.group(`Listing ${config.mainPackage} and its imports`, async () => {
+    const listing = listDependencies(tools.exec, tool.go, config.workingDirectory, config.mainPackage, { ...tool.env, CGO_ENABLED: '0', ...goEnv(config.platforms[0]!) }, config.buildTags);
+    listing.catch(() => undefined);
+    const ports = knownLinuxPlatforms(tool.version) ?? (await distList(tools.exec, tool));
+    const unsupported = unsupportedPlatforms(config.platforms, ports);
+    if (unsupported.length > 0) {
+      const first = unsupported[0]!;
+      throw new InputError(Inputs.platforms.name, first.platform, `a platform Go ${tool.version} can build (closest: ${first.closest.join(', ')}; see go tool dist list)`);
+    }
+    await requireMainPackage(tools.exec, tool, config.workingDirectory, config.mainPackage, listing);
+    const packages = await listing;
+    tools.reporter.info(`${packages.length} packages (${packages.filter((p) => !p.standard).length} outside the standard library)`);
+    return { tool, packages };
+  });
 }
 
 /** Applies the `auto` rules for CA certificates and zoneinfo from the program's dependencies, and says what it decided. */
-async function decideRootfs(config: Config, go: GoTool, tools: Tools): Promise<{ rootfs: RootfsSpec; note: string }> {
+async function decideRootfs(config: Config, packages: readonly DependencyPackage[]): Promise<{ rootfs: RootfsSpec; note: string }> {
   const decide = (setting: Tristate, auto: () => Promise<boolean>) => (setting === 'auto' ? auto() : Promise.resolve(setting === 'true'));
-  const first = config.platforms[0]!;
-  let packages: Awaited<ReturnType<typeof listDependencies>> | undefined;
-  const deps = async () =>
-    (packages ??= await listDependencies(tools.exec, go.go, config.workingDirectory, config.mainPackage, { ...go.env, CGO_ENABLED: '0', ...goEnv(first) }, config.buildTags));
-  const caCertificates = await decide(config.caCertificates, async () => needsCaCertificates(await deps()));
-  const zoneinfo = await decide(config.timezoneData, async () => needsZoneinfo(await deps()));
+  const caCertificates = await decide(config.caCertificates, async () => needsCaCertificates(packages));
+  const zoneinfo = await decide(config.timezoneData, () => needsZoneinfo(packages));
   const note =
     `CA certificates: ${caCertificates ? 'included' : 'left out'}${config.caCertificates === 'auto' ? ' (auto: the program ' + (caCertificates ? 'uses' : 'does not use') + ' crypto/x509)' : ''}; ` +
     `zoneinfo: ${zoneinfo ? 'included' : 'left out'}${config.timezoneData === 'auto' ? ' (auto: ' + (zoneinfo ? 'time.LoadLocation is called and time/tzdata is not embedded' : 'no time.LoadLocation outside the standard library, or time/tzdata embedded') + ')' : ''}`;
@@ -337,10 +353,10 @@ async function prepareContext(config: Config, environment: RunEnvironment, readi
     return { context: { dir: config.workingDirectory, dockerfile: config.build.path, namedContexts: {} }, binaries: [] };
   }
 
-  const go = await timer.time('Go setup', () => resolveGo(config, environment, tools, outputs));
+  const { tool: go, packages } = await timer.time('Go setup', () => resolveGo(config, environment, tools, outputs));
   const source = await readingSource;
   const ldflags = expandTemplate(config.ldflags, templateValues(source));
-  const decidingRootfs = decideRootfs(config, go, tools);
+  const decidingRootfs = decideRootfs(config, packages);
   decidingRootfs.catch(() => undefined);
   const stageOf = async (): Promise<FinalStageSpec> => {
     const { rootfs, note } = await decidingRootfs;

@@ -79,6 +79,20 @@ export const LINUX_GO_PLATFORMS = [
   'linux/mips64le', 'linux/mipsle', 'linux/ppc64', 'linux/ppc64le', 'linux/riscv64', 'linux/s390x',
 ] as const;
 
+/** The first Go release whose `go tool dist list` holds every platform of LINUX_GO_PLATFORMS (linux/loong64 came in 1.19). */
+const LINUX_GO_PLATFORMS_SINCE = [1, 19] as const;
+
+/**
+ * The Linux platforms a Go toolchain of `goVersion` (e.g. 1.26.8, 1.27rc1) can target, from the table
+ * above, so a run need not ask `go tool dist list`; undefined for a Go older than the table, where the
+ * toolchain is asked. A test holds the table to `go tool dist list`.
+ */
+export function knownLinuxPlatforms(goVersion: string): readonly string[] | undefined {
+  const [major = 0, minor = 0] = /^(\d+)\.(\d+)/.exec(goVersion)?.slice(1).map(Number) ?? [];
+  const [sinceMajor, sinceMinor] = LINUX_GO_PLATFORMS_SINCE;
+  return major > sinceMajor || (major === sinceMajor && minor >= sinceMinor) ? LINUX_GO_PLATFORMS : undefined;
+}
+
 /** Levenshtein distance, for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Descriptor } from '../../src/image/registry.js';
-import { compressLayers, OCI_LAYER_GZIP, OCI_LAYER_TAR, readOciImage, sha256 } from '../../src/image/oci-layout.js';
+import { compressLayers, describeCompressedLayer, OCI_LAYER_GZIP, OCI_LAYER_TAR, readOciImage, sha256, type CompressedLayer } from '../../src/image/oci-layout.js';
 
 const INDEX = 'application/vnd.oci.image.index.v1+json';
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -55,6 +55,30 @@ describe('compressLayers', () => {
     }
     const again = await compressLayers(await readOciImage((await layout()).dir), 10);
     expect(again.root.digest).toBe(image.root.digest);
+  });
+
+  it('tells the log about each distinct layer once, with its sizes before and after', async () => {
+    const { dir, shared, binaries } = await layout();
+    const told: CompressedLayer[] = [];
+    const image = await compressLayers(await readOciImage(dir), 10, { onLayer: (layer) => told.push(layer) });
+    expect(told.map((l) => l.diffId).sort()).toEqual([sha256(shared), ...binaries.map((b) => sha256(b))].sort());
+    for (const layer of told) {
+      expect(layer.reused).toBe(false);
+      expect(layer.compressed).toBeGreaterThan(0);
+      expect(layer.seconds).toBeGreaterThanOrEqual(0);
+    }
+    expect(told.find((l) => l.diffId === sha256(shared))!.uncompressed).toBe(shared.length);
+    expect(image.root.digest).toMatch(/^sha256:/);
+  });
+});
+
+describe('describeCompressedLayer', () => {
+  const diffId = `sha256:${'1a2b3c4d5e6f'.padEnd(64, '0')}`;
+  it.each<[string, CompressedLayer, string]>([
+    ['compressed', { diffId, uncompressed: 6_045_184, compressed: 2_422_278, seconds: 0.5234, reused: false }, 'sha256:1a2b3c4d5e6f 5.77 MiB -> 2.31 MiB (40.1%) in 0.52 s'],
+    ['reused', { diffId, uncompressed: 227_328, compressed: 127_871, seconds: 0, reused: true }, 'sha256:1a2b3c4d5e6f 222.0 KiB -> 124.9 KiB (56.2%) reused, not compressed again'],
+  ])('%s', (_name, layer, line) => {
+    expect(describeCompressedLayer(layer)).toBe(line);
   });
 });
 

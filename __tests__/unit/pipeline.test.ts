@@ -42,16 +42,6 @@ interface FakeWorld {
   buildkit: string;
   /** Bytes of the binary `go build` writes; grows when a test wants the image to grow. */
   binaryPadding: number;
-  /** When set, the dependency list answers only once a compile has started. */
-  concurrentWithCompile?: { started: Promise<void>; start: () => void };
-}
-
-/** Waits for the compile to start, or fails the call: it was made only after the compile. */
-async function duringCompile(world: FakeWorld, what: string): Promise<void> {
-  if (!world.concurrentWithCompile) return;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} waited 2 s for a compile that never started alongside it`)), 2000)));
-  await Promise.race([world.concurrentWithCompile.started, late]).finally(() => clearTimeout(timer));
 }
 
 /** Go, git and docker as the pipeline calls them, answered without running anything. */
@@ -59,14 +49,19 @@ function handlers(world: FakeWorld): ExecHandler[] {
   const go: ExecHandler = async ({ command, args, env }) => {
     if (!/(^|\/)go$/.test(command)) return undefined;
     const joined = args.join(' ');
-    if (joined === 'env -json GOVERSION GOROOT') return JSON.stringify({ GOVERSION: 'go1.26.8', GOROOT: '/opt/fake-go' });
+    if (joined === 'env -json GOVERSION GOROOT GOCACHE GOMODCACHE') return JSON.stringify({ GOVERSION: 'go1.26.8', GOROOT: '/opt/fake-go', GOCACHE: '/opt/fake-cache/build', GOMODCACHE: '/opt/fake-cache/mod' });
     if (joined === 'tool dist list') return 'linux/amd64\nlinux/arm64\nlinux/arm\nwindows/amd64\n';
     if (joined.startsWith('list -f {{.Name}}')) return 'main\n';
-    if (args[0] === 'list' && args[1] === '-deps') await duringCompile(world, 'go list -deps');
-    if (args[0] === 'list' && args[1] === '-deps') return `fmt\ttrue\t/opt/fake-go/src/fmt\tprint.go\nnet/http\ttrue\t/opt/fake-go/src/net/http\tserver.go\ncrypto/x509\ttrue\t/opt/fake-go/src/crypto/x509\tx509.go\nexample.com/hello\tfalse\t${workspace}\tmain.go\n`;
+    if (args[0] === 'list' && args[1] === '-deps')
+      return [
+        `fmt\ttrue\t/opt/fake-go/src/fmt\tprint.go\tfmt\ttrue\t`,
+        `net/http\ttrue\t/opt/fake-go/src/net/http\tserver.go\thttp\ttrue\t`,
+        `crypto/x509\ttrue\t/opt/fake-go/src/crypto/x509\tx509.go\tx509\ttrue\t`,
+        args.at(-1) === './lib' ? `example.com/hello/lib\tfalse\t${workspace}/lib\tlib.go\tlib\tfalse\texample.com/hello` : `example.com/hello\tfalse\t${workspace}\tmain.go\tmain\tfalse\texample.com/hello`,
+        '',
+      ].join('\n');
     if (args[0] === 'build' && args.includes('-buildid=') === false && !args.includes('-ldflags')) return undefined;
     if (args[0] === 'build' && String(args[args.indexOf('-ldflags') + 1]).includes('-s -w')) {
-      world.concurrentWithCompile?.start();
       const output = args[args.indexOf('-o') + 1]!;
       const machine = MACHINES[env?.GOARCH ?? 'amd64']!;
       await fs.writeFile(output, Buffer.concat([elf64({ machine }), Buffer.alloc(world.binaryPadding, 7)]));
@@ -235,13 +230,15 @@ describe('runPipeline with recording tools', () => {
     expect(tools.reporter.warnings.join('\n')).toMatch(/rewrite-timestamp=true .*needs BuildKit 0\.13\.0 .*building without it/);
   });
 
-  it('lists the dependencies while the binaries compile, after the builder check', async () => {
-    let start!: () => void;
-    world.concurrentWithCompile = { started: new Promise<void>((resolve) => (start = resolve)), start: () => start() };
+  it('asks Go once about itself and once for the main package and its imports, never for dist list, after the builder check', async () => {
     const result = await run(tools, { platforms: 'linux/amd64,linux/arm64' });
     expect(result.failure).toBeUndefined();
     expect(result.outputs.digest).toMatch(/^sha256:/);
-    // The builder's lines are printed together, once it is ready.
+    const goCalls = tools.calls.filter((c) => /(^|\/)go$/.test(c.command)).map((c) => c.args.slice(0, 2).join(' '));
+    expect(goCalls.filter((c) => c.startsWith('list'))).toEqual(['list -deps']);
+    expect(goCalls).not.toContain('tool dist');
+    // The Go on PATH satisfies the request: asked about itself once, not again once chosen.
+    expect(goCalls.filter((c) => c.startsWith('env'))).toEqual(['env -json']);
     // The builder is checked first, in its own group, before anything is compiled.
     const lines = tools.reporter.lines;
     const builderGroup = lines.indexOf('[group] Preparing the buildx builder');
@@ -293,8 +290,8 @@ describe('runPipeline with recording tools', () => {
   });
 
   it('a failure early on comes back as the result, with the outputs produced before it', async () => {
-    const result = await run(tools, { platforms: 'linux/mips64' });
-    expect(String(result.failure)).toMatch(/Input 'platforms' has an invalid value "linux\/mips64"/);
+    const result = await run(tools, { main: './lib' });
+    expect(String(result.failure)).toMatch(/Input 'main' has an invalid value "\.\/lib".*it is package lib/);
     expect(result.outputs['go-version']).toBe('1.26.8');
   });
 });

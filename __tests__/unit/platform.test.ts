@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { closestMatches, formatPlatform, goEnv, parsePlatform, parsePlatformList, platformSlug, unsupportedPlatforms } from '../../src/platform.js';
+import { execFileSync } from 'node:child_process';
+import { closestMatches, formatPlatform, goEnv, knownLinuxPlatforms, parsePlatform, parsePlatformList, platformSlug, unsupportedPlatforms } from '../../src/platform.js';
 
 describe('platforms', () => {
   it.each([
@@ -31,5 +32,24 @@ describe('platforms', () => {
       { platform: 'linux/amd65', closest: ['linux/amd64', 'linux/arm64', 'linux/386'] },
     ]);
     expect(closestMatches('linux/am64', dist, 1)).toEqual(['linux/amd64']);
+  });
+});
+
+describe('knownLinuxPlatforms (the ports table a run uses instead of go tool dist list)', () => {
+  it('equals the Linux ports of go tool dist list of the Go on this machine', () => {
+    const listed = execFileSync('go', ['tool', 'dist', 'list'], { encoding: 'utf8' }).split('\n').filter((p) => p.startsWith('linux/'));
+    const version = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim().replace(/^go/, '');
+    expect([...(knownLinuxPlatforms(version) ?? [])].sort()).toEqual(listed.sort());
+  });
+
+  it.each([
+    ['1.26.8', true],
+    ['1.27rc1', true],
+    ['1.19', true],
+    ['1.18.10', false],
+    ['2.0.0', true],
+    ['', false],
+  ])('Go %s -> table: %s', (version, known) => {
+    expect(knownLinuxPlatforms(version) !== undefined).toBe(known);
   });
 });

@@ -8,20 +8,31 @@ export interface DependencyPackage {
   standard: boolean;
   dir: string;
   goFiles: string[];
+  /** The package clause (`main` for a command). */
+  name: string;
+  /** False for the packages the pattern named, true for those listed only as their imports. */
+  depOnly: boolean;
+  /** The module the package belongs to; empty for the standard library. */
+  module: string;
 }
 
-const FORMAT = '{{.ImportPath}}\t{{.Standard}}\t{{.Dir}}\t{{join .GoFiles ","}}';
+const FORMAT = '{{.ImportPath}}\t{{.Standard}}\t{{.Dir}}\t{{join .GoFiles ","}}\t{{.Name}}\t{{.DepOnly}}\t{{with .Module}}{{.Path}}{{end}}';
 
 export function parseDepsListing(listing: string): DependencyPackage[] {
   return listing
-    .split('\n')
+    .split(/\r?\n/)
     .filter(Boolean)
     .map((line) => {
-      const [importPath = '', standard, dir = '', files = ''] = line.split('\t');
-      return { importPath, standard: standard === 'true', dir, goFiles: files ? files.split(',') : [] };
+      const [importPath = '', standard, dir = '', files = '', name = '', depOnly, module = ''] = line.split('\t');
+      return { importPath, standard: standard === 'true', dir, goFiles: files ? files.split(',') : [], name, depOnly: depOnly === 'true', module };
     });
 }
 
+/**
+ * The main package as it is built (the first platform's GOOS/GOARCH, CGO_ENABLED=0, the build tags)
+ * and every package it imports, from one `go list -deps`: the main-package check and the CA/zoneinfo
+ * rules both read it, so Go loads the package graph once per run.
+ */
 export async function listDependencies(exec: Exec, go: string, cwd: string, mainPackage: string, env: NodeJS.ProcessEnv, buildTags: readonly string[]): Promise<DependencyPackage[]> {
   const args = ['list', '-deps', '-f', FORMAT];
   if (buildTags.length > 0) args.push('-tags', buildTags.join(','));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ActionError, CommandError, InputError } from '../errors.js';
 import type { Exec } from '../tools.js';
 import { Inputs } from '../inputs.js';
+import type { DependencyPackage } from './deps.js';
 
 /** The go command the action builds with, and what it says about itself. */
 export interface GoTool {
@@ -10,15 +11,19 @@ export interface GoTool {
   go: string;
   version: string;
   goroot: string;
+  /** The build and module caches `go env` reports (what the cache service saves and restores). */
+  gocache: string;
+  gomodcache: string;
   env: NodeJS.ProcessEnv;
 }
 
+/** One `go env` per Go binary: version, GOROOT and the cache folders. */
 export async function describeGo(exec: Exec, go: string, env: NodeJS.ProcessEnv): Promise<GoTool> {
-  const { stdout } = await exec(go, ['env', '-json', 'GOVERSION', 'GOROOT'], { env }).catch((error: unknown) => {
+  const { stdout } = await exec(go, ['env', '-json', 'GOVERSION', 'GOROOT', 'GOCACHE', 'GOMODCACHE'], { env }).catch((error: unknown) => {
     throw new ActionError(`Go is not usable: ${(error as Error).message}. Install Go or put it on PATH.`, { cause: error });
   });
-  const parsed = JSON.parse(stdout) as { GOVERSION: string; GOROOT: string };
-  return { go, version: parsed.GOVERSION.replace(/^go/, ''), goroot: parsed.GOROOT, env };
+  const parsed = JSON.parse(stdout) as { GOVERSION: string; GOROOT: string; GOCACHE?: string; GOMODCACHE?: string };
+  return { go, version: parsed.GOVERSION.replace(/^go/, ''), goroot: parsed.GOROOT, gocache: parsed.GOCACHE ?? '', gomodcache: parsed.GOMODCACHE ?? '', env };
 }
 
 /** `go tool dist list`: every os/arch pair this toolchain can target. */
@@ -64,18 +69,27 @@ export function mainPackagesHint(found: readonly string[]): string {
   return `main packages in the module: ${shown}${found.length > 10 ? `, and ${found.length - 10} more` : ''}`;
 }
 
+/** Why the listed packages are not one `package main` of the module, or undefined when they are (pure). */
+export function mainPackageProblem(packages: readonly DependencyPackage[]): string | undefined {
+  const named = packages.filter((p) => !p.depOnly);
+  if (named.length > 1) return `it is a pattern matching ${named.length} packages; patterns are not accepted`;
+  const [main] = named;
+  if (!main) return 'go list found no package';
+  if (main.name !== 'main') return `it is package ${main.name || '(none)'}`;
+  if (main.standard || !main.module) return `it is ${main.importPath}, a command of the Go distribution, not a package of the module`;
+  return undefined;
+}
+
 /**
  * Fails, naming the input and listing the module's main packages, unless `mainPackage` is one
- * `package main` inside the module. Listed with CGO_ENABLED=0, as it is built, so a main package
- * that needs cgo fails here (see go/cgo.ts).
+ * `package main` inside the module. `listing` is the run's one `go list -deps` of it, made with
+ * CGO_ENABLED=0 as it is built, so a main package that needs cgo fails here (see go/cgo.ts).
  */
-export async function requireMainPackage(exec: Exec, tool: GoTool, workingDirectory: string, mainPackage: string): Promise<void> {
-  let problem: string;
+export async function requireMainPackage(exec: Exec, tool: GoTool, workingDirectory: string, mainPackage: string, listing: Promise<readonly DependencyPackage[]>): Promise<void> {
+  let problem: string | undefined;
   try {
-    const { stdout } = await exec(tool.go, ['list', '-f', '{{.Name}}', mainPackage], { cwd: workingDirectory, env: { ...tool.env, CGO_ENABLED: '0' } });
-    const names = stdout.split('\n').map((line) => line.trim()).filter(Boolean);
-    if (names.length === 1 && names[0] === 'main') return;
-    problem = names.length > 1 ? `it is a pattern matching ${names.length} packages; patterns are not accepted` : `it is package ${names[0] ?? '(none)'}`;
+    problem = mainPackageProblem(await listing);
+    if (!problem) return;
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     problem = error.stderrTail.split('\n')[0] ?? '';
