@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { mainPackagePaths, mainPackagesHint } from '../../src/go/gotool.js';
+import { CommandError, InputError } from '../../src/errors.js';
+import { goTooOldError, mainPackagePaths, mainPackageProblem, mainPackagesHint, requireMainPackage, type GoTool } from '../../src/go/gotool.js';
+import type { Exec } from '../../src/tools.js';
 
 describe('main packages go list found', () => {
   it('turns folders into ./relative paths', () => {
@@ -14,5 +18,55 @@ describe('main packages go list found', () => {
     [Array.from({ length: 12 }, (_, i) => `./cmd/t${i}`), /: \.\/cmd\/t0, .*\.\/cmd\/t9, and 2 more$/],
   ])('%j', (found, hint) => {
     expect(mainPackagesHint(found)).toMatch(hint);
+  });
+});
+
+describe('a main package outside the module', () => {
+  // What go 1.26.8 prints for '{{.Name}}\t{{.Standard}}\t{{if .Module}}{{.Module.Main}}{{end}}' in examples/hello.
+  it.each([
+    ['the module\'s own main package', 'main\tfalse\ttrue\n', undefined],
+    ['cmd/gofmt, a command of the Go distribution', 'main\ttrue\t\n', 'it is a command of the Go distribution, outside the module'],
+    ['a dependency\'s command', 'main\tfalse\tfalse\n', 'it is a main package of another module (a dependency), outside the module'],
+    ['a library package', 'hello\tfalse\ttrue\n', 'it is package hello'],
+    ['a pattern', 'main\tfalse\ttrue\nmain\tfalse\ttrue\n', 'it is a pattern matching 2 packages; patterns are not accepted'],
+  ])('%s', (_name, stdout, problem) => {
+    expect(mainPackageProblem(stdout)).toBe(problem);
+  });
+
+  it('is refused naming main, before the compile', async () => {
+    const tool: GoTool = { go: 'go', version: '1.26.8', goroot: '/opt/go', env: {} };
+    const exec: Exec = async (_command, args) => ({ stdout: args.includes('./...') ? '/w/m\n' : 'main\ttrue\t\n', stderr: '', exitCode: 0 });
+    const error = await requireMainPackage(exec, tool, '/w/m', 'cmd/gofmt').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toBe(
+      'Input \'main\' has an invalid value "cmd/gofmt": expected the path of one main package in the module (it is a command of the Go distribution, outside the module; main packages in the module: .).',
+    );
+  });
+});
+
+describe('a go.mod asking for a newer Go than the one used', () => {
+  const stderr = 'go: go.mod requires go >= 1.99.0 (running go 1.26.8; GOTOOLCHAIN=local)';
+
+  it('names go-version, the go.mod line and what to do', () => {
+    const error = goTooOldError(stderr, 'module example.com/hello\n\ngo 1.99.0\n');
+    expect(error?.input).toBe('go-version');
+    expect(error?.message).toBe(
+      'Input \'go-version\' has an invalid value "1.26.8": expected Go 1.99.0 or later: go.mod line 3 says "go 1.99.0", and Go 1.26.8 cannot build it. ' +
+        'Set go-version (or go-version-file) to 1.99.0 or later, leave both empty to use the version go.mod names, or lower the go line if the module really builds with Go 1.26.8.',
+    );
+  });
+
+  it('is not taken for any other go error', () => {
+    expect(goTooOldError('no Go files in /w/m')).toBeUndefined();
+  });
+
+  it('is what requireMainPackage reports, not "no main package"', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gsi-gomod-'));
+    writeFileSync(path.join(dir, 'go.mod'), 'module example.com/hello\n\ngo 1.99.0\n');
+    const tool: GoTool = { go: 'go', version: '1.26.8', goroot: '/opt/go', env: {} };
+    const exec: Exec = async () => {
+      throw new CommandError('go list', 1, stderr);
+    };
+    await expect(requireMainPackage(exec, tool, dir, '.')).rejects.toThrow(/^Input 'go-version' has an invalid value "1\.26\.8": expected Go 1\.99\.0 or later: go\.mod line 3 says "go 1\.99\.0"/);
   });
 });

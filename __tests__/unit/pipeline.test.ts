@@ -61,7 +61,7 @@ function handlers(world: FakeWorld): ExecHandler[] {
     const joined = args.join(' ');
     if (joined === 'env -json GOVERSION GOROOT') return JSON.stringify({ GOVERSION: 'go1.26.8', GOROOT: '/opt/fake-go' });
     if (joined === 'tool dist list') return 'linux/amd64\nlinux/arm64\nlinux/arm\nwindows/amd64\n';
-    if (joined.startsWith('list -f {{.Name}}')) return 'main\n';
+    if (joined.startsWith('list -f {{.Name}}')) return 'main\tfalse\ttrue\n';
     if (args[0] === 'list' && args[1] === '-deps') await duringCompile(world, 'go list -deps');
     if (args[0] === 'list' && args[1] === '-deps') return `fmt\ttrue\t/opt/fake-go/src/fmt\tprint.go\nnet/http\ttrue\t/opt/fake-go/src/net/http\tserver.go\ncrypto/x509\ttrue\t/opt/fake-go/src/crypto/x509\tx509.go\nexample.com/hello\tfalse\t${workspace}\tmain.go\n`;
     if (args[0] === 'build' && args.includes('-buildid=') === false && !args.includes('-ldflags')) return undefined;

@@ -65,19 +65,54 @@ export function mainPackagesHint(found: readonly string[]): string {
 }
 
 /**
+ * `go` refusing the module because its go.mod (or go.work) asks for a newer Go than the one the run
+ * uses, as InputError naming go-version and the go line (pure); undefined for any other error.
+ * `goMod` is the text of the file go names, to show its line.
+ */
+export function goTooOldError(stderr: string, goMod?: string): InputError | undefined {
+  const match = /\b(go\.mod|go\.work) requires go >= ([0-9][^\s)]*) \(running go ([0-9][^\s;)]*)/.exec(stderr);
+  if (!match) return undefined;
+  const [, file, needed, running] = match;
+  const lines = (goMod ?? '').split(/\r?\n/);
+  const lineIndex = lines.findIndex((line) => /^\s*go\s+[0-9]/.test(line));
+  const where = lineIndex >= 0 ? `${file} line ${lineIndex + 1} says "${lines[lineIndex]!.trim()}"` : `${file} asks for go >= ${needed}`;
+  return new InputError(
+    Inputs.goVersion.name,
+    running!,
+    `Go ${needed} or later: ${where}, and Go ${running} cannot build it. Set go-version (or go-version-file) to ${needed} or later, ` +
+      `leave both empty to use the version ${file} names, or lower the go line if the module really builds with Go ${running}`,
+  );
+}
+
+/** What `go list -f '{{.Name}}\t{{.Standard}}\t{{.Module.Main}}'` says of a package that is not this module's main package (pure); undefined when it is. */
+export function mainPackageProblem(stdout: string): string | undefined {
+  const rows = stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+  if (rows.length > 1) return `it is a pattern matching ${rows.length} packages; patterns are not accepted`;
+  const [name = '', standard = '', inModule = ''] = (rows[0] ?? '').split('\t');
+  if (name !== 'main') return `it is package ${name || '(none)'}`;
+  if (standard === 'true') return 'it is a command of the Go distribution, outside the module';
+  if (inModule !== 'true') return 'it is a main package of another module (a dependency), outside the module';
+  return undefined;
+}
+
+/**
  * Fails, naming the input and listing the module's main packages, unless `mainPackage` is one
- * `package main` inside the module. Listed with CGO_ENABLED=0, as it is built, so a main package
- * that needs cgo fails here (see go/cgo.ts).
+ * `package main` inside the module (not a Go command such as cmd/gofmt, nor a dependency's). Listed
+ * with CGO_ENABLED=0, as it is built, so a main package that needs cgo fails here (see go/cgo.ts). A
+ * go.mod asking for a newer Go fails naming go-version instead.
  */
 export async function requireMainPackage(exec: Exec, tool: GoTool, workingDirectory: string, mainPackage: string): Promise<void> {
-  let problem: string;
+  let problem: string | undefined;
   try {
-    const { stdout } = await exec(tool.go, ['list', '-f', '{{.Name}}', mainPackage], { cwd: workingDirectory, env: { ...tool.env, CGO_ENABLED: '0' } });
-    const names = stdout.split('\n').map((line) => line.trim()).filter(Boolean);
-    if (names.length === 1 && names[0] === 'main') return;
-    problem = names.length > 1 ? `it is a pattern matching ${names.length} packages; patterns are not accepted` : `it is package ${names[0] ?? '(none)'}`;
+    const format = '{{.Name}}\t{{.Standard}}\t{{if .Module}}{{.Module.Main}}{{end}}';
+    const { stdout } = await exec(tool.go, ['list', '-f', format, mainPackage], { cwd: workingDirectory, env: { ...tool.env, CGO_ENABLED: '0' } });
+    problem = mainPackageProblem(stdout);
+    if (problem === undefined) return;
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
+    const file = /\bgo\.work requires go/.test(error.stderrTail) ? 'go.work' : 'go.mod';
+    const tooOld = goTooOldError(error.stderrTail, await fs.readFile(path.join(workingDirectory, file), 'utf8').catch(() => undefined));
+    if (tooOld) throw tooOld;
     problem = error.stderrTail.split('\n')[0] ?? '';
   }
   const hint = mainPackagesHint(await listMainPackages(exec, tool, workingDirectory));
