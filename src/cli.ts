@@ -25,6 +25,12 @@ export const CLI_DEFAULTS: Partial<Record<InputKey, string>> = { cache: 'false' 
 /** Switches whose default is "decide for me" ('') rather than true or false. */
 const UNDECIDED_SWITCHES: readonly InputKey[] = ['push'];
 
+/**
+ * Inputs that hold a list (comma or newline, or one entry per line): their flags may repeat, and
+ * the values add up, one per line, as the action's multi-line input would hold them.
+ */
+export const LIST_INPUTS: readonly InputKey[] = ['tags', 'platforms', 'expose', 'goBuildTags', 'buildArgs', 'labels', 'annotations', 'secrets', 'secretFiles'];
+
 /** Flags of the CLI itself, next to the inputs' flags; none may share an input's name. */
 export const CliFlags = { help: 'help', version: 'version', json: 'json', verbose: 'verbose' } as const;
 
@@ -37,6 +43,8 @@ export interface InputFlag {
   switch: boolean;
   /** What applies when the flag is absent ('' when the action decides at run time). */
   default: string;
+  /** A list input: the flag may repeat, and its values add up. */
+  list: boolean;
 }
 
 /** Every input as a flag, in the Inputs table's order: the only source of the CLI's options. */
@@ -45,7 +53,7 @@ export function inputFlags(): InputFlag[] {
     const input = Inputs[key];
     const def: string = CLI_DEFAULTS[key] ?? input.default;
     const isSwitch = input.default === 'true' || input.default === 'false' || UNDECIDED_SWITCHES.includes(key);
-    return { key, name: input.name, switch: isSwitch, default: def };
+    return { key, name: input.name, switch: isSwitch, default: def, list: LIST_INPUTS.includes(key) };
   });
 }
 
@@ -95,12 +103,15 @@ export function closestFlag(typed: string, known: readonly string[]): string | u
 /**
  * Reads the command line (pure): `--<input> <value>` or `--<input>=<value>` for every action input;
  * for an input that takes true/false also `--<input>` (true) and `--no-<input>` (false); and the
- * CLI's own flags. Later flags win. Values are passed on raw, for parseConfig to check as it checks
- * the action's. Throws UsageError for what is not a known flag with its value.
+ * CLI's own flags. Values are passed on raw, for parseConfig to check as it checks
+ * the action's. A list input's flag may repeat (its values add up, one per line); any other input
+ * given twice is refused, rather than one of the two silently winning. Throws UsageError for what
+ * is not a known flag with its value.
  */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   const flags = inputFlags();
   const switches = new Set(flags.filter((f) => f.switch).map((f) => f.name));
+  const lists = new Set(flags.filter((f) => f.list).map((f) => f.name));
   const cliFlags = new Set<string>(Object.values(CliFlags));
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     [CliFlags.help]: { type: 'boolean', short: 'h' },
@@ -118,6 +129,19 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   // boolean flag, as the action's `push: false`) is allowed.
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const inputs: Record<string, string> = {};
+  /** How each input was first written (`--push`, `--no-push`, `--image`), for the repeated-flag message. */
+  const given = new Map<string, string>();
+  const setInput = (input: string, value: string, rawName: string) => {
+    const earlier = given.get(input);
+    if (earlier !== undefined && !lists.has(input)) {
+      throw new UsageError(
+        `Option '${rawName}' is given again (after ${earlier}): --${input} takes one value` +
+          (switches.has(input) ? ', so give it once, as --[no-]' + input + '.' : `; give it once. Flags that take a list (${[...lists].map((l) => `--${l}`).join(', ')}) may repeat.`),
+      );
+    }
+    given.set(input, rawName);
+    inputs[input] = earlier !== undefined ? `${inputs[input]}\n${value}` : value;
+  };
   const cli = { help: false, version: false, json: false, verbose: false };
   let previous: (typeof tokens)[number] | undefined;
   for (const token of tokens) {
@@ -140,15 +164,15 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       if (!token.inlineValue && value.startsWith('-')) {
         throw new UsageError(`Option '--${name}' is followed by '${value}', which looks like a flag: write --${name}=${value} if it is the value.`);
       }
-      inputs[name] = value;
+      setInput(name, value, rawName);
     } else if (value !== undefined && (cliFlags.has(name) || name.startsWith('no-'))) {
       throw new UsageError(`Option '${rawName}' takes no value.`);
     } else if (cliFlags.has(name)) {
       cli[name as keyof typeof cli] = true;
     } else if (switches.has(name)) {
-      inputs[name] = value ?? 'true';
+      setInput(name, value ?? 'true', rawName);
     } else {
-      inputs[name.slice('no-'.length)] = 'false';
+      setInput(name.slice('no-'.length), 'false', rawName);
     }
   }
   if (cli.help) return { kind: 'help' };
@@ -186,6 +210,7 @@ export function renderHelp(): string {
     '',
     'Options: one per action input, with the same name, values and checks (see action.yml or the README).',
     'A flag shown as --[no-]<name> is true or false; it also takes --<name>=<value>.',
+    'A list flag may repeat, its values adding up (--tags a --tags b); any other flag is given once.',
     ...flags.map((f) => `  ${label(f).padEnd(width)}${describe(f)}`.trimEnd()),
     '',
     'CLI options:',
