@@ -274,6 +274,14 @@ describe('runPipeline with recording tools', () => {
     expect(fork.reporter.summaries[0]).toMatch(/\(not pushed\)/);
   });
 
+  it('push: false says the tags were not pushed, not that a size gate failed', async () => {
+    const result = await run(tools, { push: 'false' });
+    expect(result.failure).toBeUndefined();
+    expect(tools.registry.blobUploads).toEqual([]);
+    expect(tools.reporter.summaries[0]).toContain(`Tags (not pushed): \`${IMAGE}:main\``);
+    expect(tools.reporter.summaries[0]).not.toMatch(/size gate/);
+  });
+
   it('passes build secrets to buildx by environment only (announceConfig masks them at the entry point)', async () => {
     const result = await run(tools, { secrets: 'npm=s3cret-npm-token' });
     expect(result.failure).toBeUndefined();
