@@ -307,6 +307,37 @@ describe('runPipeline with recording tools', () => {
   });
 });
 
+describe('a matrix on a pull request from a fork (the token cannot push)', () => {
+  it('each leg builds and sizes its platform, pushes nothing, and says why in one line', async () => {
+    const tools = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    const { env } = await writePullRequestEvent({ number: 44, fork: true });
+    const leg = await run(tools, { platforms: 'linux/arm64', 'push-by-digest': 'true' }, { ...env, PATH: process.env.PATH });
+    expect(leg.failure).toBeUndefined();
+    expect(tools.registry.blobUploads).toEqual([]);
+    expect(tools.registry.tagWrites).toEqual([]);
+    expect(await tools.registry.listTags(REPO)).toEqual([]);
+    expect(JSON.parse(leg.outputs.sizes!).map((s: { platform: string }) => s.platform)).toEqual(['linux/arm64']);
+    expect(leg.outputs.tags).toBe('');
+    expect(tools.reporter.lines.filter((line) => /pushes nothing/.test(line))).toEqual([
+      'pull request from a fork: the workflow token cannot push packages, so push defaults to false: this matrix leg builds and reports its size but pushes nothing (no digest, no temporary tag), and the merge job skips the merge',
+    ]);
+    expect(tools.reporter.summaries[0]).toMatch(/\(not pushed\)/);
+  });
+
+  it('the merge job pushes and reads nothing, says why, and succeeds', async () => {
+    const tools = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    const { env } = await writePullRequestEvent({ number: 44, fork: true });
+    const merged = await run(tools, { mode: 'merge', platforms: 'linux/amd64,linux/arm64' }, { ...env, PATH: process.env.PATH });
+    expect(merged.failure).toBeUndefined();
+    expect(merged.outputs).toEqual({});
+    expect(tools.registry.tagWrites).toEqual([]);
+    expect(tools.calls.filter((c) => c.args[1] === 'imagetools')).toEqual([]);
+    const line = "Merge skipped: the workflow token cannot push on this pull request, so the matrix legs pushed nothing and there is no index to compose, size or tag; each leg's summary reports its platform's size.";
+    expect(tools.reporter.lines).toContain(line);
+    expect(tools.reporter.summaries).toEqual([`## go-slim-image\n\n${line}\n`]);
+  });
+});
+
 describe('runPipeline in merge mode', () => {
   /** Two push-by-digest legs in a fresh registry, and a merger whose `imagetools create` copies one index source onto its tags, as buildx does. */
   async function legsAndMerger(): Promise<{ registry: FakeTools['registry']; merger: FakeTools }> {
