@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/action.js';
 import { stack } from '../helpers/stack.js';
@@ -84,8 +86,12 @@ describe('scripts/stack.sh up is safe to start twice at once', () => {
   it('scripts/test.sh stops with the stack\'s own error when up fails, not on an unset variable', async () => {
     const lock = await holdLock(stateDir);
     try {
+      // test.sh first runs ensure-deps, which must not reinstall node_modules under the running jest:
+      // an npm that refuses makes a stale checkout fail here with a clear message instead.
+      const bin = await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-no-npm-'));
+      await fs.writeFile(path.join(bin, 'npm'), '#!/bin/sh\necho "stack.test.ts: npm $* refused (node_modules is older than package-lock.json; run npm ci first)" >&2\nexit 1\n', { mode: 0o755 });
       // up gives up on the held lock after 1 s; --listTests keeps jest from running anything were it ever reached.
-      const child = spawn('bash', [script('test.sh'), '--listTests'], { env: { ...env, GSI_STACK_LOCK_TIMEOUT: '1' } });
+      const child = spawn('bash', [script('test.sh'), '--listTests'], { env: { ...env, PATH: `${bin}:${process.env.PATH ?? ''}`, GSI_STACK_LOCK_TIMEOUT: '1' } });
       const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
       const run = await finished(child).finally(() => clearTimeout(timer));
       expect(run.code).toBe(1);
