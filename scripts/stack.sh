@@ -4,7 +4,9 @@
 #   builder with the remote driver, and crane/skopeo as independent readers.
 # Usage: scripts/stack.sh up|down|env|status|install
 # Idempotent: `up` installs what is missing (tools kept in a stable folder), starts what is not
-# running and waits until everything answers.
+# running and waits until everything answers. Safe to run twice at once (a demo in one terminal,
+# `npm test` in another): `up` and `down` hold a lock on $STATE/stack.lock from start to end, so
+# the second waits and then finds everything running.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -151,7 +153,8 @@ http:
   addr: $REGISTRY
 YML
   log "starting the registry on $REGISTRY"
-  nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
+  # 9>&-: the daemon must not inherit the lock, or it would hold it for as long as it runs.
+  nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 9>&- &
   echo $! >"$STATE/registry.pid"
   wait_for registry registry_up
 }
@@ -177,7 +180,7 @@ root = "$STATE/buildkit"
   insecure = true
 TOML
   log "starting buildkitd at $BUILDKIT_ADDR"
-  $SUDO env PATH="$BIN:/usr/sbin:/sbin:$PATH" nohup "$BIN/buildkitd" --config "$STATE/buildkitd.toml" --oci-worker-net=host >"$STATE/buildkitd.log" 2>&1 &
+  $SUDO env PATH="$BIN:/usr/sbin:/sbin:$PATH" nohup "$BIN/buildkitd" --config "$STATE/buildkitd.toml" --oci-worker-net=host >"$STATE/buildkitd.log" 2>&1 9>&- &
   echo $! >"$STATE/buildkitd.pid"
   wait_for buildkitd test -S "$STATE/buildkitd.sock"
   [ -z "$SUDO" ] || $SUDO chmod a+rw "$STATE/buildkitd.sock"
@@ -215,10 +218,19 @@ stop() {
   done
 }
 
+# Holds $STATE/stack.lock (fd 9) until the script exits; a second caller waits for it, saying so.
+take_lock() {
+  mkdir -p "$STATE"
+  exec 9>>"$STATE/stack.lock"
+  if flock -n 9; then return; fi
+  log "waiting for another stack.sh up/down to finish ($STATE/stack.lock)"
+  flock -w "${GSI_STACK_LOCK_TIMEOUT:-900}" 9 || { log "gave up waiting for $STATE/stack.lock after ${GSI_STACK_LOCK_TIMEOUT:-900} s"; exit 1; }
+}
+
 case "${1:-}" in
   install) install ;;
   up)
-    mkdir -p "$STATE"
+    take_lock
     install
     start_registry
     start_buildkitd
@@ -230,6 +242,9 @@ case "${1:-}" in
     pid_alive registry && registry_up && echo "registry: up ($REGISTRY)" || echo "registry: down"
     pid_alive buildkitd && buildkit_up && echo "buildkitd: up ($BUILDKIT_ADDR)" || echo "buildkitd: down"
     ;;
-  down) stop ;;
+  down)
+    take_lock
+    stop
+    ;;
   *) echo "usage: $0 up|down|env|status|install" >&2; exit 2 ;;
 esac

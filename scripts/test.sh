@@ -5,7 +5,13 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/ensure-deps.sh
-eval "$(bash scripts/stack.sh up)"
+# Not eval "$(...)" directly: that would go on after a failed `up` and die later on an unset variable.
+# stack.sh logs to stderr, so its own error is the last thing shown.
+if ! stack_env=$(bash scripts/stack.sh up); then
+  echo "scripts/stack.sh up failed (its error is above); the tests need the local stack." >&2
+  exit 1
+fi
+eval "$stack_env"
 
 echo "== lint and typecheck"
 npm run -s lint

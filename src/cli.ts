@@ -36,6 +36,8 @@ export interface InputFlag {
   otherValues: readonly string[];
   /** What applies when the flag is absent ('' when the action decides at run time). */
   default: string;
+  /** A list input: the flag may repeat, and its values add up. */
+  list: boolean;
 }
 
 /** Every input as a flag, in the Inputs table's order: the only source of the CLI's options. */
@@ -45,7 +47,7 @@ export function inputFlags(): InputFlag[] {
     const def: string = CLI_DEFAULTS[key] ?? input.default;
     const type: InputType = input.type;
     const otherValues = Array.isArray(type) ? type.filter((value) => value !== 'true' && value !== 'false') : [];
-    return { key, name: input.name, switch: takesTrueFalse(type), otherValues, default: def };
+    return { key, name: input.name, switch: takesTrueFalse(type), otherValues, default: def, list: type === 'list' || type === 'lines' };
   });
 }
 
@@ -94,13 +96,16 @@ export function closestFlag(typed: string, known: readonly string[]): string | u
 
 /**
  * Reads the command line (pure): `--<input> <value>` or `--<input>=<value>` for every action input;
- * for an input that takes true and false also `--<input>` alone (true) and `--no-<input>` (false);
- * and the CLI's own flags. Later flags win. Values are passed on raw, for parseConfig to check as it
- * checks the action's. Throws UsageError for what is not a known flag with its value.
+ * for an input that takes true and false also `--<input>` alone (true) and `--no-<input>` (false),
+ * whose value may also follow it (`--provenance mode=max`); and the CLI's own flags. Values are
+ * passed on raw, for parseConfig to check as it checks the action's. A list input's flag may repeat
+ * (its values add up, one per line); any other input given twice is refused, rather than one of the
+ * two silently winning. Throws UsageError for what is not a known flag with its value.
  */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   const flags = inputFlags();
   const switches = new Set(flags.filter((f) => f.switch).map((f) => f.name));
+  const lists = new Set(flags.filter((f) => f.list).map((f) => f.name));
   const cliFlags = new Set<string>(Object.values(CliFlags));
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     [CliFlags.help]: { type: 'boolean', short: 'h' },
@@ -118,6 +123,19 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   // boolean flag, as the action's `push: false`) is allowed.
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const inputs: Record<string, string> = {};
+  /** How each input was first written (`--push`, `--no-push`, `--image`), for the repeated-flag message. */
+  const given = new Map<string, string>();
+  const setInput = (input: string, value: string, rawName: string) => {
+    const earlier = given.get(input);
+    if (earlier !== undefined && !lists.has(input)) {
+      throw new UsageError(
+        `Option '${rawName}' is given again (after ${earlier}): --${input} takes one value` +
+          (switches.has(input) ? ', so give it once, as --[no-]' + input + '.' : `; give it once. Flags that take a list (${[...lists].map((l) => `--${l}`).join(', ')}) may repeat.`),
+      );
+    }
+    given.set(input, rawName);
+    inputs[input] = earlier !== undefined ? `${inputs[input]}\n${value}` : value;
+  };
   const cli = { help: false, version: false, json: false, verbose: false };
   // A switch given alone, whose value may follow it as the next argument (`--provenance mode=max`):
   // parseArgs sees a boolean option and a positional, and the CLI takes no positionals.
@@ -141,16 +159,16 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       if (!token.inlineValue && value.startsWith('-')) {
         throw new UsageError(`Option '--${name}' is followed by '${value}', which looks like a flag: write --${name}=${value} if it is the value.`);
       }
-      inputs[name] = value;
+      setInput(name, value, rawName);
     } else if (value !== undefined && (cliFlags.has(name) || name.startsWith('no-'))) {
       throw new UsageError(`Option '${rawName}' takes no value.`);
     } else if (cliFlags.has(name)) {
       cli[name as keyof typeof cli] = true;
     } else if (switches.has(name)) {
-      inputs[name] = value ?? 'true';
+      setInput(name, value ?? 'true', rawName);
       if (value === undefined) bareSwitch = name;
     } else {
-      inputs[name.slice('no-'.length)] = 'false';
+      setInput(name.slice('no-'.length), 'false', rawName);
     }
   }
   if (cli.help) return { kind: 'help' };
@@ -191,6 +209,7 @@ export function renderHelp(): string {
     '',
     'Options: one per action input, with the same name, values and checks (see action.yml or the README).',
     'A flag shown as --[no-]<name> takes true or false (--<name> alone is true), as --<name>=<value> or --<name> <value>.',
+    'A list flag may repeat, its values adding up (--tags a --tags b); any other flag is given once.',
     ...flags.map((f) => `  ${label(f).padEnd(width)}${describe(f)}`.trimEnd()),
     '',
     'CLI options:',

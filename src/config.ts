@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Reporter } from './reporter.js';
-import { parseImageBuildSettings, parseSourceSettings, type ImageBuildSettings, type SourceSettings } from './config/build.js';
+import { ignoredInputWarnings, parseImageBuildSettings, parseSourceSettings, refuseIndexAnnotations, type ImageBuildSettings, type SourceSettings } from './config/build.js';
 import { parseCacheSettings, type CacheSettings } from './config/cache.js';
 import { parseGoRequest, type GoRequest } from './config/go.js';
 import { parseImageSettings, type ImageSettings } from './config/image.js';
@@ -23,6 +23,8 @@ export interface Config extends SourceSettings, ImageSettings, CacheSettings, Im
   go: GoRequest;
   /** What parsing changed in the inputs (a repository path lower-cased), for the entry point to log. */
   notices: string[];
+  /** Inputs given that this configuration ignores, for the entry point to warn about. */
+  warnings: string[];
 }
 
 export interface ParseOptions {
@@ -40,15 +42,17 @@ export function parseConfig(read: InputReader, workspace: string, options: Parse
   const image = parseImageSettings(context, source.platforms);
   const cache = parseCacheSettings(context);
   const build = parseImageBuildSettings(context, source.workingDirectory);
+  refuseIndexAnnotations(build.annotations, source.platforms, image.mode);
   const go = parseGoRequest(context, source.workingDirectory);
   const secrets = parseSecretSettings(context, source.workingDirectory);
   const report = parseReportSettings(context);
-  return { ...source, ...image, ...cache, ...build, go, ...secrets, ...report, notices };
+  return { ...source, ...image, ...cache, ...build, go, ...secrets, ...report, notices, warnings: ignoredInputWarnings(build) };
 }
 
 /** What the entry point does with a parsed Config before anything else is logged: mask the secrets, say what parsing changed. */
-export function announceConfig(config: Config, reporter: Pick<Reporter, 'info' | 'setSecret'>): void {
+export function announceConfig(config: Config, reporter: Pick<Reporter, 'info' | 'warning' | 'setSecret'>): void {
   for (const secret of config.secrets) reporter.setSecret(secret.value);
   for (const value of config.masks) reporter.setSecret(value);
   for (const notice of config.notices) reporter.info(notice);
+  for (const warning of config.warnings) reporter.warning(warning);
 }

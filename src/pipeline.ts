@@ -428,6 +428,7 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
   const run = await readRunContext(environment.env, (message) => tools.reporter.warning(message));
   const plan = planPublish(config, { run, publishedTags: await publishedTags(config, run, tools) });
   logPublishPlan(plan, tools);
+  if (!plan.push) return skipUnpushedMerge(config, tools);
   const baseline = await readBaselineReport(registry, plan.baseline, binaryPaths(config), reporter);
   const timer = new PhaseTimer(tools.clock);
   const merge: MergeOptions = { sha: run.sha, runId: run.runId, image: config.image, platforms: config.platforms, tags: plan.tags, builder: config.builder, client: registry, exec: tools.exec, engine, log: reporter, carryAnnotations: { [SIZE_REPORT_ANNOTATION]: mergeStoredReports } };
@@ -452,6 +453,21 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
   const summaryHeader = renderSummary({ imageRef: index.imageRef, tags: plan.tags, pushed: true, tagsMoved, binaries: [], goVersion: '', phases: timer.phases });
   await publishReport(measured, summaryHeader, config, environment.env, tools);
   return measured.gateFailure;
+}
+
+/**
+ * A merge job that may not push (a fork's or Dependabot's pull request, or push: false): its legs
+ * pushed nothing either, so there is no leg in the registry to compose, size or compare. It says so
+ * in one line and in the summary, and succeeds; each leg's own summary has its platform's size.
+ */
+async function skipUnpushedMerge(config: Config, tools: Tools): Promise<undefined> {
+  const line =
+    config.push === false
+      ? 'Merge skipped: push is false, and composing the index means pushing it, so no index is composed, sized or tagged.'
+      : "Merge skipped: the workflow token cannot push on this pull request, so the matrix legs pushed nothing and there is no index to compose, size or tag; each leg's summary reports its platform's size.";
+  tools.reporter.info(line);
+  await tools.reporter.addSummary(['## go-slim-image', '', line, ''].join('\n'));
+  return undefined;
 }
 
 /** The first platform's binary attributed to Go modules, from the shipped binary itself (its function table and build info). */

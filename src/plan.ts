@@ -49,6 +49,14 @@ export function layerCacheBackend(config: Config): 'registry' | 'gha' | 'none' {
 const PREBUILT_LAYER_CACHE_NOTE =
   'Layer cache: not used in prebuilt mode (cache-backend: auto; BuildKit only copies the binaries compiled on the runner, so it has nothing to save; the Go build cache is what makes rebuilds fast). It caches the compile in source mode and with your own Dockerfile; cache-backend: registry uses it here too.';
 
+/**
+ * A matrix leg where the token cannot push (a fork's or Dependabot's pull request) still builds and
+ * sizes its platform; it pushes no digest, and the merge job of the run then has nothing to merge.
+ */
+export function unpushedLegNote(reason: string): string {
+  return `${reason}: this matrix leg builds and reports its size but pushes nothing (no digest, no temporary tag), and the merge job skips the merge`;
+}
+
 /** Push rule, tags, cache refs and baseline (pure). */
 export function planPublish(config: Config, facts: PublishFacts): PublishPlan {
   const { run } = facts;
@@ -57,8 +65,8 @@ export function planPublish(config: Config, facts: PublishFacts): PublishPlan {
   let push = config.push;
   if (push === undefined) {
     const decision = defaultPush(run);
-    push = decision.push || config.pushByDigest;
-    notes.push(decision.reason);
+    push = decision.push;
+    notes.push(config.pushByDigest && !push ? unpushedLegNote(decision.reason) : decision.reason);
   }
   let tags = config.tags;
   if (tags.length === 0) {

@@ -41,7 +41,8 @@ function componentProblem(part: string): string {
   return `${shown}: it must start and end with a letter or digit, with one . or _, two _, or dashes between them`;
 }
 
-function tagProblem(tag: string): string {
+/** Why `tag` is not a valid tag (for a value isValidTag refused). */
+export function tagProblem(tag: string): string {
   const shown = `"${tag}" is not a valid tag`;
   const bad = firstBadCharacter(tag, /[A-Za-z0-9_.-]/);
   if (bad) return `${shown}: ${bad} is not allowed (letters, digits, _ . -)`;
@@ -89,6 +90,10 @@ export function parseImageName(text: string): ImageName {
       const bad = firstBadCharacter(registry, /[A-Za-z0-9.:[\]-]/);
       const detail = bad ? `${bad} is not allowed` : 'each dot-separated label must start and end with a letter or digit';
       throw new ImageReferenceError(text, `"${registry}" is not a valid registry host: ${detail} (letters, digits, inner dashes, dots between labels, an optional :port)`);
+    }
+    const port = /:([0-9]+)$/.exec(registry)?.[1];
+    if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) {
+      throw new ImageReferenceError(text, `"${registry}" is not a valid registry host: port ${port} is not a TCP port (1-65535)`);
     }
     if (registry === LEGACY_DOCKER_HUB) registry = DOCKER_HUB;
   }

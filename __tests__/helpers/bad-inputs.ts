@@ -34,6 +34,7 @@ export const BAD_INPUTS: [string, BadInput][] = [
   bad('image', 'Owner/App', /"Owner" would be read as a registry host .*docker\.io\/owner\/app/),
   bad('image', 'ghcr.io/owner/app:bad tag!', /an image name such as .*not a valid tag/),
   bad('image', `127.0.0.1:5000/owner/app@sha256:${'a'.repeat(64)}`, /a digest cannot be pushed to/),
+  bad('image', '127.0.0.1:99999/app', /"127\.0\.0\.1:99999" is not a valid registry host: port 99999 is not a TCP port \(1-65535\)/),
   // platforms: malformed, unknown arch, bad variant, not Linux, empty list
   bad('platforms', 'linux', /os\/arch\[\/variant\].*not of the form os\/arch/),
   bad('platforms', 'linux/amd65', /a platform Go can build \(closest: linux\/amd64/),
@@ -52,6 +53,8 @@ export const BAD_INPUTS: [string, BadInput][] = [
   bad('binary-name', '-rf', /a file name of letters, digits/),
   bad('tags', 'v1 beta', /a tag \(\[A-Za-z0-9_\]/),
   bad('tags', 'ghcr.io/owner/app', /a full reference needs a tag/),
+  bad('tags', 'v'.repeat(129), /is not a valid tag: it is longer than 128 characters/),
+  bad('tags', ',,', /at least one in a comma or newline list \(leave tags unset for the default tags\)/),
   bad('push', 'yes', BOOL),
   bad('load', 'maybe', BOOL),
   // conflicting inputs: load (or a matrix leg) with several platforms, a leg that does not push
@@ -106,6 +109,7 @@ export const BAD_INPUTS: [string, BadInput][] = [
   bad('build-args', '1X', /one NAME=value per line/, { set: { 'build-args': '1X=2' } }),
   bad('labels', 'bad label', /one key=value per line/, { set: { labels: 'bad label=x' } }),
   bad('annotations', 'foo:bar', /one \[level:\]key=value per line/, { set: { annotations: 'foo:bar=1' } }),
+  bad('annotations', 'index:b=2', /manifest-level annotations .*when one platform is built \(linux\/amd64\).*index: and index-descriptor: need several platforms/),
   bad('secrets', 'my id', /one id=value per line/, { set: { secrets: 'my id=s3cr3t-value' }, hidden: 's3cr3t-value' }),
   // A line without "id=" is shown whole: when it is the secret itself, the error prints it.
   bad('secrets', '(no id)', /one id=value per line/, { set: { secrets: 'ghp_0123456789abcdefSecretWithoutId' }, message: /^Input 'secrets' has an invalid value /, hidden: 'ghp_0123456789abcdefSecretWithoutId' }),

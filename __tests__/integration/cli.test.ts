@@ -66,6 +66,8 @@ describe('the CLI run as a developer runs it', () => {
   it.each([
     ['a value parseConfig refuses', ['--platforms', 'linux/amd65'], /^go-slim-image: Input 'platforms' has an invalid value "linux\/amd65": .*closest: linux\/amd64/],
     ['a switch value parseConfig refuses', ['--push=yes'], /^go-slim-image: Input 'push' has an invalid value "yes": expected true or false\.$/],
+    ['a registry port out of range', ['--tags', '127.0.0.1:99999/app:v1'], /^go-slim-image: Input 'tags' has an invalid value "127\.0\.0\.1:99999\/app:v1": .*port 99999 is not a TCP port \(1-65535\)/],
+    ['a single-value flag given twice', ['--image', 'b'], /^go-slim-image: Option '--image' is given again \(after --image\): --image takes one value; give it once\./],
   ])('exits 2 on %s, with the action message and the hint, before any work', async (_name, args, message) => {
     const run = await runCli(s, ['--image', image, ...args], module);
     expect(run.exitCode).toBe(2);

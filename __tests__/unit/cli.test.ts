@@ -84,7 +84,8 @@ describe('parseCliArgs', () => {
     ['a value other than true and false after a space', ['--provenance', 'mode=max', '--image', 'x'], { provenance: 'mode=max', image: 'x' }],
     ['a switch alone before another flag', ['--provenance', '--image', 'x'], { provenance: 'true', image: 'x' }],
     ['a three-way switch', ['--no-ca-certificates', '--timezone-data', 'auto'], { 'ca-certificates': 'false', 'timezone-data': 'auto' }],
-    ['the later of two flags', ['--push', '--no-push', '--mode', 'build', '--mode', 'merge'], { push: 'false', mode: 'merge' }],
+    ['a list flag given twice, values added up one per line', ['--tags', 'c1', '--tags=c2,c3', '--platforms', 'linux/amd64', '--platforms', 'linux/arm64'], { tags: 'c1\nc2,c3', platforms: 'linux/amd64\nlinux/arm64' }],
+    ['key=value list flags given twice', ['--build-args', 'A=1', '--build-args', 'B=2', '--labels', 'a=1', '--labels', 'b=2', '--annotations', 'x=1', '--annotations', 'y=2'], { 'build-args': 'A=1\nB=2', labels: 'a=1\nb=2', annotations: 'x=1\ny=2' }],
     ['--cache, off by default in the CLI', ['--cache'], { cache: 'true' }],
     ['a value after the -- terminator is not parsed', ['--image', 'x', '--'], { image: 'x' }],
   ])('reads %s', (_name, argv, inputs) => {
@@ -110,6 +111,13 @@ describe('parseCliArgs', () => {
     ['a value on a negated switch', ['--no-push=true'], "Option '--no-push' takes no value."],
     ['a value on a CLI flag', ['--json=yes'], "Option '--json' takes no value."],
     ['an unknown short flag', ['-x'], "Unknown option '-x'."],
+    [
+      'a single-value flag given twice',
+      ['--image', 'a', '--image', 'b'],
+      "Option '--image' is given again (after --image): --image takes one value; give it once. Flags that take a list (--platforms, --tags, --go-build-tags, --expose, --build-args, --labels, --annotations, --secrets, --secret-files) may repeat.",
+    ],
+    ['a switch given twice, either way', ['--push', '--no-push'], "Option '--no-push' is given again (after --push): --push takes one value, so give it once, as --[no-]push."],
+    ['a switch given twice the same way', ['--push', '--push=true'], "Option '--push' is given again (after --push): --push takes one value, so give it once, as --[no-]push."],
   ])('refuses %s', (_name, argv, message) => {
     const error = thrown(() => parseCliArgs(argv));
     expect(error).toBeInstanceOf(UsageError);

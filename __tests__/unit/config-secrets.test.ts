@@ -74,16 +74,16 @@ describe('secrets in the config', () => {
     expect(config.masks).toEqual(['line-one-secret\nline-two-secret', 'line-one-secret', 'line-two-secret']);
     const masked: string[] = [];
     const logged: string[] = [];
-    announceConfig(config, { setSecret: (value) => masked.push(value), info: (line) => logged.push(line) });
+    announceConfig(config, { setSecret: (value) => masked.push(value), info: (line) => logged.push(line), warning: (line) => logged.push(line) });
     expect(masked).toEqual(['npm-t0ken-value', 'v4lue', 'line-one-secret\nline-two-secret', 'line-one-secret', 'line-two-secret']);
     expect(logged).toEqual([]);
   });
 
-  it('masks before it logs a notice', () => {
+  it('masks before it logs a notice or a warning', () => {
     const order: string[] = [];
-    const config = configFrom({ image: 'ghcr.io/A/b', secrets: 'x=y1234' });
-    announceConfig(config, { setSecret: () => order.push('mask'), info: () => order.push('info') });
-    expect(order).toEqual(['mask', 'info']);
+    const config = configFrom({ image: 'ghcr.io/A/b', secrets: 'x=y1234', 'build-args': 'TOKEN=y1234' });
+    announceConfig(config, { setSecret: () => order.push('mask'), info: () => order.push('info'), warning: () => order.push('warning') });
+    expect(order).toEqual(['mask', 'info', 'warning']);
   });
 
   it('refuses a secret file that does not exist, naming the input', () => {

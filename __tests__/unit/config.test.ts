@@ -43,6 +43,7 @@ describe('parseConfig', () => {
       baseImage: 'scratch',
       caCertificates: 'auto',
       timezoneData: 'auto',
+      warnings: [],
       compression: { algorithm: 'gzip', level: 10 },
       go: { versionSpec: '', versionFile: '', checkLatest: false, downloadBaseUrl: '' },
       cache: true,
@@ -85,6 +86,8 @@ describe('parseConfig', () => {
       image: 'r/a',
       'build-args': 'GOPROXY=https://proxy.example,direct\nEMPTY=',
       labels: 'org.example.team=api',
+      // An index annotation needs several platforms (one platform's image has no index).
+      platforms: 'linux/amd64,linux/arm64',
       annotations: 'index:org.opencontainers.image.description=An API = fast',
       secrets: 'npmrc=//registry/:_authToken=abc=',
     });

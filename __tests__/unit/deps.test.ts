@@ -10,13 +10,14 @@ const pkg = (importPath: string, standard: boolean, goFiles: string[] = []): Dep
   name: importPath.split('/').pop()!,
   depOnly: true,
   module: standard ? '' : importPath,
+  mainModule: false,
 });
 
 describe('dependency rules', () => {
   it('parses go list -deps output, CRLF too (Windows)', () => {
-    expect(parseDepsListing('time\ttrue\t/go/src/time\tformat.go,sleep.go\ttime\ttrue\t\r\nexample.com/a\tfalse\t/w/a\t\tmain\tfalse\texample.com/a\n')).toEqual([
-      { importPath: 'time', standard: true, dir: '/go/src/time', goFiles: ['format.go', 'sleep.go'], name: 'time', depOnly: true, module: '' },
-      { importPath: 'example.com/a', standard: false, dir: '/w/a', goFiles: [], name: 'main', depOnly: false, module: 'example.com/a' },
+    expect(parseDepsListing('time\ttrue\t/go/src/time\tformat.go,sleep.go\ttime\ttrue\t\r\nexample.com/a\tfalse\t/w/a\t\tmain\tfalse\texample.com/a\ttrue\n')).toEqual([
+      { importPath: 'time', standard: true, dir: '/go/src/time', goFiles: ['format.go', 'sleep.go'], name: 'time', depOnly: true, module: '', mainModule: false },
+      { importPath: 'example.com/a', standard: false, dir: '/w/a', goFiles: [], name: 'main', depOnly: false, module: 'example.com/a', mainModule: true },
     ]);
   });
 
@@ -41,13 +42,13 @@ describe('dependency rules', () => {
 });
 
 describe('mainPackageProblem (the main-package check over the one go list -deps)', () => {
-  const listed = (p: Partial<DependencyPackage>): DependencyPackage => ({ importPath: 'example.com/hello', standard: false, dir: '/w', goFiles: ['main.go'], name: 'main', depOnly: false, module: 'example.com/hello', ...p });
+  const listed = (p: Partial<DependencyPackage>): DependencyPackage => ({ importPath: 'example.com/hello', standard: false, dir: '/w', goFiles: ['main.go'], name: 'main', depOnly: false, module: 'example.com/hello', mainModule: true, ...p });
   const fmt = listed({ importPath: 'fmt', standard: true, name: 'fmt', depOnly: true, module: '' });
   it.each<[string, DependencyPackage[], string | undefined]>([
     ['one main package of the module', [fmt, listed({})], undefined],
     ['a library package', [fmt, listed({ name: 'greeting', importPath: 'example.com/hello/greeting' })], 'it is package greeting'],
     ['a pattern', [listed({}), listed({ importPath: 'example.com/hello/cmd/b' })], 'it is a pattern matching 2 packages; patterns are not accepted'],
-    ['a command of the Go distribution', [fmt, listed({ importPath: 'cmd/gofmt', standard: true, module: '' })], 'it is cmd/gofmt, a command of the Go distribution, not a package of the module'],
+    ['a command of the Go distribution', [fmt, listed({ importPath: 'cmd/gofmt', standard: true, module: '', mainModule: false })], 'it is a command of the Go distribution, outside the module'],
     ['nothing listed', [], 'go list found no package'],
   ])('%s', (_name, packages, expected) => {
     expect(mainPackageProblem(packages)).toBe(expected);

@@ -58,9 +58,10 @@ describe('imagetoolsCreateArgs', () => {
 });
 
 describe('tombstone', () => {
-  it('is the same bytes every time, an OCI 1.1 artifact with the empty descriptor', () => {
-    const a = tombstoneManifest();
-    expect(a.digest).toBe(tombstoneManifest().digest);
+  it('is the same bytes for the same owner, another for another owner, an OCI 1.1 artifact with the empty descriptor', () => {
+    const a = tombstoneManifest('run-a');
+    expect(a.digest).toBe(tombstoneManifest('run-a').digest);
+    expect(a.digest).not.toBe(tombstoneManifest('run-b').digest);
     expect(a.digest).toBe(sha256(a.bytes));
     const manifest = JSON.parse(a.bytes.toString()) as { artifactType: string; config: { digest: string; size: number } };
     expect(manifest.artifactType).toBe('application/vnd.go-slim-image.removed-tag.v1');
@@ -121,7 +122,7 @@ describe('removeTemporaryTags', () => {
     expect(result).toEqual({ removed: ['abc1234-linux-amd64'], kept: [] });
     expect([...tags.keys()]).toEqual(['keep-me']);
     expect(manifests.has(digest)).toBe(true);
-    expect(manifests.has(tombstoneManifest().digest)).toBe(false);
+    expect([...manifests.values()].some((body) => body.toString().includes('removed-tag'))).toBe(false);
   });
 
   it('keeps the tags where they are when the registry does not allow deletes', async () => {
@@ -130,6 +131,86 @@ describe('removeTemporaryTags', () => {
     const result = await removeTemporaryTags(client, image, ['abc1234-linux-amd64']);
     expect(result).toEqual({ removed: [], kept: ['abc1234-linux-amd64'], reason: '127.0.0.1:5000 does not allow deleting manifests' });
     expect(tags.get('abc1234-linux-amd64')).toBe(digest);
+  });
+});
+
+/**
+ * A registry that deletes as distribution 2.8 does, in two steps with other requests between them:
+ * DELETE by digest first removes the manifest's revision link (404 when it is already gone), then
+ * untags what points at it; PUT writes the revision link, then the tag. A tag whose manifest is gone
+ * is still listed (tags/list reads the tag folders) but GET answers 404. `pause` runs between the
+ * steps, so a seeded scheduler can interleave two callers.
+ */
+function distributionRegistry(pause: () => Promise<void>) {
+  const bodies = new Map<string, Buffer>();
+  const revisions = new Set<string>();
+  const tags = new Map<string, string>();
+  const blobs = new Set<string>();
+  const client = {
+    hasBlob: async (_name: unknown, digest: string) => blobs.has(digest),
+    putBlob: async (_name: unknown, digest: string) => void blobs.add(digest),
+    putManifest: async (_name: unknown, reference: string, _type: string, body: Buffer) => {
+      const digest = sha256(body);
+      bodies.set(digest, body);
+      revisions.add(digest);
+      await pause();
+      if (!reference.startsWith('sha256:')) tags.set(reference, digest);
+      return digest;
+    },
+    deleteManifest: async (_name: unknown, digest: string) => {
+      await pause();
+      if (!revisions.has(digest)) return false;
+      revisions.delete(digest);
+      await pause();
+      const referencing = [...tags].filter(([, target]) => target === digest).map(([tag]) => tag);
+      await pause();
+      for (const tag of referencing) tags.delete(tag);
+      return true;
+    },
+    findManifest: async (_name: unknown, reference: string) => {
+      await pause();
+      const digest = reference.startsWith('sha256:') ? reference : tags.get(reference);
+      return digest && revisions.has(digest) ? { manifest: JSON.parse(bodies.get(digest)!.toString()), digest } : undefined;
+    },
+  };
+  return { client: client as unknown as RegistryClient, tags, revisions };
+}
+
+/** A pause of 0-3 event-loop turns, from a seeded generator: the same seed, the same interleaving. */
+function seededPause(seed: number): () => Promise<void> {
+  let state = seed;
+  return async () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    for (let turns = state % 4; turns > 0; turns--) await new Promise((resolve) => setImmediate(resolve));
+  };
+}
+
+describe('two merges removing the same temporary tags at once (a re-run beside the first run)', () => {
+  const image = parseImageName('127.0.0.1:5000/acme/hello');
+  const legTags = ['5d41402-98765-linux-amd64', '5d41402-98765-linux-arm64'];
+  const leg = Buffer.from(JSON.stringify({ schemaVersion: 2, config: { digest: d1 }, layers: [] }));
+  const seeds = Array.from({ length: 300 }, (_, i) => i + 1);
+
+  async function race(seed: number, owners: [string | undefined, string | undefined]) {
+    const { client, tags } = distributionRegistry(seededPause(seed));
+    for (const tag of legTags) await client.putManifest(image, tag, 'm', leg);
+    await client.putManifest(image, 'latest', 'm', leg);
+    const results = await Promise.all(owners.map((owner) => removeTemporaryTags(client, image, legTags, owner)));
+    return { left: [...tags.keys()].filter((tag) => tag !== 'latest'), results };
+  }
+
+  it('leave no temporary tag listed and warn about none, whatever the interleaving', async () => {
+    for (const seed of seeds) {
+      const { left, results } = await race(seed, [undefined, undefined]);
+      expect({ seed, left }).toEqual({ seed, left: [] });
+      for (const result of results) expect({ seed, kept: result.kept }).toEqual({ seed, kept: [] });
+    }
+  });
+
+  it('would leave a tag listed with one tombstone shared by both (the cause: distribution deletes in two steps)', async () => {
+    const leaks: number[] = [];
+    for (const seed of seeds) if ((await race(seed, ['shared', 'shared'])).left.length > 0) leaks.push(seed);
+    expect(leaks.length).toBeGreaterThan(0);
   });
 });
 

@@ -28,7 +28,8 @@ const META_ANNOTATIONS = [
   'manifest[linux/amd64]:org.opencontainers.image.licenses=MIT',
 ].join('\n');
 
-const inputs: Record<string, string> = { image: 'ghcr.io/o/r', tags: META_TAGS, labels: META_LABELS, annotations: META_ANNOTATIONS };
+// Two platforms: index annotations need an index (a single-platform image has none).
+const inputs: Record<string, string> = { image: 'ghcr.io/o/r', platforms: 'linux/amd64,linux/arm64', tags: META_TAGS, labels: META_LABELS, annotations: META_ANNOTATIONS };
 const config = parseConfig((name) => inputs[name] ?? '', '/work/space');
 
 describe("docker/metadata-action's outputs as our inputs", () => {

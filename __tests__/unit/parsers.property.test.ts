@@ -83,8 +83,8 @@ describe('platform parsing (property)', () => {
 const component = fc.stringMatching(/^[a-z0-9]{1,6}(?:[._-][a-z0-9]{1,6}){0,2}$/);
 const host = fc.oneof(
   fc.constantFrom('ghcr.io', 'docker.io', 'localhost', 'localhost:5000', '127.0.0.1:5000', 'registry.corp.example:8443', '[::1]:5000'),
-  // Labels may hold dashes inside, never at either end.
-  fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?\.[a-z]{2,5}(?::[0-9]{1,5})?$/),
+  // Labels may hold dashes inside, never at either end; a port is a TCP port (1-65535).
+  fc.tuple(fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?\.[a-z]{2,5}$/), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined })).map(([name, port]) => (port === undefined ? name : `${name}:${port}`)),
 );
 const referenceParts = fc.record({
   registry: fc.option(host, { nil: undefined }),

@@ -51,13 +51,12 @@ function handlers(world: FakeWorld): ExecHandler[] {
     const joined = args.join(' ');
     if (joined === 'env -json GOVERSION GOROOT GOCACHE GOMODCACHE') return JSON.stringify({ GOVERSION: 'go1.26.8', GOROOT: '/opt/fake-go', GOCACHE: '/opt/fake-cache/build', GOMODCACHE: '/opt/fake-cache/mod' });
     if (joined === 'tool dist list') return 'linux/amd64\nlinux/arm64\nlinux/arm\nwindows/amd64\n';
-    if (joined.startsWith('list -f {{.Name}}')) return 'main\n';
     if (args[0] === 'list' && args[1] === '-deps')
       return [
-        `fmt\ttrue\t/opt/fake-go/src/fmt\tprint.go\tfmt\ttrue\t`,
-        `net/http\ttrue\t/opt/fake-go/src/net/http\tserver.go\thttp\ttrue\t`,
-        `crypto/x509\ttrue\t/opt/fake-go/src/crypto/x509\tx509.go\tx509\ttrue\t`,
-        args.at(-1) === './lib' ? `example.com/hello/lib\tfalse\t${workspace}/lib\tlib.go\tlib\tfalse\texample.com/hello` : `example.com/hello\tfalse\t${workspace}\tmain.go\tmain\tfalse\texample.com/hello`,
+        `fmt\ttrue\t/opt/fake-go/src/fmt\tprint.go\tfmt\ttrue\t\t`,
+        `net/http\ttrue\t/opt/fake-go/src/net/http\tserver.go\thttp\ttrue\t\t`,
+        `crypto/x509\ttrue\t/opt/fake-go/src/crypto/x509\tx509.go\tx509\ttrue\t\t`,
+        args.at(-1) === './lib' ? `example.com/hello/lib\tfalse\t${workspace}/lib\tlib.go\tlib\tfalse\texample.com/hello\ttrue` : `example.com/hello\tfalse\t${workspace}\tmain.go\tmain\tfalse\texample.com/hello\ttrue`,
         '',
       ].join('\n');
     if (args[0] === 'build' && args.includes('-buildid=') === false && !args.includes('-ldflags')) return undefined;
@@ -271,6 +270,14 @@ describe('runPipeline with recording tools', () => {
     expect(fork.reporter.summaries[0]).toMatch(/\(not pushed\)/);
   });
 
+  it('push: false says the tags were not pushed, not that a size gate failed', async () => {
+    const result = await run(tools, { push: 'false' });
+    expect(result.failure).toBeUndefined();
+    expect(tools.registry.blobUploads).toEqual([]);
+    expect(tools.reporter.summaries[0]).toContain(`Tags (not pushed): \`${IMAGE}:main\``);
+    expect(tools.reporter.summaries[0]).not.toMatch(/size gate/);
+  });
+
   it('passes build secrets to buildx by environment only (announceConfig masks them at the entry point)', async () => {
     const result = await run(tools, { secrets: 'npm=s3cret-npm-token' });
     expect(result.failure).toBeUndefined();
@@ -293,6 +300,37 @@ describe('runPipeline with recording tools', () => {
     const result = await run(tools, { main: './lib' });
     expect(String(result.failure)).toMatch(/Input 'main' has an invalid value "\.\/lib".*it is package lib/);
     expect(result.outputs['go-version']).toBe('1.26.8');
+  });
+});
+
+describe('a matrix on a pull request from a fork (the token cannot push)', () => {
+  it('each leg builds and sizes its platform, pushes nothing, and says why in one line', async () => {
+    const tools = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    const { env } = await writePullRequestEvent({ number: 44, fork: true });
+    const leg = await run(tools, { platforms: 'linux/arm64', 'push-by-digest': 'true' }, { ...env, PATH: process.env.PATH });
+    expect(leg.failure).toBeUndefined();
+    expect(tools.registry.blobUploads).toEqual([]);
+    expect(tools.registry.tagWrites).toEqual([]);
+    expect(await tools.registry.listTags(REPO)).toEqual([]);
+    expect(JSON.parse(leg.outputs.sizes!).map((s: { platform: string }) => s.platform)).toEqual(['linux/arm64']);
+    expect(leg.outputs.tags).toBe('');
+    expect(tools.reporter.lines.filter((line) => /pushes nothing/.test(line))).toEqual([
+      'pull request from a fork: the workflow token cannot push packages, so push defaults to false: this matrix leg builds and reports its size but pushes nothing (no digest, no temporary tag), and the merge job skips the merge',
+    ]);
+    expect(tools.reporter.summaries[0]).toMatch(/\(not pushed\)/);
+  });
+
+  it('the merge job pushes and reads nothing, says why, and succeeds', async () => {
+    const tools = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    const { env } = await writePullRequestEvent({ number: 44, fork: true });
+    const merged = await run(tools, { mode: 'merge', platforms: 'linux/amd64,linux/arm64' }, { ...env, PATH: process.env.PATH });
+    expect(merged.failure).toBeUndefined();
+    expect(merged.outputs).toEqual({});
+    expect(tools.registry.tagWrites).toEqual([]);
+    expect(tools.calls.filter((c) => c.args[1] === 'imagetools')).toEqual([]);
+    const line = "Merge skipped: the workflow token cannot push on this pull request, so the matrix legs pushed nothing and there is no index to compose, size or tag; each leg's summary reports its platform's size.";
+    expect(tools.reporter.lines).toContain(line);
+    expect(tools.reporter.summaries).toEqual([`## go-slim-image\n\n${line}\n`]);
   });
 });
 

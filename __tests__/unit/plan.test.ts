@@ -65,7 +65,7 @@ describe('planBuild: from the inputs to the exact buildx argv', () => {
     ['source mode: the layer cache keeps the compile', SOURCE, argv({ cache: BOTH_CACHES })],
     ['build-args, sorted', { 'build-args': 'B=2\nA=1,x' }, argv({ after: ['--build-arg', 'A=1,x', '--build-arg', 'B=2'] })],
     ['labels, sorted', { labels: 'z=last\norg.opencontainers.image.vendor=Acme' }, argv({ after: ['--label', 'org.opencontainers.image.vendor=Acme', '--label', 'z=last'] })],
-    ['annotations, in order', { annotations: 'index:a=1\nmanifest:b=2' }, argv({ after: ['--annotation', 'index:a=1', '--annotation', 'manifest:b=2'] })],
+    ['annotations, in order', { annotations: 'manifest-descriptor:a=1\nmanifest:b=2' }, argv({ after: ['--annotation', 'manifest-descriptor:a=1', '--annotation', 'manifest:b=2'] })],
     ['secrets by environment, never by value', { secrets: 'npm=s3cret\ngh=t0ken' }, argv({ after: ['--secret', 'id=npm,env=GSI_BUILD_SECRET_0', '--secret', 'id=gh,env=GSI_BUILD_SECRET_1'] })],
     ['secret-files', { 'secret-files': 'netrc=.netrc' }, argv({ after: ['--secret', `id=netrc,src=${workspace}/.netrc`] })],
     ['cache-backend none', { ...SOURCE, 'cache-backend': 'none' }, argv({ cache: [] })],

@@ -182,6 +182,38 @@ function parseBuildMode({ get, workspace, fs }: ParseContext, workingDirectory: 
 /** metadata-action's annotation levels (`manifest:`, `index:[linux/amd64]`...) as buildx takes them. */
 const ANNOTATION_KEY = /^(?:(?:manifest|index|manifest-descriptor|index-descriptor)(?:\[[A-Za-z0-9/_,.-]+\])?:)?[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 
+/**
+ * With one platform the image's root is a manifest, not an index (buildx and the direct engine both
+ * write it so), so an index-level annotation has nothing to go on: refused here rather than by
+ * BuildKit after the compile. A merge job always writes an index.
+ */
+export function refuseIndexAnnotations(annotations: readonly string[], platforms: readonly Platform[], mode: 'build' | 'merge'): void {
+  if (mode !== 'build' || platforms.length !== 1) return;
+  const indexLevel = annotations.find((annotation) => /^index(?:-descriptor)?(?:\[[^\]]*\])?:/.test(annotation));
+  if (!indexLevel) return;
+  throw new InputError(
+    Inputs.annotations.name,
+    indexLevel,
+    `manifest-level annotations (key=value or manifest:key=value) when one platform is built (${formatPlatform(platforms[0]!)}): ` +
+      'a single-platform image is a manifest with no index, so index: and index-descriptor: need several platforms',
+  );
+}
+
+/**
+ * Inputs that are valid but will do nothing in this configuration, as warnings for the entry point
+ * (pure). build-args reach only a Dockerfile that runs something: your own (dockerfile), or the
+ * generated build stage of dockerfile-mode: source (its RUN steps see the predefined proxy args).
+ * The prebuilt mode's generated Dockerfile only copies files, and the direct engine builds only that mode.
+ */
+export function ignoredInputWarnings(settings: Pick<ImageBuildSettings, 'build' | 'buildArgs'>): string[] {
+  const names = Object.keys(settings.buildArgs);
+  if (names.length === 0 || settings.build.kind !== 'prebuilt') return [];
+  return [
+    `build-args (${names.join(', ')}) are ignored: in dockerfile-mode: prebuilt (the default, and the only mode of the direct engine) the binaries are compiled on the runner ` +
+      'and the generated Dockerfile only copies them. They apply with your own Dockerfile (the dockerfile input) or with dockerfile-mode: source; remove them otherwise.',
+  ];
+}
+
 export function parseImageBuildSettings(context: ParseContext, workingDirectory: string): ImageBuildSettings {
   const { get } = context;
   const expose = list(get('expose')).map((port) => {

@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import { Inputs } from '../inputs.js';
 import { formatPlatform, type Platform } from '../platform.js';
-import { formatImageName, isValidTag, type ImageName } from '../reference.js';
+import { formatImageName, isValidTag, tagProblem, type ImageName } from '../reference.js';
 import { referenceInput, type Notices } from './references.js';
 import { list, parseBoolean, parseEnum, type ParseContext } from './text.js';
 
@@ -30,16 +30,25 @@ function parseImage(value: string, notices: Notices): ImageName {
   });
 }
 
+const TAGS_ACCEPTED = 'a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a full reference registry/name:tag';
+
 /** Tag names apply to `image`; full references (with a registry or a slash) are taken as they are. */
 function parseTags(value: string, image: ImageName, notices: Notices): string[] {
   const tags: string[] = [];
-  for (const entry of list(value)) {
+  const entries = list(value);
+  // Only separators: an empty list given on purpose (a template that expanded to nothing), not "use the defaults".
+  if (value.trim() && entries.length === 0) {
+    throw new InputError(Inputs.tags.name, value, `${TAGS_ACCEPTED}, at least one in a comma or newline list (leave tags unset for the default tags)`);
+  }
+  for (const entry of entries) {
     if (isValidTag(entry)) {
       tags.push(formatImageName({ ...image, tag: entry }));
       continue;
     }
+    // No registry, path, tag or digest separator: meant as a tag, so the tag rules say what is wrong.
+    if (!/[/:@]/.test(entry)) throw new InputError(Inputs.tags.name, entry, `${TAGS_ACCEPTED} (${tagProblem(entry)})`);
     const name = referenceInput(Inputs.tags.name, entry, {
-      accepted: 'a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a full reference registry/name:tag',
+      accepted: TAGS_ACCEPTED,
       notices,
       refuse: (parsed) => (!parsed.tag || parsed.digest ? 'a full reference needs a tag' : undefined),
     });

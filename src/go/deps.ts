@@ -14,17 +14,19 @@ export interface DependencyPackage {
   depOnly: boolean;
   /** The module the package belongs to; empty for the standard library. */
   module: string;
+  /** True when that module is the main module (the one in working-directory), not a dependency. */
+  mainModule: boolean;
 }
 
-const FORMAT = '{{.ImportPath}}\t{{.Standard}}\t{{.Dir}}\t{{join .GoFiles ","}}\t{{.Name}}\t{{.DepOnly}}\t{{with .Module}}{{.Path}}{{end}}';
+const FORMAT = '{{.ImportPath}}\t{{.Standard}}\t{{.Dir}}\t{{join .GoFiles ","}}\t{{.Name}}\t{{.DepOnly}}\t{{with .Module}}{{.Path}}{{end}}\t{{with .Module}}{{.Main}}{{end}}';
 
 export function parseDepsListing(listing: string): DependencyPackage[] {
   return listing
     .split(/\r?\n/)
     .filter(Boolean)
     .map((line) => {
-      const [importPath = '', standard, dir = '', files = '', name = '', depOnly, module = ''] = line.split('\t');
-      return { importPath, standard: standard === 'true', dir, goFiles: files ? files.split(',') : [], name, depOnly: depOnly === 'true', module };
+      const [importPath = '', standard, dir = '', files = '', name = '', depOnly, module = '', mainModule] = line.split('\t');
+      return { importPath, standard: standard === 'true', dir, goFiles: files ? files.split(',') : [], name, depOnly: depOnly === 'true', module, mainModule: mainModule === 'true' };
     });
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ActionError, CommandError, InputError } from '../errors.js';
 import type { Exec } from '../tools.js';
 import { Inputs } from '../inputs.js';
-import type { DependencyPackage } from './deps.js';
+import { listDependencies, type DependencyPackage } from './deps.js';
 
 /** The go command the action builds with, and what it says about itself. */
 export interface GoTool {
@@ -69,29 +69,61 @@ export function mainPackagesHint(found: readonly string[]): string {
   return `main packages in the module: ${shown}${found.length > 10 ? `, and ${found.length - 10} more` : ''}`;
 }
 
-/** Why the listed packages are not one `package main` of the module, or undefined when they are (pure). */
+/**
+ * `go` refusing the module because its go.mod (or go.work) asks for a newer Go than the one the run
+ * uses, as InputError naming go-version and the go line (pure); undefined for any other error.
+ * `goMod` is the text of the file go names, to show its line.
+ */
+export function goTooOldError(stderr: string, goMod?: string): InputError | undefined {
+  const match = /\b(go\.mod|go\.work) requires go >= ([0-9][^\s)]*) \(running go ([0-9][^\s;)]*)/.exec(stderr);
+  if (!match) return undefined;
+  const [, file, needed, running] = match;
+  const lines = (goMod ?? '').split(/\r?\n/);
+  const lineIndex = lines.findIndex((line) => /^\s*go\s+[0-9]/.test(line));
+  const where = lineIndex >= 0 ? `${file} line ${lineIndex + 1} says "${lines[lineIndex]!.trim()}"` : `${file} asks for go >= ${needed}`;
+  return new InputError(
+    Inputs.goVersion.name,
+    running!,
+    `Go ${needed} or later: ${where}, and Go ${running} cannot build it. Set go-version (or go-version-file) to ${needed} or later, ` +
+      `leave both empty to use the version ${file} names, or lower the go line if the module really builds with Go ${running}`,
+  );
+}
+
+/** Why the listed packages are not one `package main` of this module, or undefined when they are (pure). */
 export function mainPackageProblem(packages: readonly DependencyPackage[]): string | undefined {
   const named = packages.filter((p) => !p.depOnly);
   if (named.length > 1) return `it is a pattern matching ${named.length} packages; patterns are not accepted`;
   const [main] = named;
   if (!main) return 'go list found no package';
   if (main.name !== 'main') return `it is package ${main.name || '(none)'}`;
-  if (main.standard || !main.module) return `it is ${main.importPath}, a command of the Go distribution, not a package of the module`;
+  if (main.standard) return 'it is a command of the Go distribution, outside the module';
+  if (!main.mainModule) return 'it is a main package of another module (a dependency), outside the module';
   return undefined;
 }
 
 /**
  * Fails, naming the input and listing the module's main packages, unless `mainPackage` is one
- * `package main` inside the module. `listing` is the run's one `go list -deps` of it, made with
- * CGO_ENABLED=0 as it is built, so a main package that needs cgo fails here (see go/cgo.ts).
+ * `package main` inside the module (not a Go command such as cmd/gofmt, nor a dependency's). `listing`
+ * is the run's one `go list -deps` of it (listed here when not given), made with CGO_ENABLED=0 as it
+ * is built, so a main package that needs cgo fails here (see go/cgo.ts). A go.mod asking for a newer
+ * Go fails naming go-version instead.
  */
-export async function requireMainPackage(exec: Exec, tool: GoTool, workingDirectory: string, mainPackage: string, listing: Promise<readonly DependencyPackage[]>): Promise<void> {
+export async function requireMainPackage(
+  exec: Exec,
+  tool: GoTool,
+  workingDirectory: string,
+  mainPackage: string,
+  listing: Promise<readonly DependencyPackage[]> = listDependencies(exec, tool.go, workingDirectory, mainPackage, { ...tool.env, CGO_ENABLED: '0' }, []),
+): Promise<void> {
   let problem: string | undefined;
   try {
     problem = mainPackageProblem(await listing);
-    if (!problem) return;
+    if (problem === undefined) return;
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
+    const file = /\bgo\.work requires go/.test(error.stderrTail) ? 'go.work' : 'go.mod';
+    const tooOld = goTooOldError(error.stderrTail, await fs.readFile(path.join(workingDirectory, file), 'utf8').catch(() => undefined));
+    if (tooOld) throw tooOld;
     problem = error.stderrTail.split('\n')[0] ?? '';
   }
   const hint = mainPackagesHint(await listMainPackages(exec, tool, workingDirectory));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ActionError, errorMessage } from '../errors.js';
 import type { Exec } from '../tools.js';
 import { formatPlatform, type Platform } from '../platform.js';
@@ -96,22 +97,33 @@ const EMPTY_DESCRIPTOR = { mediaType: EMPTY_MEDIA_TYPE, digest: sha256(EMPTY_BLO
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
+/** Annotation of a tombstone naming the tag removal that owns it (see tombstoneManifest). */
+export const TOMBSTONE_OWNER_ANNOTATION = 'io.github.go-slim-image.removal';
+
 /**
- * The one manifest every removed temporary tag is moved to (pure, always the same bytes): an OCI
- * 1.1 artifact with the empty config and layer. Nothing else ever points at it, so deleting it by
- * digest removes exactly the tags moved onto it.
+ * The manifest one tag removal moves its temporary tags to (pure: the same owner gives the same
+ * bytes): an OCI 1.1 artifact with the empty config and layer. Each removal has its own, so that
+ * deleting it by digest removes exactly the tags that removal moved onto it. A tombstone shared by
+ * two merges racing (a re-run beside the first run) is not safe: in distribution a DELETE removes
+ * the manifest's revision link and then untags what points at it, and a tag the other merge moves
+ * onto it between those two steps is left listed, pointing at a manifest that is gone, while the
+ * other merge's own DELETE answers 404.
  */
-export function tombstoneManifest(): { bytes: Buffer; digest: string } {
+export function tombstoneManifest(owner: string): { bytes: Buffer; digest: string } {
   const manifest = {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
     artifactType: TOMBSTONE_ARTIFACT_TYPE,
     config: EMPTY_DESCRIPTOR,
     layers: [EMPTY_DESCRIPTOR],
-    annotations: { 'org.opencontainers.image.description': 'go-slim-image: a removed temporary tag' },
+    annotations: { 'org.opencontainers.image.description': 'go-slim-image: a removed temporary tag', [TOMBSTONE_OWNER_ANNOTATION]: owner },
   };
   const bytes = Buffer.from(JSON.stringify(manifest));
   return { bytes, digest: sha256(bytes) };
+}
+
+function isTombstone(manifest: unknown): boolean {
+  return (manifest as { artifactType?: string }).artifactType === TOMBSTONE_ARTIFACT_TYPE;
 }
 
 function descriptorPlatform(d: Descriptor): string {
@@ -136,7 +148,7 @@ export async function findLegs(client: RegistryClient, image: ImageName, platfor
   for (const platform of platforms) {
     const tag = temporaryTag(key, platform);
     const found = await client.findManifest(image, tag);
-    if (!found || (found.manifest as { artifactType?: string }).artifactType === TOMBSTONE_ARTIFACT_TYPE) {
+    if (!found || isTombstone(found.manifest)) {
       missing.push(tag);
       continue;
     }
@@ -198,13 +210,15 @@ export interface TagRemoval {
  * `DELETE /manifests/<digest>` deletes the manifest itself and with it every tag on it: here the
  * platform images the new index references, and any other tag sharing the digest. `DELETE
  * /manifests/<tag>` is only in OCI distribution 1.1 and some registries treat it as deleting the
- * manifest. So each tag is first moved onto a tombstone manifest nothing else uses, and the
- * tombstone is deleted by digest. A probe (push the tombstone untagged, delete it) finds out first
- * whether the registry allows deletes at all; if not, the tags stay where they are.
+ * manifest. So each tag is first moved onto a tombstone manifest nothing else uses (this removal's
+ * own: `owner` is unique per call unless a test fixes it), and the tombstone is deleted by digest. A
+ * probe (push the tombstone untagged, delete it) finds out first whether the registry allows
+ * deletes at all; if not, the tags stay where they are. A tag found on another removal's tombstone
+ * is that removal's to delete, and counts as removed.
  */
-export async function removeTemporaryTags(client: RegistryClient, image: ImageName, tags: readonly string[]): Promise<TagRemoval> {
+export async function removeTemporaryTags(client: RegistryClient, image: ImageName, tags: readonly string[], owner: string = randomUUID()): Promise<TagRemoval> {
   if (tags.length === 0) return { removed: [], kept: [] };
-  const tombstone = tombstoneManifest();
+  const tombstone = tombstoneManifest(owner);
   try {
     if (!(await client.hasBlob(image, EMPTY_DESCRIPTOR.digest))) await client.putBlob(image, EMPTY_DESCRIPTOR.digest, EMPTY_BLOB);
     await client.putManifest(image, tombstone.digest, OCI_MANIFEST, tombstone.bytes);
@@ -226,7 +240,7 @@ export async function removeTemporaryTags(client: RegistryClient, image: ImageNa
       for (const tag of tags) {
         if (removed.includes(tag) || kept.includes(tag)) continue;
         const now = await client.findManifest(image, tag);
-        if (!now) removed.push(tag);
+        if (!now || (now.digest !== tombstone.digest && isTombstone(now.manifest))) removed.push(tag);
         else if (now.digest === tombstone.digest) left.push(tag);
         // Something else was pushed to the tag meanwhile (a re-run leg): leave it.
         else kept.push(tag);

@@ -10,7 +10,7 @@ export interface RunSummary {
   imageRef: string;
   tags: readonly string[];
   pushed: boolean;
-  /** False when the size gate kept the tags where they were. */
+  /** False when the size gate kept the tags where they were, or nothing was pushed. */
   tagsMoved: boolean;
   binaries: readonly { platform: string; size: number }[];
   goVersion: string;
@@ -26,7 +26,7 @@ export function renderSummary(summary: RunSummary): string {
   const lines = ['## go-slim-image', '', summary.pushed ? `Pushed \`${summary.imageRef}\`` : `Built \`${summary.imageRef}\` (not pushed)`, ''];
   if (summary.tags.length > 0) {
     const tags = summary.tags.map((t) => `\`${t}\``).join(', ');
-    lines.push(summary.tagsMoved ? `Tags: ${tags}` : `Tags not moved (the size gate failed): ${tags}`, '');
+    lines.push(summary.tagsMoved ? `Tags: ${tags}` : summary.pushed ? `Tags not moved (the size gate failed): ${tags}` : `Tags (not pushed): ${tags}`, '');
   }
   if (summary.binaries.length > 0) lines.push(`Binaries: ${summary.binaries.map((b) => `${b.platform} ${formatBytes(b.size)}`).join(', ')}`, '');
   const facts = [summary.goVersion ? `Go ${summary.goVersion}` : '', summary.cachedSteps !== undefined ? `${summary.cachedSteps} build steps from cache` : ''].filter(Boolean);
