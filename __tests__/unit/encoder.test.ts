@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
 import type { Compression } from '../../src/config.js';
-import { CHUNK_BYTES, chunkRanges, createLayerDecoder, createLayerEncoder, decodeLayerSync, encodeLayer, EncoderPool, encoderSettings, LAYER_CODECS } from '../../src/image/encoder.js';
+import { createLayerDecoder, createLayerEncoder, decodeLayerSync, encodeLayer, encoderSettings, LAYER_CODECS } from '../../src/image/encoder.js';
+import { CHUNK_BYTES, chunkRanges, EncoderPool } from '../../src/image/encoder-pool.js';
 
 /** Bytes that compress like a binary: runs of repeated words with pseudo-random noise between. */
 function sample(size: number, seed = 1): Buffer {

@@ -106,5 +106,3 @@ export function createLayerDecoder(algorithm: CompressionAlgorithm): Transform {
 export function decodeLayerSync(algorithm: CompressionAlgorithm, blob: Uint8Array): Buffer {
   return algorithm === 'gzip' ? zlib.gunzipSync(blob) : zstdDecompressSync(blob);
 }
-
-export { CHUNK_BYTES, chunkRanges, EncoderPool } from './encoder-pool.js';

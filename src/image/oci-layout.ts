@@ -4,7 +4,8 @@ import path from 'node:path';
 import { ActionError, errorMessage } from '../errors.js';
 import { parseImageName, repositoryRef, type ImageName } from '../reference.js';
 import type { Compression } from '../config/build.js';
-import { createLayerEncoder, EncoderPool, type LayerEncoder } from './encoder.js';
+import { createLayerEncoder, type LayerEncoder } from './encoder.js';
+import { EncoderPool } from './encoder-pool.js';
 import { LAYER_COMPRESSION_ANNOTATION, sameEncoder, type ReusableLayers } from './layer-reuse.js';
 import { isIndex, RegistryClient, RegistryHttpError, type Descriptor, type Manifest } from './registry.js';
 
