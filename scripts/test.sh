@@ -19,6 +19,8 @@ echo "== dist/ matches src/"
 node scripts/bundle.mjs --check
 echo "== the libdeflate wasm module matches a build from its pinned source"
 bash scripts/wasm/build-libdeflate.sh --check
+echo "== the zstd wasm module matches a build from its pinned source"
+bash scripts/wasm/build-zstd.sh --check
 echo "== the CA bundle matches its pinned Debian package"
 node scripts/ca-bundle.mjs --check
 

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Config, Tristate } from './config.js';
+import type { Compression, Config, Tristate } from './config.js';
 import { ActionError, errorMessage, InputError } from './errors.js';
 import { readSourceInfo, templateValues, type SourceInfo } from './git.js';
 import { binaryContextPath, compileAll, STRIP_LDFLAGS, type BuiltBinary, type CompileRequest } from './go/compile.js';
@@ -17,7 +17,8 @@ import { BINARY_DIR, type FinalStageSpec, type RootfsSpec } from './image/docker
 import { readImageFile } from './image/layout-file.js';
 import { writeDirectImage } from './image/direct.js';
 import { chooseEngine, chooseMergeEngine } from './image/engine.js';
-import { compressionId, findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
+import { findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
+import { LAYER_CODECS, encoderSettings } from './image/encoder.js';
 import { composeMergedIndex, tagIndex, type MergeOptions } from './image/merge.js';
 import { ReadOnceRegistry, type RegistryClient } from './image/registry.js';
 import { annotateRoot, baseLayerDigests, compressLayers, describeCompressedLayer, localDiffIds, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
@@ -128,7 +129,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   if (plan.compressLayers) {
     const reusable = await findingReusable;
     image = await timer.time('compress', () =>
-      reporter.group(`Compressing the layers (libdeflate gzip, level ${config.compression.level})`, () => compressOrReuse(image, config.compression.level, reusable, tools)),
+      reporter.group(`Compressing the layers (${encoderSettings(config.compression)})`, () => compressOrReuse(image, config.compression, reusable, tools)),
     );
   }
   // The image is sized from the local layout: the same bytes the push sends, nothing downloaded again.
@@ -198,11 +199,11 @@ async function reusableLayers(config: Config, plan: PublishPlan, reads: Registry
   if (config.load) return new Map();
   const previous = plan.targets.flatMap((t) => t.tags.map((tag) => ({ ...t.name, tag })));
   // Losing the reuse only costs time: a line in the log, not a warning (the baseline read warns for itself).
-  return findReusableLayers(reads, [plan.baseline, ...previous], compressionId(config.compression.level), (message) => tools.reporter.info(message));
+  return findReusableLayers(reads, [plan.baseline, ...previous], { mediaType: LAYER_CODECS[config.compression.algorithm].mediaType, settings: encoderSettings(config.compression) }, (message) => tools.reporter.info(message));
 }
 
-async function compressOrReuse(image: OciImage, level: number, reusable: ReusableLayers, tools: Tools): Promise<OciImage> {
-  const compressed = await compressLayers(image, level, { reusable, onLayer: (layer) => tools.reporter.info(describeCompressedLayer(layer)) });
+async function compressOrReuse(image: OciImage, compression: Compression, reusable: ReusableLayers, tools: Tools): Promise<OciImage> {
+  const compressed = await compressLayers(image, compression, { reusable, onLayer: (layer) => tools.reporter.info(describeCompressedLayer(layer)) });
   const reused = compressed.remoteBlobs?.size ?? 0;
   if (reused > 0) {
     const from = [...new Set([...compressed.remoteBlobs!.values()].map((b) => formatImageName(b.from)))];

@@ -110,7 +110,8 @@ export function builderFeatureUses(config: Config): FeatureUse[] {
   const uses: FeatureUse[] = [{ feature: 'rewriteTimestamp' }];
   if (layerCacheBackend(config) !== 'none') uses.push({ feature: 'cacheImageManifest' }, { feature: 'cacheIgnoreError' });
   if (config.build.kind === 'source') uses.push({ feature: 'buildContext', input: Inputs.dockerfileMode.name });
-  if (config.compression.algorithm === 'zstd') uses.push({ feature: 'zstd', input: Inputs.compression.name });
+  // BuildKit compresses only when attestations pin its bytes; otherwise the action does, for both algorithms.
+  if (config.compression.algorithm === 'zstd' && wantsAttestations(config)) uses.push({ feature: 'zstd', input: Inputs.compression.name });
   if (config.cacheBackend === 'gha') uses.push({ feature: 'ghaCache', input: Inputs.cacheBackend.name });
   if (config.provenance !== 'false') uses.push({ feature: 'attestations', input: Inputs.provenance.name });
   else if (config.sbom) uses.push({ feature: 'attestations', input: Inputs.sbom.name });
@@ -148,7 +149,7 @@ export interface BuildPlan {
     ociDest: string;
     metadataFile: string;
   };
-  /** gzip the layers in the action (smaller than BuildKit's), unless attestations pin BuildKit's bytes. */
+  /** Compress the layers in the action (the same bytes on both engines), unless attestations pin BuildKit's bytes. */
   compressLayers: boolean;
   /** Store the size report as a root annotation (not with attestations, for the same reason). */
   storeReport: boolean;
@@ -199,7 +200,7 @@ export function planBuild(config: Config, facts: BuildFacts): BuildPlan {
   return {
     publish,
     buildx: { args, secretEnv, ociDest, metadataFile },
-    compressLayers: config.compression.algorithm === 'gzip' && !attestations,
+    compressLayers: !attestations,
     storeReport: !attestations,
     binaryPaths: binaryPaths(config),
   };

@@ -4,9 +4,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../src/errors.js';
-import { gzip } from '../../src/image/gzip.js';
+import { encodeLayer, OCI_LAYER_GZIP } from '../../src/image/encoder.js';
 import { readImageSizes } from '../../src/report/inspect.js';
-import { OCI_LAYER_GZIP, pushOciImage, readOciImage, sha256, tagOciImage, type OciImage } from '../../src/image/oci-layout.js';
+import { pushOciImage, readOciImage, sha256, tagOciImage, type OciImage } from '../../src/image/oci-layout.js';
 import { dockerConfigCredentials, RegistryClient } from '../../src/image/registry.js';
 import type { ImageName } from '../../src/reference.js';
 import { startTokenRegistry, type TokenRegistry } from '../helpers/token-registry.js';
@@ -49,7 +49,7 @@ async function buildLayout(): Promise<{ image: OciImage; compressed: number }> {
     return { digest, size: data.length };
   };
   const tar = tarOf('hello.txt', Buffer.from(`hello from ${randomBytes(8).toString('hex')}\n`));
-  const layer = { mediaType: OCI_LAYER_GZIP, ...(await write(await gzip(tar, 10))) };
+  const layer = { mediaType: OCI_LAYER_GZIP, ...(await write(await encodeLayer({ algorithm: 'gzip', level: 10 }, tar))) };
   const config = {
     mediaType: 'application/vnd.oci.image.config.v1+json',
     ...(await write(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(tar)] } })))),

@@ -45,6 +45,14 @@ describe('buildxBuildArgs', () => {
       ],
     ],
     [
+      'zstd layers leave BuildKit uncompressed: the action compresses them',
+      { compression: { algorithm: 'zstd', level: 19 }, cacheFrom: [], cacheTo: '' },
+      [
+        'buildx', 'build', '--progress', 'plain', '--file', '/tmp/ctx/Dockerfile', '--platform', 'linux/amd64',
+        '--output', OUTPUT, '--provenance=false', '--build-arg', 'SOURCE_DATE_EPOCH=1700000000', '--metadata-file', '/tmp/meta.json', '/tmp/ctx',
+      ],
+    ],
+    [
       'named builder, two platforms, no cache export, build args sorted',
       {
         builder: 'b1',
@@ -61,8 +69,8 @@ describe('buildxBuildArgs', () => {
       ],
     ],
     [
-      'zstd layers and a named rootfs context',
-      { compression: { algorithm: 'zstd', level: 19 }, namedContexts: { rootfs: '/tmp/rootfs' }, cacheFrom: [], cacheTo: '' },
+      'zstd layers compressed by BuildKit (attestations) and a named rootfs context',
+      { compression: { algorithm: 'zstd', level: 19 }, compressInBuildKit: true, namedContexts: { rootfs: '/tmp/rootfs' }, cacheFrom: [], cacheTo: '' },
       [
         'buildx', 'build', '--progress', 'plain', '--file', '/tmp/ctx/Dockerfile', '--platform', 'linux/amd64',
         '--build-context', 'rootfs=/tmp/rootfs',

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Descriptor } from '../../src/image/registry.js';
-import { compressLayers, describeCompressedLayer, OCI_LAYER_GZIP, OCI_LAYER_TAR, readOciImage, sha256, type CompressedLayer } from '../../src/image/oci-layout.js';
+import type { Compression } from '../../src/config.js';
+import { encoderSettings, LAYER_CODECS, OCI_LAYER_GZIP, type LayerEncoder } from '../../src/image/encoder.js';
+import { compressLayers, describeCompressedLayer, OCI_LAYER_TAR, readOciImage, sha256, type CompressedLayer } from '../../src/image/oci-layout.js';
 
 const INDEX = 'application/vnd.oci.image.index.v1+json';
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -34,10 +36,12 @@ async function layout(): Promise<{ dir: string; shared: Buffer; binaries: Buffer
 
 const readBlob = (dir: string, digest: string) => fs.readFile(path.join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length)));
 
+const GZIP_10: Compression = { algorithm: 'gzip', level: 10 };
+
 describe('compressLayers', () => {
   it('gzips every layer once, keeps the configs, and gives the same digest twice', async () => {
     const { dir, shared, binaries } = await layout();
-    const image = await compressLayers(await readOciImage(dir), 10);
+    const image = await compressLayers(await readOciImage(dir), GZIP_10);
     const index = JSON.parse((await readBlob(dir, image.root.digest)).toString()) as { manifests: { digest: string }[] };
     const manifests = await Promise.all(
       index.manifests.map(async (m) => JSON.parse((await readBlob(dir, m.digest)).toString()) as { config: { digest: string }; layers: { mediaType: string; digest: string; size: number }[] }),
@@ -53,14 +57,14 @@ describe('compressLayers', () => {
       const config = JSON.parse((await readBlob(dir, manifest.config.digest)).toString()) as { rootfs: { diff_ids: string[] } };
       expect(config.rootfs.diff_ids).toEqual([sha256(shared), sha256(binaries[i]!)]);
     }
-    const again = await compressLayers(await readOciImage((await layout()).dir), 10);
+    const again = await compressLayers(await readOciImage((await layout()).dir), GZIP_10);
     expect(again.root.digest).toBe(image.root.digest);
   });
 
   it('tells the log about each distinct layer once, with its sizes before and after', async () => {
     const { dir, shared, binaries } = await layout();
     const told: CompressedLayer[] = [];
-    const image = await compressLayers(await readOciImage(dir), 10, { onLayer: (layer) => told.push(layer) });
+    const image = await compressLayers(await readOciImage(dir), GZIP_10, { onLayer: (layer) => told.push(layer) });
     expect(told.map((l) => l.diffId).sort()).toEqual([sha256(shared), ...binaries.map((b) => sha256(b))].sort());
     for (const layer of told) {
       expect(layer.reused).toBe(false);
@@ -85,23 +89,37 @@ describe('describeCompressedLayer', () => {
 describe('compressLayers with reusable layers', () => {
   it('reuses a stored descriptor of the same diff_id and compression without compressing, and compresses the rest', async () => {
     const first = await layout();
-    const image = await compressLayers(await readOciImage(first.dir), 10);
+    const image = await compressLayers(await readOciImage(first.dir), GZIP_10);
     const index = JSON.parse((await readBlob(first.dir, image.root.digest)).toString()) as { manifests: { digest: string }[] };
     const manifest = JSON.parse((await readBlob(first.dir, index.manifests[0]!.digest)).toString()) as { layers: Descriptor[] };
     const from = { registry: '127.0.0.1:5000', repository: 'acme/hello', tag: 'main' };
     const calls: number[] = [];
-    const gzip = async (data: Buffer, level: number) => (calls.push(data.length), Buffer.from(gzipSync(data, { level: Math.min(level, 9) })));
+    // An encoder that claims the real one's settings but only counts and uses zlib: reuse must not call it.
+    const counting = (compression: Compression): LayerEncoder => ({
+      name: compression.algorithm,
+      level: compression.level,
+      mediaType: LAYER_CODECS[compression.algorithm].mediaType,
+      settings: encoderSettings(compression),
+      encode: async (data) => (calls.push(data.length), Buffer.from(gzipSync(data))),
+    });
 
     const reusable = new Map([[sha256(first.shared), { descriptor: manifest.layers[0]!, from }]]);
-    const second = await compressLayers(await readOciImage((await layout()).dir), 10, { reusable, gzip });
+    const second = await compressLayers(await readOciImage((await layout()).dir), GZIP_10, { reusable, encoder: counting(GZIP_10) });
     // The shared rootfs layer is reused on both platforms; only the two binaries are compressed.
     expect(calls).toEqual([50_000, 50_000]);
     expect([...second.remoteBlobs!]).toEqual([[manifest.layers[0]!.digest, { from, diffId: sha256(first.shared) }]]);
 
     // Another level never reuses: the bytes would differ.
     calls.length = 0;
-    const other = await compressLayers(await readOciImage((await layout()).dir), 9, { reusable, gzip });
+    const other = await compressLayers(await readOciImage((await layout()).dir), { algorithm: 'gzip', level: 9 }, { reusable, encoder: counting({ algorithm: 'gzip', level: 9 }) });
     expect(calls).toHaveLength(3);
     expect(other.remoteBlobs).toBeUndefined();
+
+    // Nor another encoder: a gzip layer never stands in for a zstd one.
+    calls.length = 0;
+    const zstd = { algorithm: 'zstd', level: 19 } as const;
+    const asZstd = await compressLayers(await readOciImage((await layout()).dir), zstd, { reusable, encoder: counting(zstd) });
+    expect(calls).toHaveLength(3);
+    expect(asZstd.remoteBlobs).toBeUndefined();
   });
 });

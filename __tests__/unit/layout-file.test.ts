@@ -41,7 +41,10 @@ beforeAll(async () => {
     { mediaType: tarType, data: await tar({ 'usr/local/bin/app': 'amd64 binary' }) },
   ]);
   const arm = await manifest([{ mediaType: `${tarType}+gzip`, data: zlib.gzipSync(await tar({ 'usr/local/bin/app': 'arm v7 binary' })) }]);
-  const zstd = await manifest([{ mediaType: `${tarType}+zstd`, data: Buffer.from('not read') }]);
+  const zstd = await manifest([
+    { mediaType: `${tarType}+zstd`, data: execFileSync('zstd', ['-c', '-q'], { input: await tar({ 'usr/local/bin/app': 's390x binary' }) }) },
+    { mediaType: 'application/vnd.example.unknown', data: Buffer.from('not read') },
+  ]);
   const index = await blob(
     Buffer.from(
       JSON.stringify({
@@ -73,8 +76,12 @@ describe('a file of a platform image in a local OCI layout', () => {
     expect(await readImageFile(image, { os: 'linux', arch: 'arm', variant: 'v6' }, '/usr/local/bin/app')).toBeUndefined();
   });
 
+  it('is read from a zstd layer (one the zstd command wrote), passing over a layer of unknown type', async () => {
+    expect((await readImageFile(image, { os: 'linux', arch: 's390x' }, '/usr/local/bin/app'))?.toString()).toBe('s390x binary');
+  });
+
   it('is undefined when no readable layer holds it', async () => {
     expect(await readImageFile(image, { os: 'linux', arch: 'amd64' }, '/usr/local/bin/other')).toBeUndefined();
-    expect(await readImageFile(image, { os: 'linux', arch: 's390x' }, '/usr/local/bin/app')).toBeUndefined();
+    expect(await readImageFile(image, { os: 'linux', arch: 's390x' }, '/usr/local/bin/other')).toBeUndefined();
   });
 });

@@ -3,62 +3,23 @@
 # module that imports nothing, and writes it as base64 into src/image/libdeflate-wasm.ts (a .ts
 # file bundles with ncc like any other module).
 # With --check, builds into a temporary folder and fails when the committed module differs.
-#
-# The bytes depend only on the source and the compiler, both pinned here: Debian bookworm's
-# clang 14 and lld 14, no debug info, no paths. On a host that is not Debian bookworm the build
-# runs in a debian:bookworm container so that the compiler is the same one.
+# The compiler and the container fallback: see common.sh.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 LIBDEFLATE_VERSION=1.14-1
 LIBDEFLATE_ORIG=libdeflate_1.14.orig.tar.gz
 LIBDEFLATE_ORIG_SHA256=89e7df898c37c3427b0f39aadcf733731321a278771d20fc553f92da8d4808ac
-LLVM_VERSION=1:14.0.6-12
-APT_PACKAGES="clang-14=$LLVM_VERSION lld-14=$LLVM_VERSION"
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-target=src/image/libdeflate-wasm.ts
 check=false
 [ "${1:-}" = --check ] && check=true
 
-log() { printf '[wasm] %s\n' "$*" >&2; }
-
-if ! grep -qx 'VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null || ! grep -qx 'ID=debian' /etc/os-release; then
-  command -v docker >/dev/null || { log "needs Debian bookworm, or docker to run a debian:bookworm container"; exit 1; }
-  log "not Debian bookworm: building in a debian:bookworm container"
-  exec docker run --rm -v "$root:/src" -w /src -e HOST_UID="$(id -u)" -e HOST_GID="$(id -g)" debian:bookworm \
-    bash scripts/wasm/build-libdeflate.sh "$@"
-fi
-
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-
-# deb-src for `apt-get source`, and the pinned compiler.
-sources=/etc/apt/sources.list.d/go-slim-image-deb-src.sources
-updated=false
-if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src ' /etc/apt/sources.list; then
-  log "adding a deb-src entry for bookworm ($sources)"
-  printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
-    $SUDO tee "$sources" >/dev/null
-  $SUDO apt-get update -qq
-  updated=true
-fi
-missing=()
-for pkg in $APT_PACKAGES; do
-  [ "$(dpkg-query -W -f '${Version}' "${pkg%%=*}" 2>/dev/null)" = "${pkg#*=}" ] || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing Debian packages: ${missing[*]}"
-  $updated || $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+wasm_require_bookworm scripts/wasm/build-libdeflate.sh "$@"
+wasm_install_toolchain
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# apt-get source downloads as the _apt user when it can write the folder.
-[ "$(id -u)" -ne 0 ] || ! id _apt >/dev/null 2>&1 || chown _apt "$work"
-(cd "$work" && apt-get source --download-only -qq "libdeflate=$LIBDEFLATE_VERSION")
-echo "$LIBDEFLATE_ORIG_SHA256  $work/$LIBDEFLATE_ORIG" | sha256sum -c --quiet - ||
-  { log "$LIBDEFLATE_ORIG does not have the pinned sha256 $LIBDEFLATE_ORIG_SHA256"; exit 1; }
+wasm_apt_source "$work" libdeflate "$LIBDEFLATE_VERSION" "$LIBDEFLATE_ORIG" "$LIBDEFLATE_ORIG_SHA256"
 # The upstream source as released: Debian's one patch only touches the ARM CRC code.
 tar -xzf "$work/$LIBDEFLATE_ORIG" -C "$work"
 src=$work/libdeflate-1.14
@@ -78,18 +39,4 @@ clang-14 --target=wasm32 -O2 -ffreestanding -nostdlib -DFREESTANDING -mbulk-memo
   echo "// sha256 $(sha256sum "$work/libdeflate.wasm" | cut -d' ' -f1). libdeflate's license (its COPYING):"
   echo "//"
   sed 's|^|// |; s| *$||' "$src/COPYING"
-  echo "export const LIBDEFLATE_WASM_BASE64 ="
-  base64 -w 100 "$work/libdeflate.wasm" | sed "s/.*/  '&' +/;\$s/ +\$/;/"
-} >"$work/libdeflate-wasm.ts"
-
-if $check; then
-  if ! cmp -s "$work/libdeflate-wasm.ts" "$root/$target"; then
-    log "$target does not match a fresh build: run bash scripts/wasm/build-libdeflate.sh and commit it."
-    exit 1
-  fi
-  log "$target matches a fresh build."
-else
-  cp "$work/libdeflate-wasm.ts" "$root/$target"
-  [ -z "${HOST_UID:-}" ] || chown "$HOST_UID:$HOST_GID" "$root/$target"
-  log "wrote $target ($(wc -c <"$work/libdeflate.wasm") bytes of wasm)"
-fi
+} | wasm_emit src/image/libdeflate-wasm.ts "$work/libdeflate.wasm" "$check" LIBDEFLATE_WASM_BASE64

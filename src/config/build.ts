@@ -20,19 +20,27 @@ export type BuildMode =
   /** The user's own Dockerfile, used as it is (absolute path). */
   | { kind: 'dockerfile'; path: string };
 
+export const COMPRESSION_ALGORITHMS = ['gzip', 'zstd'] as const;
+export type CompressionAlgorithm = (typeof COMPRESSION_ALGORITHMS)[number];
+
 export interface Compression {
-  algorithm: 'gzip' | 'zstd';
+  algorithm: CompressionAlgorithm;
   level: number;
 }
 
-/** Default level per algorithm: the smallest layers gzip can make; zstd's level that pulls as fast with a better ratio. */
 /**
- * Default level per algorithm. gzip is libdeflate's (src/image/gzip.ts): 10 is 3.4-3.7% smaller
- * than `gzip -9 -n` for 0.4-0.5x pako -9's CPU time; 12 gains 0.1-0.2% more for 1.5x the CPU.
- * zstd: the level that pulls as fast with a better ratio.
+ * Default level per algorithm, measured on the benchmark binaries (docs/compression.md).
+ * gzip is libdeflate's (src/image/encoder.ts): 10 is 3.4-3.7% smaller than `gzip -9 -n` for
+ * 0.4-0.5x pako -9's CPU time; 12 gains 0.1-0.2% more for 1.5x the CPU.
+ * zstd: 19 is 10.6-12.9% smaller than gzip 10 for about 3x its CPU; below 16 zstd gains little on
+ * a Go binary (3, zstd's own default, is larger than gzip 10).
  */
 export const DEFAULT_COMPRESSION_LEVEL = { gzip: 10, zstd: 19 } as const;
-const COMPRESSION_LEVELS = { gzip: [0, 12], zstd: [0, 22] } as const;
+/**
+ * The levels each encoder accepts. gzip: libdeflate's 0 (stored) to 12. zstd: 1 to 22 (its 0
+ * means "the default level", and negative levels trade the ratio for speed a layer never needs).
+ */
+export const COMPRESSION_LEVELS: Readonly<Record<CompressionAlgorithm, readonly [number, number]>> = { gzip: [0, 12], zstd: [1, 22] };
 
 const BUILD_TAG = /^[A-Za-z0-9_.]+$/;
 const PORT = /^[0-9]{1,5}(?:\/(?:tcp|udp|sctp))?$/;
@@ -157,12 +165,12 @@ export function parseSourceSettings({ get, workspace, fs }: ParseContext): Sourc
 }
 
 function parseCompression(algorithmValue: string, levelValue: string): Compression {
-  const algorithm = parseEnum(Inputs.compression.name, algorithmValue, ['gzip', 'zstd'] as const);
+  const algorithm = parseEnum(Inputs.compression.name, algorithmValue, COMPRESSION_ALGORITHMS);
   const [min, max] = COMPRESSION_LEVELS[algorithm];
   if (levelValue === '') return { algorithm, level: DEFAULT_COMPRESSION_LEVEL[algorithm] };
   const level = Number(levelValue);
   if (!/^\d+$/.test(levelValue) || level < min || level > max) {
-    throw new InputError(Inputs.compressionLevel.name, levelValue, `a whole number from ${min} to ${max} for ${algorithm}`);
+    throw new InputError(Inputs.compressionLevel.name, levelValue, `a whole number from ${min} to ${max} for ${algorithm} (default ${DEFAULT_COMPRESSION_LEVEL[algorithm]})`);
   }
   return { algorithm, level };
 }

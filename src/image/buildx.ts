@@ -7,7 +7,7 @@ export interface BuildxBuildSpec {
   namedContexts: Readonly<Record<string, string>>;
   compression: { algorithm: 'gzip' | 'zstd'; level: number };
   /**
-   * Let BuildKit compress gzip layers too. Needed with attestations: they name the image manifest by
+   * Let BuildKit compress the layers. Needed with attestations: they name the image manifest by
    * digest, so the action must not rewrite the layers after the build.
    */
   compressInBuildKit: boolean;
@@ -57,10 +57,9 @@ export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
   args.push('--file', spec.dockerfile);
   args.push('--platform', spec.platforms.map(formatPlatform).join(','));
   for (const name of Object.keys(spec.namedContexts).sort()) args.push('--build-context', `${name}=${spec.namedContexts[name]}`);
-  // gzip: layers leave BuildKit uncompressed and the action gzips them with libdeflate (smaller
-  // than BuildKit's Go deflate); zstd: BuildKit compresses.
-  const compression =
-    spec.compression.algorithm === 'gzip' && !spec.compressInBuildKit
+  // Layers leave BuildKit uncompressed and the action compresses them (gzip with libdeflate,
+  // smaller than BuildKit's Go deflate; zstd with a pinned zstd), the same bytes as the direct engine.
+  const compression = !spec.compressInBuildKit
       ? ['compression=uncompressed']
       : [`compression=${spec.compression.algorithm}`, `compression-level=${buildkitLevel(spec.compression)}`, 'force-compression=true'];
   const output = ['type=oci', `dest=${spec.ociDest}`, 'tar=false', ...compression, 'oci-mediatypes=true', ...(spec.rewriteTimestamp ? ['rewrite-timestamp=true'] : [])];

@@ -118,7 +118,7 @@ const ALL_EXPORT_OPTIONS: CacheExportOptions = { imageManifest: true, ignoreErro
 
 /** Registry cache export: every stage's layers, as an OCI image manifest, never failing the build. */
 export function registryCacheTo(ref: string, options: CacheExportOptions = ALL_EXPORT_OPTIONS): string {
-  // zstd: the image's own layers leave BuildKit uncompressed (the action gzips them), and the cache
+  // zstd: the image's own layers leave BuildKit uncompressed (the action compresses them), and the cache
   // would otherwise store them that way too.
   return [
     `type=registry,ref=${ref},mode=max`,

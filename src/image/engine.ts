@@ -72,14 +72,13 @@ export async function dockerHasBuildx(exec: Exec): Promise<boolean> {
 
 /**
  * Inputs the direct engine cannot honour, as errors naming the input (pure). Attestations are
- * BuildKit's; zstd would not give buildx's bytes; the rest only mean something to a Dockerfile.
+ * BuildKit's; the rest only mean something to a Dockerfile.
  */
 export function directEngineProblems(config: Config): InputError[] {
   const problems: InputError[] = [];
   const needsBuildx = (input: string, value: string, accepted: string) => problems.push(new InputError(input, value, `${accepted} with the direct engine (or engine: buildx with a builder)`));
   if (config.provenance !== 'false') needsBuildx(Inputs.provenance.name, config.provenance, 'false: provenance attestations are made by BuildKit');
   if (config.sbom) needsBuildx(Inputs.sbom.name, 'true', 'false: SBOM attestations are made by BuildKit');
-  if (config.compression.algorithm !== 'gzip') needsBuildx(Inputs.compression.name, config.compression.algorithm, 'gzip');
   if (config.target) needsBuildx(Inputs.target.name, config.target, 'empty: there is no Dockerfile stage to pick');
   return problems;
 }

@@ -1,19 +1,15 @@
 import { formatImageName, type ImageName } from '../reference.js';
-import { GZIP_CHUNK_BYTES } from './gzip.js';
 import { isIndex, type Descriptor, type ImageManifest, type RegistryClient } from './registry.js';
 
 /**
- * Set on every layer this action compresses: the encoder and its settings. Two layers with the same
- * diff_id and the same value are the same bytes (the encoder is deterministic, see gzip.ts), so a
+ * Set on every layer this action compresses: the encoder and its settings (LayerEncoder.settings:
+ * library, version, level, chunking). Two layers with the same diff_id and the same value are the
+ * same bytes (the encoders are deterministic, see encoder.ts), so a
  * later run reuses the stored descriptor instead of compressing again and gets the same digest as
  * if it had compressed. A blob compressed by another tool or at another level is never reused, so
  * an image's digest never depends on what happened to be in the registry.
  */
 export const LAYER_COMPRESSION_ANNOTATION = 'io.github.go-slim-image.layer.compression';
-
-export function compressionId(level: number): string {
-  return `libdeflate-1.14 gzip level ${level}, ${GZIP_CHUNK_BYTES}-byte members`;
-}
 
 /** A compressed layer a registry already holds, by the diff_id of its uncompressed tar. */
 export interface ReusableLayer {
@@ -24,12 +20,18 @@ export interface ReusableLayer {
 
 export type ReusableLayers = ReadonlyMap<string, ReusableLayer>;
 
+/** Which layers are reusable: those one encoder, at one level, wrote (see LayerEncoder). */
+export interface ReuseKey {
+  mediaType: string;
+  settings: string;
+}
+
 /**
  * Reads the manifests and configs (a few KB, no layer) of the given images and returns their
- * layers compressed with `compression`, by diff_id. A missing tag is skipped; a failed read is
+ * layers that the encoder `key` names wrote (same media type, same settings annotation), by diff_id. A missing tag is skipped; a failed read is
  * reported through `warn` and only costs the reuse.
  */
-export async function findReusableLayers(client: RegistryClient, sources: readonly ImageName[], compression: string, warn: (message: string) => void): Promise<Map<string, ReusableLayer>> {
+export async function findReusableLayers(client: RegistryClient, sources: readonly ImageName[], key: ReuseKey, warn: (message: string) => void): Promise<Map<string, ReusableLayer>> {
   const found = new Map<string, ReusableLayer>();
   const seen = new Set<string>();
   const unique = sources.filter((s) => !seen.has(formatImageName(s)) && seen.add(formatImageName(s)));
@@ -44,7 +46,7 @@ export async function findReusableLayers(client: RegistryClient, sources: readon
         for (const manifest of manifests) {
           if (isIndex(manifest)) continue;
           for (const [diffId, layer] of await pairLayers(client, name, manifest)) {
-            if (layer.annotations?.[LAYER_COMPRESSION_ANNOTATION] === compression && !found.has(diffId)) found.set(diffId, { descriptor: layer, from: name });
+            if (sameEncoder(layer, key) && !found.has(diffId)) found.set(diffId, { descriptor: layer, from: name });
           }
         }
       } catch (error) {
@@ -61,4 +63,9 @@ async function pairLayers(client: RegistryClient, name: ImageName, manifest: Ima
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== manifest.layers.length) return [];
   return manifest.layers.map((layer, i) => [diffIds[i]!, layer]);
+}
+
+/** Whether `layer` was written by the encoder `key` names: a gzip layer never stands in for zstd, nor one level for another. */
+export function sameEncoder(layer: Descriptor, key: ReuseKey): boolean {
+  return layer.mediaType === key.mediaType && layer.annotations?.[LAYER_COMPRESSION_ANNOTATION] === key.settings;
 }

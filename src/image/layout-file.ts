@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import type { Platform } from '../platform.js';
 import { isIndex, type Descriptor, type Manifest } from './registry.js';
+import { decodeLayerSync } from './encoder.js';
 import { layerCompression, type OciImage } from './oci-layout.js';
 import { TarLister } from './tar.js';
 
@@ -17,7 +17,7 @@ function matches(descriptor: Descriptor, platform: Platform): boolean {
 /**
  * The contents of one file of a platform's image in a local OCI layout (what buildx exported), or
  * undefined when no layer holds it: the layers are read from the top one down, so the file the
- * container would see wins. Uncompressed and gzip layers are read; others are passed over.
+ * container would see wins.
  * Source mode uses it to reach the binary BuildKit compiled without a second build.
  */
 export async function readImageFile(image: OciImage, platform: Platform, filePath: string): Promise<Buffer | undefined> {
@@ -31,10 +31,10 @@ export async function readImageFile(image: OciImage, platform: Platform, filePat
   }
   for (const layer of [...manifest.layers].reverse()) {
     const compression = layerCompression(layer.mediaType);
-    if (compression !== 'none' && compression !== 'gzip') continue;
+    if (!compression) continue;
     const blob = await fs.readFile(blobPath(image.dir, layer.digest));
     const lister = new TarLister((name) => name === wanted);
-    lister.write(compression === 'gzip' ? zlib.gunzipSync(blob) : blob);
+    lister.write(compression === 'none' ? blob : decodeLayerSync(compression, blob));
     const file = lister.files.get(wanted);
     if (file) return file;
   }

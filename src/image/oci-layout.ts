@@ -4,12 +4,13 @@ import path from 'node:path';
 import { ActionError, errorMessage } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
 import { parseImageName, repositoryRef, type ImageName } from '../reference.js';
-import { GzipPool } from './gzip.js';
-import { compressionId, LAYER_COMPRESSION_ANNOTATION, type ReusableLayers } from './layer-reuse.js';
+import type { Compression } from '../config/build.js';
+import { createLayerEncoder, type LayerEncoder } from './encoder.js';
+import { EncoderPool } from './encoder-pool.js';
+import { LAYER_COMPRESSION_ANNOTATION, sameEncoder, type ReusableLayers } from './layer-reuse.js';
 import { isIndex, RegistryClient, RegistryHttpError, type Descriptor, type Manifest } from './registry.js';
 
 export const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
-export const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
 
@@ -53,8 +54,8 @@ export function baseLayerDigests(image: OciImage): Set<string> {
 export interface CompressOptions {
   /** Compressed layers the registry already holds, by diff_id (see layer-reuse.ts). */
   reusable?: ReusableLayers;
-  /** The compressor; a seam for tests. */
-  gzip?: (data: Buffer, level: number) => Promise<Buffer>;
+  /** The encoder; by default the one `compression` names, on a pool of worker threads made for the call. */
+  encoder?: LayerEncoder;
   /** Told once per distinct layer, when it is compressed or found reusable, for the log. */
   onLayer?: (layer: CompressedLayer) => void;
 }
@@ -108,30 +109,25 @@ export async function readOciImage(dir: string): Promise<OciImage> {
 }
 
 /**
- * Compresses every uncompressed layer with libdeflate at `level` (see gzip.ts: at 10-12 about 3.5%
- * smaller than `gzip -9`, where BuildKit's Go deflate is 2% larger), all layers of all platforms
- * sharing one pool of worker threads, and rewrites the manifests and index to match.
+ * Compresses every uncompressed layer with the encoder `compression` names (see encoder.ts: gzip
+ * with libdeflate, or zstd), all layers of all platforms sharing one pool of worker threads, and
+ * rewrites the manifests and index to match. A layer the registry already holds with the same
+ * encoder and settings (`reusable`) is referenced instead of compressed again.
  * The config is untouched: its diff_ids are digests of the uncompressed layers.
  */
-export async function compressLayers(image: OciImage, level: number, options: CompressOptions = {}): Promise<OciImage> {
-  const pool = options.gzip ? undefined : new GzipPool();
+export async function compressLayers(image: OciImage, compression: Compression, options: CompressOptions = {}): Promise<OciImage> {
+  const pool = options.encoder ? undefined : new EncoderPool();
   try {
-    return await compressLayersWith((data, at) => (options.gzip ? options.gzip(data, at) : pool!.gzip(data, at)), image, level, options.reusable ?? new Map(), options.onLayer ?? (() => undefined));
+    return await compressLayersWith(options.encoder ?? createLayerEncoder(compression, pool!), image, options.reusable ?? new Map(), options.onLayer ?? (() => undefined));
   } finally {
     await pool?.close();
   }
 }
 
-async function compressLayersWith(
-  gzip: (data: Buffer, level: number) => Promise<Buffer>,
-  image: OciImage,
-  level: number,
-  reusable: ReusableLayers,
-  onLayer: (layer: CompressedLayer) => void,
-): Promise<OciImage> {
+async function compressLayersWith(encoder: LayerEncoder, image: OciImage, reusable: ReusableLayers, onLayer: (layer: CompressedLayer) => void): Promise<OciImage> {
   const compressed = new Map<string, Promise<Descriptor>>();
   const remoteBlobs = new Map<string, RemoteBlob>(image.remoteBlobs);
-  const annotation = { [LAYER_COMPRESSION_ANNOTATION]: compressionId(level) };
+  const annotation = { [LAYER_COMPRESSION_ANNOTATION]: encoder.settings };
   const rewrite = async (descriptor: Descriptor): Promise<Descriptor> => {
     const manifest = await readJson<Manifest>(image.dir, descriptor.digest);
     if (isIndex(manifest)) {
@@ -144,7 +140,7 @@ async function compressLayersWith(
         if (layer.mediaType !== OCI_LAYER_TAR) return layer;
         let done = compressed.get(layer.digest);
         const reuse = reusable.get(layer.digest);
-        if (!done && reuse && reuse.descriptor.annotations?.[LAYER_COMPRESSION_ANNOTATION] === annotation[LAYER_COMPRESSION_ANNOTATION]) {
+        if (!done && reuse && sameEncoder(reuse.descriptor, encoder)) {
           const { mediaType, digest, size, annotations } = reuse.descriptor;
           remoteBlobs.set(digest, { from: reuse.from, diffId: layer.digest });
           onLayer({ diffId: layer.digest, uncompressed: layer.size, compressed: size, seconds: 0, reused: true });
@@ -155,9 +151,9 @@ async function compressLayersWith(
           // Kept as a promise at once: platforms sharing a layer compress it once even when concurrent.
           done = (async () => {
             const started = performance.now();
-            const data = await gzip(await fs.readFile(blobPath(image.dir, layer.digest)), level);
+            const data = await encoder.encode(await fs.readFile(blobPath(image.dir, layer.digest)));
             onLayer({ diffId: layer.digest, uncompressed: layer.size, compressed: data.length, seconds: (performance.now() - started) / 1000, reused: false });
-            return { ...layer, mediaType: OCI_LAYER_GZIP, ...(await writeBlob(image.dir, data)), annotations: { ...layer.annotations, ...annotation } };
+            return { ...layer, mediaType: encoder.mediaType, ...(await writeBlob(image.dir, data)), annotations: { ...layer.annotations, ...annotation } };
           })();
           compressed.set(layer.digest, done);
         }

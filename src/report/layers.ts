@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
 import { ActionError } from '../errors.js';
 import type { ImageName } from '../reference.js';
 import type { LayerDetails, LayerEntry, PlatformSize } from './size.js';
@@ -9,6 +8,7 @@ import { withLayerDetails, type ClassifiedLayer, type ClassifyOptions } from './
 import type { Descriptor } from '../image/registry.js';
 import type { RegistryClient } from '../image/registry.js';
 import { TarLister } from '../image/tar.js';
+import { createLayerDecoder } from '../image/encoder.js';
 import { layerCompression, type LayerCompression } from '../image/oci-layout.js';
 
 
@@ -34,21 +34,8 @@ export class UnsupportedLayerError extends ActionError {
 }
 
 
-/**
- * Whether this Node can decompress zstd: `zlib.createZstdDecompress` exists from Node 22.15 / 23.8
- * (so on the action's node24 runtime), not on Node 20.
- */
-export function zstdAvailable(): boolean {
-  return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function';
-}
-
-function decompressor(compression: LayerCompression, digest: string, mediaType: string): Transform | undefined {
-  if (compression === 'gzip') return zlib.createGunzip();
-  if (compression === 'zstd') {
-    if (!zstdAvailable()) throw new UnsupportedLayerError(digest, mediaType, `zstd needs Node 22.15 or later (this is ${process.version})`);
-    return zlib.createZstdDecompress();
-  }
-  return undefined;
+function decompressor(compression: LayerCompression): Transform | undefined {
+  return compression === 'none' ? undefined : createLayerDecoder(compression);
 }
 
 /** A pass-through that hashes and counts what flows through it. */
@@ -72,7 +59,7 @@ function meter(): { stream: Transform; result: () => { bytes: number; digest: st
 export async function readLayer(client: RegistryClient, name: ImageName, layer: Descriptor): Promise<LayerContents> {
   const compression = layerCompression(layer.mediaType);
   if (!compression) throw new UnsupportedLayerError(layer.digest, layer.mediaType, 'unknown layer media type');
-  const inflate = decompressor(compression, layer.digest, layer.mediaType);
+  const inflate = decompressor(compression);
   const response = await client.getBlob(name, layer.digest);
   if (!response.body) throw new ActionError(`The registry sent no body for layer ${layer.digest}`);
   const blob = meter();
