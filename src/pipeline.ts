@@ -119,7 +119,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const built = await timer.time('image build', () =>
     engine === 'buildx'
       ? runBuildx(config, plan, source, environment, tools)
-      : reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writeDirect(config, prepared, plan, source, reads)),
+      : reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writeDirect(config, prepared, plan, reads)),
   );
   let image = built.image;
 
@@ -225,7 +225,7 @@ interface BuildxRun {
 }
 
 /** The direct engine: the same OCI layout BuildKit would export, written from the compiled binaries. */
-async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, source: SourceInfo, registry: RegistryClient): Promise<BuildxRun> {
+async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, registry: RegistryClient): Promise<BuildxRun> {
   if (!prepared.stage || !prepared.go) throw new ActionError('the direct engine needs the prebuilt mode (binaries compiled on the runner)');
   await fs.rm(plan.buildx.ociDest, { recursive: true, force: true });
   const image = await writeDirectImage({
@@ -235,7 +235,6 @@ async function writeDirect(config: Config, prepared: PreparedContext, plan: Buil
     zoneinfoPath: path.join(prepared.go.goroot, 'lib', 'time', 'zoneinfo.zip'),
     labels: config.labels,
     annotations: config.annotations,
-    sourceDateEpoch: source.epoch,
     registry,
   });
   return { image };
@@ -359,7 +358,6 @@ async function prepareContext(config: Config, environment: RunEnvironment, readi
       spec,
       { goImage, mainPackage: config.mainPackage, buildTags: config.buildTags, ldflags: [STRIP_LDFLAGS, ldflags].filter(Boolean).join(' ') },
       go.goroot,
-      source.epoch,
     );
     reporter.info(`Source mode: BuildKit compiles in ${goImage} on the build platform`);
     return { context, stage: spec, binaries: [], go };
@@ -384,7 +382,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, readi
   );
   await checkBinaries(binaries);
   const spec = await stageOf();
-  const context = await writePrebuiltContext(contextDir, spec, go.goroot, source.epoch);
+  const context = await writePrebuiltContext(contextDir, spec, go.goroot);
   return { context, stage: spec, binaries, go };
 }
 
