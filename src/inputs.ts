@@ -20,6 +20,7 @@ export const Inputs = {
   builder: { name: 'builder', default: '' },
   buildkitEndpoint: { name: 'buildkit-endpoint', default: '' },
   engine: { name: 'engine', default: 'auto' },
+  setupQemu: { name: 'setup-qemu', default: 'false' },
   ldflags: { name: 'ldflags', default: '' },
   goBuildTags: { name: 'go-build-tags', default: 'netgo,osusergo' },
   expose: { name: 'expose', default: '' },

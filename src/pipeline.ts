@@ -11,6 +11,7 @@ import { setupGo } from './go/setup.js';
 import { attributeBinaryBytes } from './go/binary-attribution.js';
 import { readRunContext, type RunContext } from './github/event.js';
 import { buildxVersion, prepareBuilder, type FeatureCheck } from './image/builder.js';
+import { ensureEmulation } from './image/emulation.js';
 import { buildxFailureCause, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
 import { BINARY_DIR, type FinalStageSpec, type RootfsSpec } from './image/dockerfile.js';
@@ -181,6 +182,9 @@ async function prepareBuildxBuilder(config: Config, tools: Tools): Promise<{ nam
   const features = planFeatures(config, { buildx: builder.buildxVersion, ...(builder.buildkitVersion ? { buildkit: builder.buildkitVersion } : {}) });
   for (const warning of features.warnings) log.warning(warning);
   if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
+  if (config.build.kind === 'dockerfile') {
+    await ensureEmulation({ dockerfile: config.build.path, platforms: config.platforms, setting: config.setupQemu, builderPlatforms: builder.platforms }, tools.exec, log);
+  }
   return { name: builder.name, features };
 }
 

@@ -57,6 +57,7 @@ describe('parseConfig', () => {
       target: '',
       provenance: 'false',
       sbom: false,
+      setupQemu: 'false',
       notices: [],
       masks: [],
     });
