@@ -158,7 +158,7 @@ describe('imageConfig', () => {
 });
 
 describe('writeDirectImage', () => {
-  it('gives every layer entry and the config the time 0, whatever the commit (see IMAGE_EPOCH)', async () => {
+  it('gives every layer entry and the config the time IMAGE_EPOCH (2000-01-01), whatever the commit (see IMAGE_EPOCH)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'gsi-direct-'));
     try {
       writeFileSync(path.join(dir, 'app'), Buffer.alloc(100, 1));
@@ -167,12 +167,12 @@ describe('writeDirectImage', () => {
       const blob = (digest: string) => readFileSync(path.join(dir, 'oci', 'blobs', 'sha256', digest.slice('sha256:'.length)));
       const manifest = JSON.parse(blob(image.root.digest).toString()) as { config: { digest: string }; layers: { digest: string; annotations: Record<string, string> }[] };
       for (const layer of manifest.layers) {
-        expect(layer.annotations['buildkit/rewritten-timestamp']).toBe('0');
-        for (const line of gnuList(blob(layer.digest))) expect(line).toContain(' 1970-01-01 00:00:00 ');
+        expect(layer.annotations['buildkit/rewritten-timestamp']).toBe('946684800');
+        for (const line of gnuList(blob(layer.digest))) expect(line).toContain(' 2000-01-01 00:00:00 ');
       }
       const config = JSON.parse(blob(manifest.config.digest).toString()) as { created: string; history: { created: string }[] };
-      expect(config.created).toBe('1970-01-01T00:00:00Z');
-      expect(new Set(config.history.map((h) => h.created))).toEqual(new Set(['1970-01-01T00:00:00Z']));
+      expect(config.created).toBe('2000-01-01T00:00:00Z');
+      expect(new Set(config.history.map((h) => h.created))).toEqual(new Set(['2000-01-01T00:00:00Z']));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -32,7 +32,7 @@ function facts(config: ReturnType<typeof configFrom>, overrides: Partial<BuildFa
   };
 }
 
-const OUTPUT = 'type=oci,dest=/tmp/run/oci,tar=false,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=0';
+const OUTPUT = 'type=oci,dest=/tmp/run/oci,tar=false,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800';
 const CACHE_FROM = ['--cache-from', `type=registry,ref=${IMAGE}:buildcache`];
 const CACHE_TO = ['--cache-to', `type=registry,ref=${IMAGE}:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true,compression=zstd,force-compression=true`];
 
@@ -58,9 +58,9 @@ describe('planBuild: from the inputs to the exact buildx argv', () => {
   it.each<[string, Record<string, string>, string[]]>([
     ['the defaults', {}, argv()],
     ['platforms', { platforms: 'linux/amd64,linux/arm64,linux/arm/v7' }, argv({ platform: 'linux/amd64,linux/arm64,linux/arm/v7' })],
-    ['compression zstd (BuildKit compresses)', { compression: 'zstd' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=zstd,compression-level=19,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=0' })],
-    ['provenance (gzip in BuildKit: attestations pin the layers)', { provenance: 'mode=max' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=0' }).map((a) => (a === '--provenance=false' ? '--provenance=mode=max' : a))],
-    ['sbom', { sbom: 'true' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=0', before: ['--sbom=true'] })],
+    ['compression zstd (BuildKit compresses)', { compression: 'zstd' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=zstd,compression-level=19,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800' })],
+    ['provenance (gzip in BuildKit: attestations pin the layers)', { provenance: 'mode=max' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800' }).map((a) => (a === '--provenance=false' ? '--provenance=mode=max' : a))],
+    ['sbom', { sbom: 'true' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800', before: ['--sbom=true'] })],
     ['target (with your own Dockerfile, whose steps the layer cache keeps)', { dockerfile: 'Dockerfile', target: 'runtime' }, argv({ before: ['--target', 'runtime'], cache: BOTH_CACHES })],
     ['source mode: the layer cache keeps the compile', SOURCE, argv({ cache: BOTH_CACHES })],
     ['build-args, sorted', { 'build-args': 'B=2\nA=1,x' }, argv({ after: ['--build-arg', 'A=1,x', '--build-arg', 'B=2'] })],

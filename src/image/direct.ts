@@ -13,7 +13,7 @@ import { writeTar, type TarWriteEntry } from './tar.js';
 /*
  * The `direct` engine: the prebuilt-mode image written by the action itself, byte for byte what
  * BuildKit exports for the generated Dockerfile (renderPrebuiltDockerfile) with
- * `--output type=oci,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=0`, so the
+ * `--output type=oci,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800`, so the
  * shared compress/annotate/push path gives the same digest with either engine. Every rule below
  * mirrors a BuildKit one; the integration test engine-direct.test.ts compares the two.
  */
