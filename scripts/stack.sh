@@ -58,11 +58,25 @@ install_go_tools() {
     GOBIN=$BIN go install -ldflags "$buildx_ldflags" "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION"
     stamp buildx "$BUILDX_VERSION ldflags=$buildx_ldflags"
   fi
+  # act's flag defaults for --cache-server-addr and --artifact-server-addr call GetOutboundIP,
+  # which connects a UDP socket to 8.8.8.8 on every start, whatever flags are given (cobra
+  # evaluates the defaults when it builds the command). The tests address loopback only, so act is
+  # built from the pinned module with those two defaults set to 127.0.0.1 (the test passes the
+  # same address anyway); nothing else changes. The stamp names the patch.
   local act_ldflags="-X main.version=${ACT_VERSION#v}"
-  if ! have_tool act "$ACT_VERSION ldflags=$act_ldflags"; then
-    log "go install act $ACT_VERSION"
-    GOBIN=$BIN go install -ldflags "$act_ldflags" "github.com/nektos/act@$ACT_VERSION"
-    stamp act "$ACT_VERSION ldflags=$act_ldflags"
+  local act_patch="loopback-server-addr-defaults"
+  if ! have_tool act "$ACT_VERSION ldflags=$act_ldflags patch=$act_patch"; then
+    log "building act $ACT_VERSION from the Go module proxy ($act_patch)"
+    local act_dir act_src
+    act_dir=$(go mod download -json "github.com/nektos/act@$ACT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    act_src=$(mktemp -d)
+    cp -r "$act_dir/." "$act_src"
+    chmod -R u+w "$act_src"
+    [ "$(grep -c 'common.GetOutboundIP().String()' "$act_src/cmd/root.go")" = 2 ] || { log "act $ACT_VERSION: cmd/root.go no longer has the two GetOutboundIP defaults; update the patch"; exit 1; }
+    sed -i 's/common\.GetOutboundIP()\.String()/"127.0.0.1"/' "$act_src/cmd/root.go"
+    (cd "$act_src" && go build -ldflags "$act_ldflags" -o "$BIN/act" .)
+    rm -rf "$act_src"
+    stamp act "$ACT_VERSION ldflags=$act_ldflags patch=$act_patch"
   fi
   if ! have_tool buildkitd "$BUILDKIT_VERSION" || ! have_tool buildctl "$BUILDKIT_VERSION"; then
     # buildkit's go.mod has exclude directives, which `go install pkg@version` refuses; build the

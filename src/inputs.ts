@@ -42,6 +42,7 @@ export const Inputs = {
   cacheRef: { name: 'cache-ref', default: '', type: 'reference' },
   builder: { name: 'builder', default: '', type: 'string' },
   buildkitEndpoint: { name: 'buildkit-endpoint', default: '', type: 'string' },
+  setupQemu: { name: 'setup-qemu', default: 'false', type: ['false', 'auto'] },
   engine: { name: 'engine', default: 'auto', type: ['auto', 'buildx', 'direct'] },
   ldflags: { name: 'ldflags', default: '', type: 'string' },
   goBuildTags: { name: 'go-build-tags', default: 'netgo,osusergo', type: 'list' },

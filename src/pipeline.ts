@@ -11,6 +11,7 @@ import { setupGo } from './go/setup.js';
 import { attributeBinaryBytes } from './go/binary-attribution.js';
 import { readRunContext, type RunContext } from './github/event.js';
 import { buildxVersion, prepareBuilder, type FeatureCheck } from './image/builder.js';
+import { ensureEmulation } from './image/emulation.js';
 import { buildxFailureCause, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
 import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
 import { BINARY_DIR, type FinalStageSpec, type RootfsSpec } from './image/dockerfile.js';
@@ -120,7 +121,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const built = await timer.time('image build', () =>
     engine === 'buildx'
       ? runBuildx(config, plan, source, environment, tools)
-      : reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writeDirect(config, prepared, plan, source, reads)),
+      : reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writeDirect(config, prepared, plan, reads)),
   );
   let image = built.image;
 
@@ -187,6 +188,9 @@ async function prepareBuildxBuilder(config: Config, tools: Tools): Promise<{ nam
   const features = planFeatures(config, { buildx: builder.buildxVersion, ...(builder.buildkitVersion ? { buildkit: builder.buildkitVersion } : {}) });
   for (const warning of features.warnings) log.warning(warning);
   if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
+  if (config.build.kind === 'dockerfile') {
+    await ensureEmulation({ dockerfile: config.build.path, platforms: config.platforms, setting: config.setupQemu, builderPlatforms: builder.platforms }, tools.exec, log);
+  }
   return { name: builder.name, features };
 }
 
@@ -231,7 +235,7 @@ interface BuildxRun {
 }
 
 /** The direct engine: the same OCI layout BuildKit would export, written from the compiled binaries. */
-async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, source: SourceInfo, registry: RegistryClient): Promise<BuildxRun> {
+async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, registry: RegistryClient): Promise<BuildxRun> {
   if (!prepared.stage || !prepared.go) throw new ActionError('the direct engine needs the prebuilt mode (binaries compiled on the runner)');
   await fs.rm(plan.buildx.ociDest, { recursive: true, force: true });
   const image = await writeDirectImage({
@@ -241,7 +245,6 @@ async function writeDirect(config: Config, prepared: PreparedContext, plan: Buil
     zoneinfoPath: path.join(prepared.go.goroot, 'lib', 'time', 'zoneinfo.zip'),
     labels: config.labels,
     annotations: config.annotations,
-    sourceDateEpoch: source.epoch,
     registry,
   });
   return { image };
@@ -376,7 +379,6 @@ async function prepareContext(config: Config, environment: RunEnvironment, readi
       spec,
       { goImage, mainPackage: config.mainPackage, buildTags: config.buildTags, ldflags: [STRIP_LDFLAGS, ldflags].filter(Boolean).join(' ') },
       go.goroot,
-      source.epoch,
     );
     reporter.info(`Source mode: BuildKit compiles in ${goImage} on the build platform`);
     return { context, stage: spec, binaries: [], go };
@@ -401,7 +403,7 @@ async function prepareContext(config: Config, environment: RunEnvironment, readi
   );
   await checkBinaries(binaries);
   const spec = await stageOf();
-  const context = await writePrebuiltContext(contextDir, spec, go.goroot, source.epoch);
+  const context = await writePrebuiltContext(contextDir, spec, go.goroot);
   return { context, stage: spec, binaries, go };
 }
 

@@ -87,6 +87,7 @@ export const BAD_INPUTS: [string, BadInput][] = [
   bad('ca-certificates', 'yes', /one of auto, true, false/),
   bad('timezone-data', 'utc', /one of auto, true, false/),
   bad('engine', 'docker', /one of auto, buildx, direct/),
+  bad('setup-qemu', 'yes', /one of false, auto/),
   bad('compression', 'brotli', /one of gzip, zstd/),
   bad('compression-level', '13', /a whole number from 0 to 12 for gzip/),
   bad('compression-level', '23', /a whole number from 1 to 22 for zstd/, { set: { compression: 'zstd', 'compression-level': '23' } }),

@@ -4,13 +4,17 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot, testNode } from '../helpers/action.js';
+import { offMachineConnects, parseConnects, requireStrace, straceConnectArgs } from '../helpers/connect-trace.js';
 import { crane, craneJson, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
 
 /**
  * The one test where a runner we did not write reads action.yml: nektos/act (pinned in
  * scripts/versions.env, built by scripts/stack.sh) in host mode, no Docker. act skips
  * `actions/checkout` of the workflow's own repository and copies the local folder instead
- * (pkg/runner/step_action_remote.go, isLocalCheckout), so nothing is fetched.
+ * (pkg/runner/step_action_remote.go, isLocalCheckout), so nothing is fetched. act and everything
+ * it starts run under strace, which logs every connect: only loopback and Unix sockets may appear
+ * (scripts/stack.sh builds act with loopback defaults for its server addresses, which otherwise
+ * connect a UDP socket to 8.8.8.8 at every start).
  */
 
 interface Index {
@@ -90,6 +94,7 @@ describe('the action under nektos/act (host mode)', () => {
   let s: Stack;
   let image: string;
   let result: { exitCode: number; output: string };
+  let connects: string;
 
   beforeAll(async () => {
     s = stack();
@@ -115,10 +120,14 @@ describe('the action under nektos/act (host mode)', () => {
       XDG_CONFIG_HOME: path.join(temp, 'config'),
       XDG_CACHE_HOME: path.join(temp, 'cache'),
     };
+    const strace = requireStrace();
+    const connectLog = path.join(temp, 'connects.log');
     const started = Date.now();
     result = await run(
-      act,
+      strace,
       [
+        ...straceConnectArgs(connectLog),
+        act,
         'push',
         '-C', repo,
         '-W', path.join(repo, '.github/workflows/image.yml'),
@@ -134,7 +143,14 @@ describe('the action under nektos/act (host mode)', () => {
       { cwd: repo, env },
     );
     console.log(`act workflow (checkout, two-platform build, outputs, post): ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    connects = await fs.readFile(connectLog, 'utf8');
   }, 900_000);
+
+  it('addresses nothing but loopback and Unix sockets: strace sees no other connect', () => {
+    // The run did connect: to the registry on loopback, BuildKit's socket, act's cache server.
+    expect(parseConnects(connects).some((c) => c.family === 'AF_INET' || c.family === 'AF_INET6')).toBe(true);
+    expect(offMachineConnects(connects).map((c) => c.line)).toEqual([]);
+  });
 
   it('runs the workflow to success on the host, without Docker', () => {
     if (result.exitCode !== 0) console.log(result.output.slice(-6000));

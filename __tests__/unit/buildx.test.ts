@@ -28,7 +28,7 @@ const spec: BuildxBuildSpec = {
   sbom: false,
 };
 
-const OUTPUT = 'type=oci,dest=/tmp/oci,tar=false,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true';
+const OUTPUT = 'type=oci,dest=/tmp/oci,tar=false,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800';
 
 describe('buildxBuildArgs', () => {
   it.each<[string, Partial<BuildxBuildSpec>, string[]]>([
@@ -74,7 +74,7 @@ describe('buildxBuildArgs', () => {
       [
         'buildx', 'build', '--progress', 'plain', '--file', '/tmp/ctx/Dockerfile', '--platform', 'linux/amd64',
         '--build-context', 'rootfs=/tmp/rootfs',
-        '--output', 'type=oci,dest=/tmp/oci,tar=false,compression=zstd,compression-level=19,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true',
+        '--output', 'type=oci,dest=/tmp/oci,tar=false,compression=zstd,compression-level=19,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800',
         '--provenance=false', '--build-arg', 'SOURCE_DATE_EPOCH=1700000000', '--metadata-file', '/tmp/meta.json', '/tmp/ctx',
       ],
     ],
@@ -94,7 +94,7 @@ describe('buildxBuildArgs', () => {
       },
       [
         'buildx', 'build', '--progress', 'plain', '--file', '/tmp/ctx/Dockerfile', '--platform', 'linux/amd64',
-        '--output', 'type=oci,dest=/tmp/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true',
+        '--output', 'type=oci,dest=/tmp/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800',
         '--provenance=mode=max', '--sbom=true', '--target', 'runtime', '--build-arg', 'SOURCE_DATE_EPOCH=1700000000',
         '--label', 'org.example.team=api', '--annotation', 'index:org.opencontainers.image.description=API',
         '--secret', 'id=npmrc,env=GSI_BUILD_SECRET_0', '--secret', 'id=key,src=/w/key.pem',

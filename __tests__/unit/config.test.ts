@@ -58,6 +58,7 @@ describe('parseConfig', () => {
       target: '',
       provenance: 'false',
       sbom: false,
+      setupQemu: 'false',
       notices: [],
       masks: [],
     });

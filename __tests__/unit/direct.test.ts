@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { goJson, imageConfig, layerTar, parseAnnotations, SCRATCH_PATH_ENV } from '../../src/image/direct.js';
+import { goJson, imageConfig, layerTar, parseAnnotations, SCRATCH_PATH_ENV, writeDirectImage } from '../../src/image/direct.js';
 import type { FinalStageSpec } from '../../src/image/dockerfile.js';
 import { TarLister, ustarHeader, writeTar } from '../../src/image/tar.js';
 
@@ -154,5 +154,27 @@ describe('imageConfig', () => {
     expect(Object.keys(config.config)).toEqual(['User', 'Env', 'Entrypoint', 'WorkingDir']);
     expect(config.config.Env).toEqual([SCRATCH_PATH_ENV, 'ZONEINFO=/usr/local/share/zoneinfo.zip']);
     expect(config.history.map((h: { created_by: string }) => h.created_by)).toContain('ENV ZONEINFO=/usr/local/share/zoneinfo.zip');
+  });
+});
+
+describe('writeDirectImage', () => {
+  it('gives every layer entry and the config the time IMAGE_EPOCH (2000-01-01), whatever the commit (see IMAGE_EPOCH)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gsi-direct-'));
+    try {
+      writeFileSync(path.join(dir, 'app'), Buffer.alloc(100, 1));
+      const stage: FinalStageSpec = { binaryName: 'app', baseImage: 'scratch', expose: [], labels: {}, rootfs: { caCertificates: true, zoneinfo: false } };
+      const image = await writeDirectImage({ dir: path.join(dir, 'oci'), binaries: [{ platform: { os: 'linux', arch: 'amd64' }, path: path.join(dir, 'app') }], stage, zoneinfoPath: '', labels: {}, annotations: [] });
+      const blob = (digest: string) => readFileSync(path.join(dir, 'oci', 'blobs', 'sha256', digest.slice('sha256:'.length)));
+      const manifest = JSON.parse(blob(image.root.digest).toString()) as { config: { digest: string }; layers: { digest: string; annotations: Record<string, string> }[] };
+      for (const layer of manifest.layers) {
+        expect(layer.annotations['buildkit/rewritten-timestamp']).toBe('946684800');
+        for (const line of gnuList(blob(layer.digest))) expect(line).toContain(' 2000-01-01 00:00:00 ');
+      }
+      const config = JSON.parse(blob(manifest.config.digest).toString()) as { created: string; history: { created: string }[] };
+      expect(config.created).toBe('2000-01-01T00:00:00Z');
+      expect(new Set(config.history.map((h) => h.created))).toEqual(new Set(['2000-01-01T00:00:00Z']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -141,7 +141,7 @@ describe('runPipeline with recording tools', () => {
 
     const args = buildxArgs(tools);
     expect(args).toContain('--builder');
-    expect(args[args.indexOf('--output') + 1]).toMatch(/compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true$/);
+    expect(args[args.indexOf('--output') + 1]).toMatch(/compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800$/);
     expect(tools.reporter.state.get('builder-to-remove')).toBeUndefined();
     const summary = tools.reporter.summaries.join('\n');
     expect(summary).toMatch(/Pushed `127\.0\.0\.1:5000\/acme\/hello@sha256:/);

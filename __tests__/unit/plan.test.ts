@@ -32,7 +32,7 @@ function facts(config: ReturnType<typeof configFrom>, overrides: Partial<BuildFa
   };
 }
 
-const OUTPUT = 'type=oci,dest=/tmp/run/oci,tar=false,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true';
+const OUTPUT = 'type=oci,dest=/tmp/run/oci,tar=false,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800';
 const CACHE_FROM = ['--cache-from', `type=registry,ref=${IMAGE}:buildcache`];
 const CACHE_TO = ['--cache-to', `type=registry,ref=${IMAGE}:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true,compression=zstd,force-compression=true`];
 
@@ -59,9 +59,9 @@ describe('planBuild: from the inputs to the exact buildx argv', () => {
     ['the defaults', {}, argv()],
     ['platforms', { platforms: 'linux/amd64,linux/arm64,linux/arm/v7' }, argv({ platform: 'linux/amd64,linux/arm64,linux/arm/v7' })],
     ['compression zstd (the action compresses, as for gzip)', { compression: 'zstd' }, argv()],
-    ['zstd with an SBOM (BuildKit compresses: attestations pin the layers)', { compression: 'zstd', 'compression-level': '7', sbom: 'true' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=zstd,compression-level=7,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true', before: ['--sbom=true'] })],
-    ['provenance (gzip in BuildKit: attestations pin the layers)', { provenance: 'mode=max' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true' }).map((a) => (a === '--provenance=false' ? '--provenance=mode=max' : a))],
-    ['sbom', { sbom: 'true' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true', before: ['--sbom=true'] })],
+    ['zstd with an SBOM (BuildKit compresses: attestations pin the layers)', { compression: 'zstd', 'compression-level': '7', sbom: 'true' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=zstd,compression-level=7,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800', before: ['--sbom=true'] })],
+    ['provenance (gzip in BuildKit: attestations pin the layers)', { provenance: 'mode=max' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800' }).map((a) => (a === '--provenance=false' ? '--provenance=mode=max' : a))],
+    ['sbom', { sbom: 'true' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800', before: ['--sbom=true'] })],
     ['target (with your own Dockerfile, whose steps the layer cache keeps)', { dockerfile: 'Dockerfile', target: 'runtime' }, argv({ before: ['--target', 'runtime'], cache: BOTH_CACHES })],
     ['source mode: the layer cache keeps the compile', SOURCE, argv({ cache: BOTH_CACHES })],
     ['build-args, sorted', { 'build-args': 'B=2\nA=1,x' }, argv({ after: ['--build-arg', 'A=1,x', '--build-arg', 'B=2'] })],

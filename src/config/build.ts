@@ -64,6 +64,10 @@ export interface SourceSettings {
 export const ENGINES = ['auto', 'buildx', 'direct'] as const;
 export type EngineChoice = (typeof ENGINES)[number];
 
+/** What the `setup-qemu` input allows: `auto` registers missing emulators, `false` fails at once (image/emulation.ts). */
+export const SETUP_QEMU = ['false', 'auto'] as const;
+export type SetupQemu = (typeof SETUP_QEMU)[number];
+
 /** How BuildKit builds the image around the binaries. */
 export interface ImageBuildSettings {
   engine: EngineChoice;
@@ -71,6 +75,8 @@ export interface ImageBuildSettings {
   builder: string;
   /** BuildKit address for a remote-driver builder the action creates. */
   buildkitEndpoint: string;
+  /** Whether the action may register QEMU emulators a user's Dockerfile needs (image/emulation.ts). */
+  setupQemu: SetupQemu;
   /** Ports for EXPOSE, e.g. `8080/tcp`. */
   expose: string[];
   build: BuildMode;
@@ -257,6 +263,7 @@ export function parseImageBuildSettings(context: ParseContext, workingDirectory:
     engine: parseEnum(Inputs.engine.name, get('engine'), ENGINES),
     builder,
     buildkitEndpoint,
+    setupQemu: parseEnum(Inputs.setupQemu.name, get('setupQemu'), SETUP_QEMU),
     expose,
     build: parseBuildMode(context, workingDirectory),
     baseImage,

@@ -23,6 +23,8 @@ export interface Builder {
   driver: string;
   /** The lowest BuildKit version among its nodes, as printed (`v0.34.2`); absent when unknown. */
   buildkitVersion?: string;
+  /** Every platform its nodes can run (`linux/amd64`, `linux/arm64`, …), natively or emulated. */
+  platforms: string[];
 }
 
 /** `docker buildx version` prints e.g. "github.com/docker/buildx v0.38.2 1a2b3c"; returns "0.38.2". */
@@ -170,7 +172,7 @@ export const FEATURES = {
   annotations: { label: '--annotation', buildx: '0.12.0', buildkit: '0.11.0' },
   cacheImageManifest: { label: 'registry cache as an image manifest (image-manifest=true)', buildkit: '0.12.0' },
   imagetoolsAnnotations: { label: 'imagetools create --annotation', buildx: '0.12.0' },
-  rewriteTimestamp: { label: 'rewrite-timestamp=true (layer times from SOURCE_DATE_EPOCH)', buildkit: '0.13.0' },
+  rewriteTimestamp: { label: 'rewrite-timestamp=true (constant layer times)', buildkit: '0.13.0' },
   ghaCache: { label: 'the GitHub Actions cache backend (cache service API v2)', buildx: '0.21.0', buildkit: '0.20.0' },
 } as const satisfies Record<string, Feature>;
 
@@ -324,7 +326,8 @@ export function isRunning(info: BuilderInfo): boolean {
 
 function builderOf(name: string, created: boolean, version: string, booted: BuilderInfo, inspected: BuilderInfo | undefined): Builder {
   const buildkitVersion = builderBuildkitVersion(booted);
-  return { name, created, buildxVersion: version, driver: booted.driver || inspected?.driver || '', ...(buildkitVersion ? { buildkitVersion } : {}) };
+  const platforms = [...new Set(booted.nodes.flatMap((node) => node.platforms))];
+  return { name, created, buildxVersion: version, driver: booted.driver || inspected?.driver || '', platforms, ...(buildkitVersion ? { buildkitVersion } : {}) };
 }
 
 export async function removeBuilder(name: string, exec: Exec): Promise<void> {

@@ -1,4 +1,5 @@
 import { formatPlatform, type Platform } from '../platform.js';
+import { IMAGE_EPOCH } from './dockerfile.js';
 
 export interface BuildxBuildSpec {
   contextDir: string;
@@ -20,8 +21,12 @@ export interface BuildxBuildSpec {
   /** Registry ref the layer cache is exported to; empty to export none. */
   cacheTo: string;
   metadataFile: string;
+  /** The commit time: the SOURCE_DATE_EPOCH build argument the Dockerfile sees. */
   sourceDateEpoch: number;
-  /** Layer times clamped to sourceDateEpoch (`rewrite-timestamp=true`); false for a BuildKit older than 0.13. */
+  /**
+   * Layer and config times lowered to IMAGE_EPOCH by the exporter (`rewrite-timestamp=true` with
+   * its own `source-date-epoch`); false for a BuildKit older than 0.13.
+   */
   rewriteTimestamp: boolean;
   buildArgs: Readonly<Record<string, string>>;
   /** Image config labels (in addition to the generated Dockerfile's OCI labels). */
@@ -62,7 +67,7 @@ export function buildxBuildArgs(spec: BuildxBuildSpec): string[] {
   const compression = !spec.compressInBuildKit
       ? ['compression=uncompressed']
       : [`compression=${spec.compression.algorithm}`, `compression-level=${buildkitLevel(spec.compression)}`, 'force-compression=true'];
-  const output = ['type=oci', `dest=${spec.ociDest}`, 'tar=false', ...compression, 'oci-mediatypes=true', ...(spec.rewriteTimestamp ? ['rewrite-timestamp=true'] : [])];
+  const output = ['type=oci', `dest=${spec.ociDest}`, 'tar=false', ...compression, 'oci-mediatypes=true', ...(spec.rewriteTimestamp ? ['rewrite-timestamp=true', `source-date-epoch=${IMAGE_EPOCH}`] : [])];
   args.push('--output', output.join(','));
   // Attestations turn a single-platform image into an index; off unless asked for.
   args.push(`--provenance=${spec.provenance}`);

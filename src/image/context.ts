@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { CA_BUNDLE_PEM, CA_BUNDLE_SOURCE } from './ca-bundle.generated.js';
 import {
   CA_BUNDLE_PATH,
+  IMAGE_EPOCH,
   renderAccountFiles,
   renderPrebuiltDockerfile,
   renderPrebuiltDockerignore,
@@ -42,12 +43,15 @@ function caBundleSource(spec: RootfsSpec): Pick<BuildContext, 'caBundle'> {
   return spec.caCertificates ? { caBundle: CA_BUNDLE_SOURCE } : {};
 }
 
-/** Gives every file and folder the same mtime so layers do not depend on when they were written. */
-async function pinTimes(dir: string, epochSeconds: number): Promise<void> {
+/**
+ * Gives every file and folder IMAGE_EPOCH as its time, the time they have in the image, so layers
+ * do not depend on when (or for which commit) they were written.
+ */
+async function pinTimes(dir: string): Promise<void> {
   for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
-    await fs.utimes(path.join(entry.parentPath, entry.name), epochSeconds, epochSeconds);
+    await fs.utimes(path.join(entry.parentPath, entry.name), IMAGE_EPOCH, IMAGE_EPOCH);
   }
-  await fs.utimes(dir, epochSeconds, epochSeconds);
+  await fs.utimes(dir, IMAGE_EPOCH, IMAGE_EPOCH);
 }
 
 /**
@@ -88,13 +92,13 @@ export async function writeRootfs(dir: string, spec: RootfsSpec, goroot: string)
 }
 
 /** Prebuilt mode: the Dockerfile, .dockerignore and rootfs next to the `bin/` folder the compile step filled. */
-export async function writePrebuiltContext(dir: string, spec: FinalStageSpec, goroot: string, sourceDateEpoch: number): Promise<BuildContext> {
+export async function writePrebuiltContext(dir: string, spec: FinalStageSpec, goroot: string): Promise<BuildContext> {
   await writeRootfs(path.join(dir, 'rootfs'), spec.rootfs, goroot);
   const dockerfile = path.join(dir, 'Dockerfile');
   await fs.writeFile(dockerfile, renderPrebuiltDockerfile(spec));
   await fs.writeFile(path.join(dir, '.dockerignore'), renderPrebuiltDockerignore());
   await pinModes(dir);
-  await pinTimes(dir, sourceDateEpoch);
+  await pinTimes(dir);
   const bytes = (await folderBytes(path.join(dir, 'rootfs'))) + (await folderBytes(path.join(dir, 'bin')));
   return { dir, dockerfile, namedContexts: {}, bytes, ...caBundleSource(spec.rootfs) };
 }
@@ -110,11 +114,10 @@ export async function writeSourceContext(
   spec: FinalStageSpec,
   build: SourceBuildSpec,
   goroot: string,
-  sourceDateEpoch: number,
 ): Promise<BuildContext> {
   const rootfs = path.join(dir, 'rootfs');
   await writeRootfs(rootfs, spec.rootfs, goroot);
-  await pinTimes(rootfs, sourceDateEpoch);
+  await pinTimes(rootfs);
   const dockerfile = path.join(dir, 'Dockerfile');
   await fs.writeFile(dockerfile, renderSourceDockerfile(spec, build));
   await fs.writeFile(`${dockerfile}.dockerignore`, renderSourceDockerignore());

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { formatPlatform, type Platform } from '../platform.js';
 import { caBundle } from './context.js';
-import { BINARY_DIR, CA_BUNDLE_PATH, NONROOT_UID, renderAccountFiles, ZONEINFO_PATH, type FinalStageSpec } from './dockerfile.js';
+import { BINARY_DIR, CA_BUNDLE_PATH, IMAGE_EPOCH, NONROOT_UID, renderAccountFiles, ZONEINFO_PATH, type FinalStageSpec } from './dockerfile.js';
 import { OCI_LAYER_TAR, type OciImage, type RemoteBlob } from './oci-layout.js';
 import { parseImageName } from '../reference.js';
 import { readBaseImage, type BaseConfig, type BaseImage, type HistoryEntry } from './base-image.js';
@@ -13,7 +13,7 @@ import { writeTar, type TarWriteEntry } from './tar.js';
 /*
  * The `direct` engine: the prebuilt-mode image written by the action itself, byte for byte what
  * BuildKit exports for the generated Dockerfile (renderPrebuiltDockerfile) with
- * `--output type=oci,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true`, so the
+ * `--output type=oci,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800`, so the
  * shared compress/annotate/push path gives the same digest with either engine. Every rule below
  * mirrors a BuildKit one; the integration test engine-direct.test.ts compares the two.
  */
@@ -348,7 +348,6 @@ export interface DirectImageSpec {
   labels: Readonly<Record<string, string>>;
   /** As the `annotations` input gives them (buildx `--annotation` form). */
   annotations: readonly string[];
-  sourceDateEpoch: number;
   /** Reads the base image's manifests and config when stage.baseImage is not scratch. */
   registry?: RegistryClient;
 }
@@ -367,7 +366,8 @@ export async function writeDirectImage(spec: DirectImageSpec): Promise<OciImage>
   }
   const layout = new LayoutWriter(spec.dir);
   await layout.init();
-  const epoch = spec.sourceDateEpoch;
+  // Every time in the layers and the config; see IMAGE_EPOCH for why it is not the commit's.
+  const epoch = IMAGE_EPOCH;
   const zoneinfo = spec.stage.rootfs.zoneinfo ? await fs.readFile(spec.zoneinfoPath) : undefined;
   // BuildKit marks the layers it rewrote for rewrite-timestamp, and the mark stays in the manifest.
   const rewritten = { annotations: { 'buildkit/rewritten-timestamp': String(epoch) } };

@@ -2,6 +2,22 @@
 export const NONROOT_UID = 65532;
 export const NONROOT_NAME = 'nonroot';
 
+/**
+ * The time of every file and folder in the layers the action makes, and of the image config's
+ * `created` and history entries: 2000-01-01T00:00:00Z, whatever the commit. BuildKit's COPY cache
+ * key is the content, not the times, so a builder that copied the same files for an earlier commit
+ * hands back that snapshot with the earlier times, and `rewrite-timestamp` only lowers times later
+ * than its epoch. Given a constant in the past it lowers every time to it: a layer depends on its
+ * content alone, on either engine and whatever the builder built before, and a layer whose content
+ * a commit leaves alone keeps its diff_id (and its compressed blob in the registry).
+ * Not 0 (nor 1, nor 1980-01-01T00:00:01Z): reproducible base images use those, and BuildKit leaves
+ * out of a layer a file the base already has with the same content, mode, owner and time, which the
+ * direct engine cannot know without reading the base's layers.
+ * SOURCE_DATE_EPOCH stays the commit time for the Dockerfile's build arguments, the ldflags
+ * templates and the created label.
+ */
+export const IMAGE_EPOCH = 946_684_800;
+
 /** Where the binary lands inside the image. */
 export const BINARY_DIR = '/usr/local/bin';
 /** Where Go's crypto/x509 looks first on Linux. */
