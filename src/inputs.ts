@@ -12,6 +12,7 @@ export const Inputs = {
   tags: { name: 'tags', default: '' },
   push: { name: 'push', default: '' },
   load: { name: 'load', default: 'false' },
+  output: { name: 'output', default: '' },
   pushByDigest: { name: 'push-by-digest', default: 'false' },
   mode: { name: 'mode', default: 'build' },
   cacheWrite: { name: 'cache-write', default: 'auto' },
@@ -67,6 +68,7 @@ export const Outputs = {
   sizes: 'sizes',
   sizeDelta: 'size-delta',
   sizeReport: 'size-report',
+  dockerfile: 'dockerfile',
 } as const;
 
 export const State = {
