@@ -9,7 +9,8 @@ import { InputError } from '../../src/errors.js';
 import { readOciImage } from '../../src/image/oci-layout.js';
 import { planBuild } from '../../src/plan.js';
 import { contexts } from '../fixtures/run-context.js';
-import { MemoryRegistry, tarOf, writeOciLayout } from '../helpers/fake-tools.js';
+import { daemonDestination } from '../../src/destination/daemon.js';
+import { MemoryRegistry, recordingExec, tarOf, writeOciLayout } from '../helpers/fake-tools.js';
 
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'gsi-dest-'));
 const configFrom = (inputs: Record<string, string>) => parseConfig((name) => ({ image: '127.0.0.1:5000/acme/hello', ...inputs })[name] ?? '', workspace);
@@ -95,5 +96,21 @@ describe('file destinations', () => {
     await fileDestination('oci', out, [], new MemoryRegistry()).send(image, (line) => lines.push(line));
     expect((await readOciImage(out)).root.digest).toBe(image.root.digest);
     expect(lines).toEqual([`Wrote ${image.root.digest} to oci:${out}`]);
+  });
+});
+
+describe('the Docker daemon destination', () => {
+  it('loads the image by digest and tags it only when asked (after the size gate)', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-dest-daemon-'));
+    await writeOciLayout(path.join(dir, 'oci'), [{ os: 'linux', arch: 'amd64' }], () => tarOf({ 'usr/local/bin/hello': Buffer.from('x') }));
+    const image = await readOciImage(path.join(dir, 'oci'));
+    const { exec, calls } = recordingExec([({ command, args }) => (command === 'docker' && args[0] === 'load' ? 'Loaded image ID: sha256:abc\n' : command === 'docker' ? '' : undefined)]);
+    const daemon = daemonDestination(['127.0.0.1:5000/acme/hello:main'], { exec, registry: new MemoryRegistry(), workDir: dir });
+    const lines: string[] = [];
+    await daemon.send(image, (line) => lines.push(line));
+    expect(calls.map((c) => c.args.join(' '))).toEqual([`load --input ${path.join(dir, 'image.tar')}`]);
+    await daemon.tag(image, (line) => lines.push(line));
+    expect(calls.map((c) => c.args.join(' '))).toEqual([`load --input ${path.join(dir, 'image.tar')}`, 'tag sha256:abc 127.0.0.1:5000/acme/hello:main']);
+    expect(lines).toEqual(['Loaded sha256:abc into Docker', 'Tagged sha256:abc in Docker as 127.0.0.1:5000/acme/hello:main']);
   });
 });
