@@ -5,12 +5,11 @@ import { parseArgs } from 'node:util';
 import packageJson from '../package.json' with { type: 'json' };
 import { TerminalReporter, formatOutputs, type TextSink } from './cli-reporter.js';
 import { announceConfig, parseConfig, type InputReader } from './config.js';
-import { errorMessage, failureMessage, InputError, withStages } from './errors.js';
-import { parseCacheState, saveGoCaches, type CacheSaveMode } from './go/caches.js';
-import { removeBuilder } from './image/builder.js';
-import { Inputs, Outputs, State, takesTrueFalse, type InputKey, type InputType } from './inputs.js';
+import { failureMessage, InputError, withStages } from './errors.js';
+import { Inputs, Outputs, takesTrueFalse, type InputKey, type InputType } from './inputs.js';
 import { writeOutputs } from './outputs.js';
 import { runPipeline } from './pipeline.js';
+import { runPostStep } from './post-step.js';
 import { defaultTools, type Tools } from './tools.js';
 
 export const CLI_NAME = 'go-slim-image';
@@ -94,6 +93,43 @@ export function closestFlag(typed: string, known: readonly string[]): string | u
   return best && best.distance <= Math.max(2, Math.floor(bare.length / 4)) ? best.name : undefined;
 }
 
+/** The parseArgs option table: the CLI's own flags, every input's flag, and `--no-<input>` for switches. */
+function cliOptions(flags: readonly InputFlag[]): Record<string, { type: 'string' | 'boolean'; short?: string }> {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    [CliFlags.help]: { type: 'boolean', short: 'h' },
+    [CliFlags.version]: { type: 'boolean' },
+    [CliFlags.json]: { type: 'boolean' },
+    [CliFlags.verbose]: { type: 'boolean' },
+  };
+  for (const flag of flags) {
+    options[flag.name] = { type: flag.switch ? 'boolean' : 'string' };
+    if (flag.switch) options[`no-${flag.name}`] = { type: 'boolean' };
+  }
+  return options;
+}
+
+/**
+ * Collects input values: a list input's values add up, one per line; any other input given twice is
+ * a UsageError naming both spellings, rather than one of the two silently winning.
+ */
+function inputCollector(switches: ReadonlySet<string>, lists: ReadonlySet<string>): { inputs: Record<string, string>; set: (input: string, value: string, rawName: string) => void } {
+  const inputs: Record<string, string> = {};
+  /** How each input was first written (`--push`, `--no-push`, `--image`), for the repeated-flag message. */
+  const given = new Map<string, string>();
+  const set = (input: string, value: string, rawName: string) => {
+    const earlier = given.get(input);
+    if (earlier !== undefined && !lists.has(input)) {
+      throw new UsageError(
+        `Option '${rawName}' is given again (after ${earlier}): --${input} takes one value` +
+          (switches.has(input) ? ', so give it once, as --[no-]' + input + '.' : `; give it once. Flags that take a list (${[...lists].map((l) => `--${l}`).join(', ')}) may repeat.`),
+      );
+    }
+    given.set(input, rawName);
+    inputs[input] = earlier !== undefined ? `${inputs[input]}\n${value}` : value;
+  };
+  return { inputs, set };
+}
+
 /**
  * Reads the command line (pure): `--<input> <value>` or `--<input>=<value>` for every action input;
  * for an input that takes true and false also `--<input>` alone (true) and `--no-<input>` (false),
@@ -107,35 +143,13 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const switches = new Set(flags.filter((f) => f.switch).map((f) => f.name));
   const lists = new Set(flags.filter((f) => f.list).map((f) => f.name));
   const cliFlags = new Set<string>(Object.values(CliFlags));
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
-    [CliFlags.help]: { type: 'boolean', short: 'h' },
-    [CliFlags.version]: { type: 'boolean' },
-    [CliFlags.json]: { type: 'boolean' },
-    [CliFlags.verbose]: { type: 'boolean' },
-  };
-  for (const flag of flags) {
-    options[flag.name] = { type: flag.switch ? 'boolean' : 'string' };
-    if (flag.switch) options[`no-${flag.name}`] = { type: 'boolean' };
-  }
+  const options = cliOptions(flags);
   const known = Object.keys(options);
 
   // Not strict: the checks below give messages that name the fix, and `--push=false` (a value on a
   // boolean flag, as the action's `push: false`) is allowed.
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
-  const inputs: Record<string, string> = {};
-  /** How each input was first written (`--push`, `--no-push`, `--image`), for the repeated-flag message. */
-  const given = new Map<string, string>();
-  const setInput = (input: string, value: string, rawName: string) => {
-    const earlier = given.get(input);
-    if (earlier !== undefined && !lists.has(input)) {
-      throw new UsageError(
-        `Option '${rawName}' is given again (after ${earlier}): --${input} takes one value` +
-          (switches.has(input) ? ', so give it once, as --[no-]' + input + '.' : `; give it once. Flags that take a list (${[...lists].map((l) => `--${l}`).join(', ')}) may repeat.`),
-      );
-    }
-    given.set(input, rawName);
-    inputs[input] = earlier !== undefined ? `${inputs[input]}\n${value}` : value;
-  };
+  const { inputs, set: setInput } = inputCollector(switches, lists);
   const cli = { help: false, version: false, json: false, verbose: false };
   // A switch given alone, whose value may follow it as the next argument (`--provenance mode=max`):
   // parseArgs sees a boolean option and a positional, and the CLI takes no positionals.
@@ -251,28 +265,6 @@ export interface CliIO {
 
 const HELP_HINT = `Run '${CLI_NAME} --help' for the options.`;
 
-/** Runs the post-step work the runner would: save Go caches when they were restored, remove a builder this run created. */
-async function afterRun(reporter: TerminalReporter, tools: Tools, env: NodeJS.ProcessEnv): Promise<void> {
-  try {
-    const caches = parseCacheState(reporter.state.get(State.goCaches) ?? '');
-    if (caches) {
-      const saveMode = (reporter.state.get(State.cacheSave) || 'auto') as CacheSaveMode;
-      await reporter.group('Saving Go caches', () => saveGoCaches(caches, reporter, { eventName: env.GITHUB_EVENT_NAME ?? '', saveMode }));
-    }
-  } catch (error) {
-    reporter.warning(`Saving the Go caches: ${errorMessage(error)}`);
-  }
-  const builder = reporter.state.get(State.builderToRemove);
-  if (builder) {
-    try {
-      await removeBuilder(builder, tools.exec);
-      reporter.info(`Removed the builder ${builder}`);
-    } catch (error) {
-      reporter.warning(`The builder ${builder} could not be removed (${errorMessage(error)}); remove it with docker buildx rm ${builder}.`);
-    }
-  }
-}
-
 /** A workflow command line from @actions/core (`::debug::…`, `::warning::…`) as plain text, or undefined to drop it. */
 function foreignLine(line: string, verbose: boolean): { warning: boolean; text: string } | undefined {
   const command = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
@@ -304,7 +296,13 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     io.stdout.write(`${CLI_NAME} ${CLI_VERSION}\n`);
     return 0;
   }
+  return runBuildCommand(command, io);
+}
 
+type RunCommand = Extract<CliCommand, { kind: 'run' }>;
+
+/** A build from the command line: the inputs parsed as the action parses them, then the run, the post-step work and the results. */
+async function runBuildCommand(command: RunCommand, io: CliIO): Promise<number> {
   const { env } = io;
   const reporter = new TerminalReporter(io.stderr, {
     live: io.stderrTty,
@@ -315,13 +313,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   });
   const workspace = env.GITHUB_WORKSPACE || io.cwd;
   env.GITHUB_WORKSPACE = workspace;
-  // The pipeline reports through `staged`, so a failure can name the stage it hit, as the action's does.
-  const staged = withStages(reporter);
-  const tools = defaultTools(staged);
   const read = cliInputReader(command.inputs);
   const token = read(Inputs.githubToken.name);
   if (token) reporter.setSecret(token);
-
   let config: ReturnType<typeof parseConfig>;
   try {
     config = parseConfig(read, workspace);
@@ -331,19 +325,47 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return 2;
   }
   announceConfig(config, reporter);
+  // The pipeline reports through `staged`, so a failure can name the stage it hit, as the action's does.
+  const staged = withStages(reporter);
+  const scratch = await scratchFolders(env);
+  const { outputs, failure } = await runAndCleanUp(command, io, { config, reporter, tools: defaultTools(staged), scratch, workingDirectoryInput: read(Inputs.workingDirectory.name) || Inputs.workingDirectory.default });
+  printResults(io, reporter, outputs, failure, command.json);
+  if (failure === undefined) return 0;
+  // In the action's words. A bad value the pipeline found (a folder without go.mod, a platform this Go
+  // cannot build) is a usage error too, unless the message explains another cause (a cgo package).
+  const message = failureMessage(failure, { stage: staged.stage(), workDir: scratch.workDir });
+  const usage = failure instanceof InputError && message === failure.message;
+  reporter.error(usage ? `${message}\n${HELP_HINT}` : message);
+  return usage ? 2 : 1;
+}
 
-  // Off a runner: Go versions in the user's cache folder, scratch space in a temporary folder removed at the end.
+/** Off a runner: Go versions in the user's cache folder, scratch space in a temporary folder removed at the end. */
+async function scratchFolders(env: NodeJS.ProcessEnv): Promise<{ ownTemp?: string; workDir: string }> {
   env.RUNNER_TOOL_CACHE = defaultToolCache(env, process.platform, os.homedir());
   await fs.mkdir(env.RUNNER_TOOL_CACHE, { recursive: true });
   const ownTemp = env.RUNNER_TEMP ? undefined : await fs.mkdtemp(path.join(os.tmpdir(), `${CLI_NAME}-`));
   if (ownTemp) env.RUNNER_TEMP = ownTemp;
   const workDir = await fs.mkdtemp(path.join(env.RUNNER_TEMP!, `${CLI_NAME}-run-`));
+  return { ...(ownTemp ? { ownTemp } : {}), workDir };
+}
 
+interface CliRun {
+  config: ReturnType<typeof parseConfig>;
+  reporter: TerminalReporter;
+  tools: Tools;
+  scratch: { ownTemp?: string; workDir: string };
+  workingDirectoryInput: string;
+}
+
+/** Runs the pipeline, then the post-step work and the scratch removal, also on Ctrl-C. */
+async function runAndCleanUp(command: RunCommand, io: CliIO, { config, reporter, tools, scratch, workingDirectoryInput }: CliRun): Promise<{ outputs: Map<string, string>; failure: unknown }> {
+  const { env } = io;
   let cleaned: Promise<void> | undefined;
   const cleanUp = () =>
     (cleaned ??= (async () => {
-      await afterRun(reporter, tools, env);
-      await fs.rm(ownTemp ?? workDir, { recursive: true, force: true }).catch(() => undefined);
+      // The post-step work the runner would do: save Go caches when they were restored, remove a builder this run created.
+      await runPostStep((name) => reporter.state.get(name) ?? '', env, tools);
+      await fs.rm(scratch.ownTemp ?? scratch.workDir, { recursive: true, force: true }).catch(() => undefined);
     })());
   // Ctrl-C during a long build still removes the builder and the scratch folder.
   const onInterrupt = () => {
@@ -357,39 +379,34 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     if (shown?.warning) reporter.warning(shown.text);
     else if (shown) reporter.info(shown.text);
   });
-
-  let failure: unknown;
   const outputs = new Map<string, string>();
   try {
-    const result = await runPipeline(config, { workDir, env, workingDirectoryInput: read(Inputs.workingDirectory.name) || Inputs.workingDirectory.default }, tools);
+    const result = await runPipeline(config, { workDir: scratch.workDir, env, workingDirectoryInput }, tools);
     writeOutputs(result.outputs, (name, value) => outputs.set(name, value));
-    failure = result.failure;
+    return { outputs, failure: result.failure };
   } finally {
     reporter.close();
     await cleanUp();
     restoreStdout?.();
     process.removeListener('SIGINT', onInterrupt);
   }
+}
 
-  // Results after the log: the summary with the size report, then the outputs (set before a
-  // failing size gate too); the error, if any, is the last line on stderr.
+/**
+ * Results after the log: the summary with the size report, then the outputs (set before a failing
+ * size gate too); the error, if any, is the last line on stderr.
+ */
+function printResults(io: CliIO, reporter: TerminalReporter, outputs: Map<string, string>, failure: unknown, json: boolean): void {
   const summary = reporter.summaries.join('\n').trim();
-  if (command.json) {
+  if (json) {
     if (summary) io.stderr.write(`\n${summary}\n`);
     if (outputs.size > 0 || !failure) io.stdout.write(`${JSON.stringify(Object.fromEntries(outputs), null, 2)}\n`);
-  } else {
-    if (summary) io.stdout.write(`\n${summary}\n\n`);
-    // The size report is the summary just printed; the other outputs as name: value.
-    const shown = formatOutputs(outputs, [Outputs.sizeReport]);
-    if (shown) io.stdout.write(`${shown}\n`);
+    return;
   }
-  if (failure === undefined) return 0;
-  // In the action's words. A bad value the pipeline found (a folder without go.mod, a platform this Go
-  // cannot build) is a usage error too, unless the message explains another cause (a cgo package).
-  const message = failureMessage(failure, { stage: staged.stage(), workDir });
-  const usage = failure instanceof InputError && message === failure.message;
-  reporter.error(usage ? `${message}\n${HELP_HINT}` : message);
-  return usage ? 2 : 1;
+  if (summary) io.stdout.write(`\n${summary}\n\n`);
+  // The size report is the summary just printed; the other outputs as name: value.
+  const shown = formatOutputs(outputs, [Outputs.sizeReport]);
+  if (shown) io.stdout.write(`${shown}\n`);
 }
 
 /** Wraps process.stdout.write so chunks from libraries become lines for `onLine`; the CLI writes through the original. */

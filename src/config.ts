@@ -4,6 +4,7 @@ import { ignoredInputWarnings, parseImageBuildSettings, parseSourceSettings, ref
 import { parseCacheSettings, type CacheSettings } from './config/cache.js';
 import { parseGoRequest, type GoRequest } from './config/go.js';
 import { parseImageSettings, type ImageSettings } from './config/image.js';
+import { parseOutputSettings, type OutputSettings } from './config/output.js';
 import type { Notices } from './config/references.js';
 import { parseReportSettings, type ReportSettings } from './config/report.js';
 import { parseSecretSettings, type SecretSettings } from './config/secrets.js';
@@ -19,7 +20,7 @@ export { parseBoolean, type ConfigFs, type InputReader } from './config/text.js'
  * Everything one run needs, parsed and validated once from the inputs. Each area's fields are
  * documented where they are parsed (src/config/*.ts).
  */
-export interface Config extends SourceSettings, ImageSettings, CacheSettings, ImageBuildSettings, ReportSettings, SecretSettings {
+export interface Config extends SourceSettings, ImageSettings, CacheSettings, ImageBuildSettings, ReportSettings, SecretSettings, OutputSettings {
   go: GoRequest;
   /** What parsing changed in the inputs (a repository path lower-cased), for the entry point to log. */
   notices: string[];
@@ -46,7 +47,8 @@ export function parseConfig(read: InputReader, workspace: string, options: Parse
   const go = parseGoRequest(context, source.workingDirectory);
   const secrets = parseSecretSettings(context, source.workingDirectory);
   const report = parseReportSettings(context);
-  return { ...source, ...image, ...cache, ...build, go, ...secrets, ...report, notices, warnings: ignoredInputWarnings(build) };
+  const output = parseOutputSettings(context, source.workingDirectory, source.platforms);
+  return { ...source, ...image, ...cache, ...build, go, ...secrets, ...report, ...output, notices, warnings: ignoredInputWarnings(build) };
 }
 
 /** What the entry point does with a parsed Config before anything else is logged: mask the secrets, say what parsing changed. */

@@ -35,6 +35,7 @@ export const Inputs = {
   tags: { name: 'tags', default: '', type: 'list' },
   push: { name: 'push', default: '', type: 'boolean' },
   load: { name: 'load', default: 'false', type: 'boolean' },
+  output: { name: 'output', default: '', type: 'string' },
   pushByDigest: { name: 'push-by-digest', default: 'false', type: 'boolean' },
   mode: { name: 'mode', default: 'build', type: ['build', 'merge'] },
   cacheWrite: { name: 'cache-write', default: 'auto', type: ['auto', 'always', 'never'] },
@@ -91,6 +92,7 @@ export const Outputs = {
   sizes: 'sizes',
   sizeDelta: 'size-delta',
   sizeReport: 'size-report',
+  dockerfile: 'dockerfile',
 } as const;
 
 export const State = {

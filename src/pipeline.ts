@@ -1,31 +1,32 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Compression, Config, Tristate } from './config.js';
+import type { Compression, Config } from './config.js';
+import { openDestinations } from './destination/open.js';
+import type { Destination } from './destination/destination.js';
+import { chooseEngine, chooseMergeEngine } from './engine/choose.js';
+import type { PreparedContext } from './engine/engine.js';
 import { ActionError, errorMessage, InputError } from './errors.js';
 import { readSourceInfo, templateValues, type SourceInfo } from './git.js';
 import { binaryContextPath, compileAll, STRIP_LDFLAGS, type BuiltBinary, type CompileRequest } from './go/compile.js';
-import { listDependencies, needsCaCertificates, needsZoneinfo, type DependencyPackage } from './go/deps.js';
-import { readElf, staticBinaryProblems } from './go/elf.js';
+import { checkStaticBinaries } from './go/elf.js';
+import { listDependencies, type DependencyPackage } from './go/deps.js';
 import { distList, requireGoModule, requireMainPackage, type GoTool } from './go/gotool.js';
 import { setupGo } from './go/setup.js';
 import { attributeBinaryBytes } from './go/binary-attribution.js';
 import { readRunContext, type RunContext } from './github/event.js';
-import { buildxVersion, prepareBuilder, type FeatureCheck } from './image/builder.js';
-import { ensureEmulation } from './image/emulation.js';
-import { buildxFailureCause, cacheExportErrors, countCachedSteps, parseBuildMetadata, registryErrorHint } from './image/buildx.js';
-import { writePrebuiltContext, writeSourceContext, type BuildContext } from './image/context.js';
-import { BINARY_DIR, type FinalStageSpec, type RootfsSpec } from './image/dockerfile.js';
+import { dockerfileDetails, writePrebuiltContext, writeSourceContext } from './image/context.js';
+import { BINARY_DIR, type FinalStageSpec } from './image/dockerfile.js';
+import { ociLabels } from './image/labels.js';
 import { readImageFile } from './image/layout-file.js';
-import { writeDirectImage } from './image/direct.js';
-import { chooseEngine, chooseMergeEngine } from './image/engine.js';
+import { encoderSettings, LAYER_CODECS } from './image/encoder.js';
 import { findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
-import { LAYER_CODECS, encoderSettings } from './image/encoder.js';
 import { composeMergedIndex, tagIndex, type MergeOptions } from './image/merge.js';
 import { ReadOnceRegistry, type RegistryClient } from './image/registry.js';
-import { annotateRoot, baseLayerDigests, compressLayers, describeCompressedLayer, localDiffIds, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
-import { Inputs, State } from './inputs.js';
+import { annotateRoot, baseLayerDigests, compressLayers, describeCompressedLayer, localDiffIds, OciLayoutClient, type OciImage } from './image/oci-layout.js';
+import { decideRootfs } from './image/rootfs.js';
+import { Inputs } from './inputs.js';
 import type { RunOutputs } from './outputs.js';
-import { binaryPaths, planBuild, planFeatures, planPublish, type BuildPlan, type PublishPlan } from './plan.js';
+import { binaryPaths, planBuild, planPublish, type BuildPlan, type PublishPlan } from './plan.js';
 import { formatPlatform, goEnv, knownLinuxPlatforms, unsupportedPlatforms } from './platform.js';
 import { formatImageName, repositoryRef } from './reference.js';
 import type { Attribution } from './report/attribution.js';
@@ -84,90 +85,59 @@ async function preflight(config: Config, environment: RunEnvironment): Promise<v
   }
 }
 
-/** `mode: build`: Go binaries -> build context -> buildx -> layers -> push by digest -> size report -> gate -> tags. */
+/** The image after the engine: compressed by the action (or reused), annotated with the stored report, and what sizing it needs. */
+interface FinishedImage {
+  image: OciImage;
+  /** Reads the image from the local layout: the same bytes a push sends, nothing downloaded again. */
+  client: OciLayoutClient;
+  reader: ReturnType<typeof localLayerReader>;
+  attribution?: { platform: string; binarySize: number; current: Attribution } | undefined;
+}
+
+/** `mode: build`: Go binaries -> engine -> layers -> destinations by digest -> size report -> gate -> tags. */
 async function runBuild(config: Config, environment: RunEnvironment, tools: Tools, outputs: RunOutputs): Promise<string | undefined> {
   const { reporter } = tools;
   await preflight(config, environment);
   const run = await readRunContext(environment.env, (message) => tools.reporter.warning(message));
   const timer = new PhaseTimer(tools.clock);
-
   const engine = await chooseEngine(config, tools);
-  // The builder is checked first, in its own group, so a builder that cannot work fails before any
+  // The engine's own checks (the buildx builder) come first, so one that cannot work fails before any
   // slow work; the git reads run alongside Go setup and the compile.
-  const builder = engine === 'buildx' ? await reporter.group('Preparing the buildx builder', () => prepareBuildxBuilder(config, tools)) : undefined;
-  const builderName = builder?.name ?? '';
-  const features: FeatureCheck = builder?.features ?? { unsupported: [], warnings: [], errors: [] };
+  const readiness = await engine.prepare();
   const readingSource = readSourceInfo(tools.exec, config.workingDirectory, environment.env);
   readingSource.catch(() => undefined);
   const prepared = await prepareContext(config, environment, readingSource, tools, timer, outputs);
   const source = await readingSource;
-  if (prepared.binaries.length > 0) outputs['binary-size'] = String(Math.max(...prepared.binaries.map((b) => b.size)));
-  if (engine === 'buildx' && prepared.context.bytes !== undefined) reporter.info(`Build context: ${formatBytes(prepared.context.bytes)} sent to BuildKit`);
-
-  const plan = planBuild(config, {
-    run,
-    publishedTags: await publishedTags(config, run, tools),
-    builder: { name: builderName, features },
-    context: prepared.context,
-    sourceDateEpoch: source.epoch,
-    workDir: environment.workDir,
-  });
+  const plan = planBuild(config, { run, publishedTags: await publishedTags(config, run, tools), unsupported: readiness.unsupported, engine });
   logPublishPlan(plan.publish, tools);
   // Manifests and configs only (a few KB), read while the image is built.
   const reads = new ReadOnceRegistry(tools.registry);
-  const findingReusable = plan.compressLayers ? reusableLayers(config, plan.publish, reads, tools) : Promise.resolve(new Map());
+  const findingReusable = plan.compressLayers && plan.reuseLayers ? reusableLayers(plan.publish, reads, config.compression, tools) : Promise.resolve(new Map());
   // Before the push, which may move the very tag it names; alongside the build, as it is network I/O.
   const readingBaseline = readBaselineReport(reads, plan.publish.baseline, plan.binaryPaths, reporter);
-  const built = await timer.time('image build', () =>
-    engine === 'buildx'
-      ? runBuildx(config, plan, source, environment, tools)
-      : reporter.group('Writing the image (direct engine: no Docker, buildx or BuildKit)', () => writeDirect(config, prepared, plan, reads)),
-  );
-  let image = built.image;
-
-  // Started before the compression so it overlaps it.
-  const attributing = attributeBinary(config, prepared, image, tools);
-  if (plan.compressLayers) {
-    const reusable = await findingReusable;
-    image = await timer.time('compress', () =>
-      reporter.group(`Compressing the layers (${encoderSettings(config.compression)})`, () => compressOrReuse(image, config.compression, reusable, tools)),
-    );
-  }
-  // The image is sized from the local layout: the same bytes the push sends, nothing downloaded again.
-  const layoutClient = new OciLayoutClient(image.dir, tools.registry, image.remoteBlobs);
-  const layerReader = localLayerReader(layoutClient, localDiffIds(image));
-  const baseLayers = baseLayerDigests(image);
-  const [attribution, baseline] = await Promise.all([attributing, readingBaseline]);
-  if (plan.storeReport) {
-    // Classified by their files only, as buildx's image (which cannot tell base layers apart) is, so both engines store the same bytes.
-    const layers = await timer.time('report', () => layerDetailsToStore(config.image, image.root.digest, layerReader, layoutClient, { binaryPaths: plan.binaryPaths }).catch(() => undefined));
-    if (attribution || layers) image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution, layers) });
-  }
-
-  const { push, targets } = plan.publish;
-  const log = (line: string) => reporter.info(line);
-  if (push) await timer.time('push', () => reporter.group('Pushing the image', () => pushOciImage(tools.registry, image, targets, log)));
-  if (config.load) await reporter.group('Loading the image into Docker', () => loadIntoDocker(image.dir, plan.publish.tags, environment.workDir, tools));
-  const digest = image.root.digest;
-  const imageRef = `${repositoryRef(config.image)}@${digest}`;
-  outputs.digest = digest;
-  outputs['image-ref'] = imageRef;
-
+  const { publish } = plan;
+  const built = await timer.time('image build', () => engine.build({ prepared, source, cacheFrom: publish.cacheFrom, cacheTo: publish.cacheTo, workDir: environment.workDir, registry: reads, env: environment.env }));
+  const finished = await finishImage(built.image, { config, plan, prepared, findingReusable, tools, timer });
+  const { image } = finished;
+  const destinations = openDestinations(plan.destinations, { exec: tools.exec, registry: tools.registry, workDir: environment.workDir });
+  await sendImage(destinations, image, timer, tools);
+  const imageRef = `${repositoryRef(config.image)}@${image.root.digest}`;
+  Object.assign(outputs, { digest: image.root.digest, 'image-ref': imageRef });
   const binaries = prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size }));
+  const baseline = await readingBaseline;
   const measured = await timer.time('report', () =>
     measureImage(
-      { config, client: layoutClient, reader: layerReader, baseLayers, digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision },
+      { config, client: finished.client, reader: finished.reader, baseLayers: baseLayerDigests(image), digest: image.root.digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(finished.attribution ? { attribution: finished.attribution } : {}), commit: source.revision },
       reporter,
     ),
   );
   Object.assign(outputs, measured.outputs);
-  const tagsMoved = await moveTags(config, plan.publish, image, measured, tools);
-  outputs.tags = config.pushByDigest || !tagsMoved ? '' : plan.publish.tags.join('\n');
-
-  const summaryHeader = renderSummary({
+  const tagsMoved = (await moveTags(config, publish.push, destinations, image, measured, tools)) && publish.push;
+  outputs.tags = config.pushByDigest || !tagsMoved ? '' : publish.tags.join('\n');
+  const header = renderSummary({
     imageRef,
-    tags: config.pushByDigest ? [] : plan.publish.tags,
-    pushed: push,
+    tags: config.pushByDigest ? [] : publish.tags,
+    pushed: publish.push,
     tagsMoved,
     binaries,
     goVersion: prepared.go?.version ?? '',
@@ -175,35 +145,56 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
     phases: timer.phases,
     ...(prepared.context.caBundle ? { caBundle: prepared.context.caBundle } : {}),
   });
-  await publishReport(measured, summaryHeader, config, environment.env, tools);
+  await publishReport(measured, header + (prepared.stage ? `\n${await dockerfileDetails(prepared.context)}` : ''), config, environment.env, tools);
   return measured.gateFailure;
 }
 
-/** Checks (or creates) the buildx builder and what it supports; a builder it creates is saved for the post step at once. */
-async function prepareBuildxBuilder(config: Config, tools: Tools): Promise<{ name: string; features: FeatureCheck }> {
-  const log = tools.reporter;
-  const builder = await prepareBuilder(config, tools.exec, log);
-  if (builder.created) log.saveState(State.builderToRemove, builder.name);
-  log.info(`buildx ${builder.buildxVersion}, builder ${builder.name || '(current)'} (${builder.driver} driver)`);
-  const features = planFeatures(config, { buildx: builder.buildxVersion, ...(builder.buildkitVersion ? { buildkit: builder.buildkitVersion } : {}) });
-  for (const warning of features.warnings) log.warning(warning);
-  if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
-  if (config.build.kind === 'dockerfile') {
-    await ensureEmulation({ dockerfile: config.build.path, platforms: config.platforms, setting: config.setupQemu, builderPlatforms: builder.platforms }, tools.exec, log);
+interface FinishContext {
+  config: Config;
+  plan: BuildPlan;
+  prepared: PreparedContext;
+  findingReusable: Promise<ReusableLayers>;
+  tools: Tools;
+  timer: PhaseTimer;
+}
+
+/** Compresses the engine's layers (unless it owns them), attributes the binary alongside, and stores the size report in the image. */
+async function finishImage(built: OciImage, { config, plan, prepared, findingReusable, tools, timer }: FinishContext): Promise<FinishedImage> {
+  let image = built;
+  // Started before the compression so it overlaps it.
+  const attributing = attributeBinary(config, prepared, image, tools);
+  if (plan.compressLayers) {
+    const reusable = await findingReusable;
+    image = await timer.time('compress', () =>
+      tools.reporter.group(`Compressing the layers (${encoderSettings(config.compression)})`, () => compressOrReuse(image, config.compression, reusable, tools)),
+    );
   }
-  return { name: builder.name, features };
+  const client = new OciLayoutClient(image.dir, tools.registry, image.remoteBlobs);
+  const reader = localLayerReader(client, localDiffIds(image));
+  const attribution = await attributing;
+  if (plan.storeReport) {
+    // Classified by their files only, as buildx's image (which cannot tell base layers apart) is, so both engines store the same bytes.
+    const layers = await timer.time('report', () => layerDetailsToStore(config.image, image.root.digest, reader, client, { binaryPaths: plan.binaryPaths }).catch(() => undefined));
+    if (attribution || layers) image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution, layers) });
+  }
+  return { image, client, reader, attribution };
+}
+
+/** Sends the image to every planned destination, each in its own log group, by digest only. */
+async function sendImage(destinations: readonly Destination[], image: OciImage, timer: PhaseTimer, tools: Tools): Promise<void> {
+  const log = (line: string) => tools.reporter.info(line);
+  for (const destination of destinations) await timer.time(destination.phase, () => tools.reporter.group(destination.title, () => destination.send(image, log)));
 }
 
 /**
  * Compressed layers of the images this run can know cheaply (the baseline, the previous image at
- * every tag it will move) that this action compressed with the same settings. None with `load`:
- * docker load needs every blob in the local layout.
+ * every tag it will move) that this action compressed with the same settings.
  */
-async function reusableLayers(config: Config, plan: PublishPlan, reads: RegistryClient, tools: Tools): Promise<ReusableLayers> {
-  if (config.load) return new Map();
+async function reusableLayers(plan: PublishPlan, reads: RegistryClient, compression: Compression, tools: Tools): Promise<ReusableLayers> {
   const previous = plan.targets.flatMap((t) => t.tags.map((tag) => ({ ...t.name, tag })));
+  const encoder = { mediaType: LAYER_CODECS[compression.algorithm].mediaType, settings: encoderSettings(compression) };
   // Losing the reuse only costs time: a line in the log, not a warning (the baseline read warns for itself).
-  return findReusableLayers(reads, [plan.baseline, ...previous], { mediaType: LAYER_CODECS[config.compression.algorithm].mediaType, settings: encoderSettings(config.compression) }, (message) => tools.reporter.info(message));
+  return findReusableLayers(reads, [plan.baseline, ...previous], encoder, (message) => tools.reporter.info(message));
 }
 
 async function compressOrReuse(image: OciImage, compression: Compression, reusable: ReusableLayers, tools: Tools): Promise<OciImage> {
@@ -216,71 +207,16 @@ async function compressOrReuse(image: OciImage, compression: Compression, reusab
   return compressed;
 }
 
-/** Tags the pushed image unless the size gate failed: nothing gets tagged that the gate rejects. */
-async function moveTags(config: Config, plan: PublishPlan, image: OciImage, measured: MeasuredImage, tools: Tools): Promise<boolean> {
-  if (!plan.push) return false;
+/** Moves every destination's tags unless the size gate failed: nothing gets tagged that the gate rejects. Returns whether they moved. */
+async function moveTags(config: Config, pushed: boolean, destinations: readonly Destination[], image: OciImage, measured: MeasuredImage, tools: Tools): Promise<boolean> {
+  const tags = destinations.flatMap((d) => d.tags);
   if (measured.gateFailure) {
-    const tags = plan.targets.flatMap((t) => t.tags.map((tag) => `${t.name.registry}/${t.name.repository}:${tag}`));
-    tools.reporter.warning(`The size gate failed, so the tags were not moved (${tags.join(', ')}); the image is pushed by digest only: ${repositoryRef(config.image)}@${image.root.digest}`);
+    const where = pushed ? `is pushed by digest only: ${repositoryRef(config.image)}@${image.root.digest}` : `is ${image.root.digest}, untagged`;
+    if (tags.length > 0) tools.reporter.warning(`The size gate failed, so the tags were not moved (${tags.join(', ')}); the image ${where}`);
     return false;
   }
-  await tagOciImage(tools.registry, image, plan.targets, (line) => tools.reporter.info(line));
+  for (const destination of destinations) await destination.tag(image, (line) => tools.reporter.info(line));
   return true;
-}
-
-interface BuildxRun {
-  image: OciImage;
-  /** Build steps BuildKit took from its cache; undefined for the direct engine. */
-  cachedSteps?: number;
-}
-
-/** The direct engine: the same OCI layout BuildKit would export, written from the compiled binaries. */
-async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, registry: RegistryClient): Promise<BuildxRun> {
-  if (!prepared.stage || !prepared.go) throw new ActionError('the direct engine needs the prebuilt mode (binaries compiled on the runner)');
-  await fs.rm(plan.buildx.ociDest, { recursive: true, force: true });
-  const image = await writeDirectImage({
-    dir: plan.buildx.ociDest,
-    binaries: prepared.binaries,
-    stage: prepared.stage,
-    zoneinfoPath: path.join(prepared.go.goroot, 'lib', 'time', 'zoneinfo.zip'),
-    labels: config.labels,
-    annotations: config.annotations,
-    registry,
-  });
-  return { image };
-}
-
-/** Runs the planned `docker buildx build` and reads the OCI layout it exported. */
-async function runBuildx(config: Config, plan: BuildPlan, source: SourceInfo, environment: RunEnvironment, tools: Tools): Promise<BuildxRun> {
-  const { reporter } = tools;
-  const { args, secretEnv, ociDest, metadataFile } = plan.buildx;
-  await fs.rm(metadataFile, { force: true });
-  await fs.rm(ociDest, { recursive: true, force: true });
-  const secrets = Object.fromEntries(secretEnv.map((name, i) => [name, config.secrets[i]!.value]));
-  let progress = '';
-  await reporter.group('Building the image with buildx', () =>
-    tools.exec('docker', args, {
-      env: { ...environment.env, ...secrets, SOURCE_DATE_EPOCH: String(source.epoch) },
-      onLine: (line) => {
-        progress += `${line}\n`;
-        reporter.info(line);
-      },
-      hint: registryErrorHint,
-      headline: buildxFailureCause,
-    }),
-  );
-  for (const error of cacheExportErrors(progress)) reporter.warning(`The layer cache could not be exported (${error}); the image is fine, but the next build will not find this cache.`);
-  const metadata = parseBuildMetadata(await fs.readFile(metadataFile, 'utf8'));
-  const image = await readOciImage(ociDest);
-  if (image.root.digest !== metadata.digest) reporter.warning(`buildx reported ${metadata.digest} but exported ${image.root.digest}`);
-  return { image, cachedSteps: countCachedSteps(progress) };
-}
-
-async function checkBinaries(binaries: readonly BuiltBinary[]): Promise<void> {
-  for (const binary of binaries) {
-    const problems = staticBinaryProblems(readElf(await fs.readFile(binary.path)), binary.platform.arch);
-    if (problems.length > 0) throw new ActionError(`The ${formatPlatform(binary.platform)} binary cannot go into the image: ${problems.join('; ')}.`);
-  }
 }
 
 /** Go set up for the run, and the main package with its imports (one `go list -deps`). */
@@ -315,48 +251,15 @@ async function resolveGo(config: Config, environment: RunEnvironment, tools: Too
   });
 }
 
-/** Applies the `auto` rules for CA certificates and zoneinfo from the program's dependencies, and says what it decided. */
-async function decideRootfs(config: Config, packages: readonly DependencyPackage[]): Promise<{ rootfs: RootfsSpec; note: string }> {
-  const decide = (setting: Tristate, auto: () => Promise<boolean>) => (setting === 'auto' ? auto() : Promise.resolve(setting === 'true'));
-  const caCertificates = await decide(config.caCertificates, async () => needsCaCertificates(packages));
-  const zoneinfo = await decide(config.timezoneData, () => needsZoneinfo(packages));
-  const note =
-    `CA certificates: ${caCertificates ? 'included' : 'left out'}${config.caCertificates === 'auto' ? ' (auto: the program ' + (caCertificates ? 'uses' : 'does not use') + ' crypto/x509)' : ''}; ` +
-    `zoneinfo: ${zoneinfo ? 'included' : 'left out'}${config.timezoneData === 'auto' ? ' (auto: ' + (zoneinfo ? 'time.LoadLocation is called and time/tzdata is not embedded' : 'no time.LoadLocation outside the standard library, or time/tzdata embedded') + ')' : ''}`;
-  return { rootfs: { caCertificates, zoneinfo }, note };
-}
-
-function ociLabels(config: Config, source: SourceInfo, env: NodeJS.ProcessEnv): Record<string, string> {
-  const labels: Record<string, string> = {
-    'org.opencontainers.image.title': config.binaryName,
-    'org.opencontainers.image.created': new Date(source.epoch * 1000).toISOString(),
-    'org.opencontainers.image.version': source.version,
-  };
-  if (source.revision) labels['org.opencontainers.image.revision'] = source.revision;
-  if (env.GITHUB_REPOSITORY) labels['org.opencontainers.image.source'] = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`;
-  return labels;
-}
-
-interface PreparedContext {
-  context: BuildContext;
-  /** The final stage the generated Dockerfile declares (what the direct engine writes); absent with the user's own Dockerfile. */
-  stage?: FinalStageSpec;
-  binaries: BuiltBinary[];
-  /** The Go that built (or would build) the binaries; absent with the user's own Dockerfile. */
-  go?: GoTool;
-}
-
 /**
  * Compiles on the runner (prebuilt) or writes the self-contained Dockerfile (source), or takes the
  * user's. `readingSource` (the git reads) runs alongside the Go setup; the dependency list for the
  * CA/zoneinfo decision runs alongside the compile.
  */
 async function prepareContext(config: Config, environment: RunEnvironment, readingSource: Promise<SourceInfo>, tools: Tools, timer: PhaseTimer, outputs: RunOutputs): Promise<PreparedContext> {
-  const { reporter } = tools;
   if (config.build.kind === 'dockerfile') {
     return { context: { dir: config.workingDirectory, dockerfile: config.build.path, namedContexts: {} }, binaries: [] };
   }
-
   const { tool: go, packages } = await timer.time('Go setup', () => resolveGo(config, environment, tools, outputs));
   const source = await readingSource;
   const ldflags = expandTemplate(config.ldflags, templateValues(source));
@@ -364,26 +267,32 @@ async function prepareContext(config: Config, environment: RunEnvironment, readi
   decidingRootfs.catch(() => undefined);
   const stageOf = async (): Promise<FinalStageSpec> => {
     const { rootfs, note } = await decidingRootfs;
-    reporter.info(note);
-    return { binaryName: config.binaryName, baseImage: config.baseImage, expose: config.expose, labels: ociLabels(config, source, environment.env), rootfs };
+    tools.reporter.info(note);
+    return { binaryName: config.binaryName, baseImage: config.baseImage, expose: config.expose, labels: ociLabels(config.binaryName, source, environment.env), rootfs };
   };
   const contextDir = path.join(environment.workDir, 'context');
   await fs.rm(contextDir, { recursive: true, force: true });
-
   if (config.build.kind === 'source') {
-    const spec = await stageOf();
+    const stage = await stageOf();
     const goImage = config.build.goImage || `golang:${go.version}`;
-    const context = await writeSourceContext(
-      contextDir,
-      config.workingDirectory,
-      spec,
-      { goImage, mainPackage: config.mainPackage, buildTags: config.buildTags, ldflags: [STRIP_LDFLAGS, ldflags].filter(Boolean).join(' ') },
-      go.goroot,
-    );
-    reporter.info(`Source mode: BuildKit compiles in ${goImage} on the build platform`);
-    return { context, stage: spec, binaries: [], go };
+    const build = { goImage, mainPackage: config.mainPackage, buildTags: config.buildTags, ldflags: [STRIP_LDFLAGS, ldflags].filter(Boolean).join(' ') };
+    const context = await writeSourceContext(contextDir, config.workingDirectory, stage, build, go.goroot);
+    tools.reporter.info(`Source mode: BuildKit compiles in ${goImage} on the build platform`);
+    outputs.dockerfile = context.dockerfile;
+    return { context, stage, binaries: [], go };
   }
+  const binaries = await timer.time('compile', () => compileBinaries(config, go, contextDir, ldflags, tools));
+  await checkStaticBinaries(binaries);
+  if (binaries.length > 0) outputs['binary-size'] = String(Math.max(...binaries.map((b) => b.size)));
+  const stage = await stageOf();
+  const context = await writePrebuiltContext(contextDir, stage, go.goroot);
+  outputs.dockerfile = context.dockerfile;
+  return { context, stage, binaries, go };
+}
 
+/** `go build` for every platform into the build context, in its own log group. */
+async function compileBinaries(config: Config, go: GoTool, contextDir: string, ldflags: string, tools: Tools): Promise<BuiltBinary[]> {
+  const { reporter } = tools;
   const requests: CompileRequest[] = config.platforms.map((platform) => ({
     platform,
     mainPackage: config.mainPackage,
@@ -391,30 +300,14 @@ async function prepareContext(config: Config, environment: RunEnvironment, readi
     buildTags: config.buildTags,
     userLdflags: ldflags,
   }));
-  const binaries = await timer.time('compile', () =>
-    reporter.group(`Compiling ${config.mainPackage} for ${config.platforms.map(formatPlatform).join(', ')}`, async () => {
-      const built = await compileAll(requests, async (args, env) => {
-        reporter.info(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} go ${args.join(' ')}`);
-        await tools.exec(go.go, args, { cwd: config.workingDirectory, env: { ...go.env, ...env } });
-      });
-      for (const binary of built) reporter.info(`${formatPlatform(binary.platform)}: ${formatBytes(binary.size)} in ${binary.seconds.toFixed(1)} s`);
-      return built;
-    }),
-  );
-  await checkBinaries(binaries);
-  const spec = await stageOf();
-  const context = await writePrebuiltContext(contextDir, spec, go.goroot);
-  return { context, stage: spec, binaries, go };
-}
-
-/** `docker load` of the exported OCI layout, tagged with the run's tags. */
-async function loadIntoDocker(ociDir: string, tags: readonly string[], workDir: string, tools: Tools): Promise<void> {
-  const archive = path.join(workDir, 'image.tar');
-  await tools.exec('tar', ['-C', ociDir, '-cf', archive, '.']);
-  const { stdout } = await tools.exec('docker', ['load', '--input', archive], { hint: () => 'load needs a running Docker daemon on the runner.' });
-  const loaded = /Loaded image(?: ID)?: (\S+)/.exec(stdout)?.[1];
-  if (!loaded) throw new ActionError(`docker load did not say which image it loaded: ${stdout.trim()}`);
-  for (const tag of tags) await tools.exec('docker', ['tag', loaded, tag]);
+  return reporter.group(`Compiling ${config.mainPackage} for ${config.platforms.map(formatPlatform).join(', ')}`, async () => {
+    const built = await compileAll(requests, async (args, env) => {
+      reporter.info(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} go ${args.join(' ')}`);
+      await tools.exec(go.go, args, { cwd: config.workingDirectory, env: { ...go.env, ...env } });
+    });
+    for (const binary of built) reporter.info(`${formatPlatform(binary.platform)}: ${formatBytes(binary.size)} in ${binary.seconds.toFixed(1)} s`);
+    return built;
+  });
 }
 
 /**
@@ -424,10 +317,6 @@ async function loadIntoDocker(ociDir: string, tags: readonly string[], workDir: 
 async function runMerge(config: Config, environment: RunEnvironment, tools: Tools, outputs: RunOutputs): Promise<string | undefined> {
   const { reporter, registry } = tools;
   const engine = await chooseMergeEngine(config, tools);
-  if (engine === 'buildx') {
-    const features = planFeatures(config, { buildx: await buildxVersion(tools.exec) });
-    if (features.errors.length > 0) throw new ActionError(features.errors.join('\n'));
-  }
   const run = await readRunContext(environment.env, (message) => tools.reporter.warning(message));
   const plan = planPublish(config, { run, publishedTags: await publishedTags(config, run, tools) });
   logPublishPlan(plan, tools);

@@ -1,14 +1,12 @@
-import path from 'node:path';
 import type { Config } from './config.js';
 import type { RunContext } from './github/event.js';
-import { checkFeatures, type FeatureCheck, type FeatureName, type FeatureUse, type Versions } from './image/builder.js';
-import { buildxBuildArgs } from './image/buildx.js';
+import type { DestinationSpec } from './destination/spec.js';
+import type { FeatureName } from './image/builder.js';
 import { ghaCacheRefs, registryCachePlan } from './image/cache.js';
 import { BINARY_DIR } from './image/dockerfile.js';
 import { temporaryTag } from './image/merge.js';
 import { pushTargets, type PushTarget } from './image/oci-layout.js';
 import { defaultPush, deriveTags, sanitizeTag } from './image/tags.js';
-import { Inputs } from './inputs.js';
 import { formatImageName, type ImageName } from './reference.js';
 
 /** What a run decides from the GitHub context before any slow work: push, tags, cache refs, baseline. */
@@ -63,7 +61,10 @@ export function planPublish(config: Config, facts: PublishFacts): PublishPlan {
   const notes: string[] = [];
   const warnings: string[] = [];
   let push = config.push;
-  if (push === undefined) {
+  if (push === undefined && config.output) {
+    push = config.pushByDigest;
+    notes.push(`output writes the image to ${config.output.kind}:${config.output.path}, so push defaults to false (push: true pushes it too)`);
+  } else if (push === undefined) {
     const decision = defaultPush(run);
     push = decision.push;
     notes.push(config.pushByDigest && !push ? unpushedLegNote(decision.reason) : decision.reason);
@@ -99,59 +100,26 @@ export function planPublish(config: Config, facts: PublishFacts): PublishPlan {
   return { push, tags, targets, cacheFrom, cacheTo, baseline, notes, warnings };
 }
 
-/** Attestations make BuildKit name the image manifest by digest: the action must not rewrite the layers then. */
-export function wantsAttestations(config: Config): boolean {
+/** The inputs ask for BuildKit's own attestations (provenance, SBOM), which name the image manifest by digest. */
+export function buildkitAttestations(config: Config): boolean {
   return config.provenance !== 'false' || config.sbom;
 }
 
-/** The builder features a run uses; `input` names the input that asked for one, which makes a missing one an error. */
-export function builderFeatureUses(config: Config): FeatureUse[] {
-  if (config.mode === 'merge') return [{ feature: 'imagetoolsAnnotations', input: Inputs.mode.name }];
-  const uses: FeatureUse[] = [{ feature: 'rewriteTimestamp' }];
-  if (layerCacheBackend(config) !== 'none') uses.push({ feature: 'cacheImageManifest' }, { feature: 'cacheIgnoreError' });
-  if (config.build.kind === 'source') uses.push({ feature: 'buildContext', input: Inputs.dockerfileMode.name });
-  // BuildKit compresses only when attestations pin its bytes; otherwise the action does, for both algorithms.
-  if (config.compression.algorithm === 'zstd' && wantsAttestations(config)) uses.push({ feature: 'zstd', input: Inputs.compression.name });
-  if (config.cacheBackend === 'gha') uses.push({ feature: 'ghaCache', input: Inputs.cacheBackend.name });
-  if (config.provenance !== 'false') uses.push({ feature: 'attestations', input: Inputs.provenance.name });
-  else if (config.sbom) uses.push({ feature: 'attestations', input: Inputs.sbom.name });
-  if (config.annotations.length > 0) uses.push({ feature: 'annotations', input: Inputs.annotations.name });
-  return uses;
-}
-
-/** What buildx is given: the context, made by the compile step or the user. */
-export interface ContextFacts {
-  dir: string;
-  dockerfile: string;
-  namedContexts: Readonly<Record<string, string>>;
-}
-
-/** The builder's versions against what the run uses: what to leave out (warnings), what to refuse (errors). */
-export function planFeatures(config: Config, versions: Versions): FeatureCheck {
-  return checkFeatures(versions, builderFeatureUses(config));
-}
-
 export interface BuildFacts extends PublishFacts {
-  builder: { name: string; features: FeatureCheck };
-  context: ContextFacts;
-  sourceDateEpoch: number;
-  /** A folder this run owns: the OCI layout and metadata file go there. */
-  workDir: string;
+  /** The chosen engine: whether BuildKit owns the layer bytes (see ImageEngine). */
+  engine: { ownsLayerBytes: boolean };
 }
 
-/** Everything the build step does, decided before it runs (pure). */
+/** Everything the build step decides before it runs, whatever the engine (pure). */
 export interface BuildPlan {
   publish: PublishPlan;
-  buildx: {
-    args: string[];
-    /** Environment variable names the build secrets are passed in (values never in the plan). */
-    secretEnv: string[];
-    ociDest: string;
-    metadataFile: string;
-  };
-  /** Compress the layers in the action (the same bytes on both engines), unless attestations pin BuildKit's bytes. */
+  /** Where the image goes: the registry (by digest, tags after the gate), the Docker daemon, files. */
+  destinations: DestinationSpec[];
+  /** Compress the layers in the action (the same bytes on both engines), unless the engine owns the layer bytes. */
   compressLayers: boolean;
-  /** Store the size report as a root annotation (not with attestations, for the same reason). */
+  /** Look for compressed layers the registry already holds (not when a destination needs every blob written out). */
+  reuseLayers: boolean;
+  /** Store the size report as a root annotation (not when the engine owns the bytes, for the same reason). */
   storeReport: boolean;
   /** Paths of the binary inside the image, for the per-layer report. */
   binaryPaths: string[];
@@ -162,46 +130,26 @@ export function binaryPaths(config: Config): string[] {
   return config.mode === 'merge' ? [] : [`${BINARY_DIR.slice(1)}/${config.binaryName}`];
 }
 
-/** The name of the environment variable that carries the i-th build secret to buildx. */
-export function secretEnvName(index: number): string {
-  return `GSI_BUILD_SECRET_${index}`;
+/** The registry (when pushing), the Docker daemon (load), the file or folder of `output`, in that order. */
+export function planDestinations(config: Config, publish: PublishPlan): DestinationSpec[] {
+  const destinations: DestinationSpec[] = [];
+  if (publish.push) destinations.push({ kind: 'registry', targets: publish.targets });
+  if (config.load) destinations.push({ kind: 'daemon', tags: publish.tags });
+  if (config.output) destinations.push({ ...config.output, tags: publish.tags });
+  return destinations;
 }
 
-/** Config + run context + builder versions + the compiled context → the exact build (pure). */
+/** Config + run context + the chosen engine → what the build step does (pure). */
 export function planBuild(config: Config, facts: BuildFacts): BuildPlan {
-  const unsupported = new Set([...facts.builder.features.unsupported, ...(facts.unsupported ?? [])]);
-  const publish = planPublish(config, { ...facts, unsupported: [...unsupported] });
-  const attestations = wantsAttestations(config);
-  const ociDest = path.join(facts.workDir, 'oci');
-  const metadataFile = path.join(facts.workDir, 'metadata.json');
-  const secretEnv = config.secrets.map((_, i) => secretEnvName(i));
-  const args = buildxBuildArgs({
-    contextDir: facts.context.dir,
-    dockerfile: facts.context.dockerfile,
-    namedContexts: facts.context.namedContexts,
-    compression: config.compression,
-    compressInBuildKit: attestations,
-    platforms: config.platforms,
-    ociDest,
-    builder: facts.builder.name,
-    cacheFrom: publish.cacheFrom,
-    cacheTo: publish.cacheTo,
-    metadataFile,
-    sourceDateEpoch: facts.sourceDateEpoch,
-    rewriteTimestamp: !unsupported.has('rewriteTimestamp'),
-    buildArgs: config.buildArgs,
-    labels: config.labels,
-    annotations: config.annotations,
-    secrets: [...config.secrets.map((secret, i) => ({ id: secret.id, env: secretEnv[i]! })), ...config.secretFiles.map((file) => ({ id: file.id, src: file.path }))],
-    target: config.target,
-    provenance: config.provenance,
-    sbom: config.sbom,
-  });
+  const publish = planPublish(config, facts);
+  const owned = facts.engine.ownsLayerBytes;
+  const destinations = planDestinations(config, publish);
   return {
     publish,
-    buildx: { args, secretEnv, ociDest, metadataFile },
-    compressLayers: !attestations,
-    storeReport: !attestations,
+    destinations,
+    compressLayers: !owned,
+    reuseLayers: destinations.every((d) => d.kind === 'registry'),
+    storeReport: !owned,
     binaryPaths: binaryPaths(config),
   };
 }

@@ -57,6 +57,9 @@ export const BAD_INPUTS: [string, BadInput][] = [
   bad('tags', ',,', /at least one in a comma or newline list \(leave tags unset for the default tags\)/),
   bad('push', 'yes', BOOL),
   bad('load', 'maybe', BOOL),
+  // output: KIND:PATH, docker-archive for one platform only
+  bad('output', 'tar:image.tar', /oci:DIR \(an OCI layout folder\), oci-archive:FILE\.tar .* or docker-archive:FILE\.tar/),
+  bad('output', 'docker-archive:i.tar', /oci:DIR or oci-archive:FILE\.tar for several platforms/, { set: { output: 'docker-archive:i.tar', platforms: 'linux/amd64,linux/arm64' } }),
   // conflicting inputs: load (or a matrix leg) with several platforms, a leg that does not push
   bad('load', 'true', /false when several platforms are built \(linux\/amd64, linux\/arm64\)/, { set: { push: 'true', load: 'true', platforms: 'linux/amd64,linux/arm64' } }),
   bad('push-by-digest', 'sometimes', BOOL),

@@ -80,7 +80,7 @@ describe('engine direct gives the digest engine buildx gives', () => {
     expectOk(viaBuildx);
     const viaDirect = await direct({ ...base(uniqueRepository(s, 'hello-direct')), ...extra });
     expectOk(viaDirect);
-    expect(viaDirect.stdout).toContain('Engine: direct (auto: no docker CLI with the buildx plugin on PATH');
+    expect(viaDirect.stdout).toContain('Engine: direct (auto: the inputs need no BuildKit, no builder or buildkit-endpoint is given, and no buildx builder answers here)');
     expect(viaBuildx.stdout).toContain('Engine: buildx (engine: buildx)');
 
     expect(viaDirect.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
@@ -115,14 +115,19 @@ describe('engine direct gives the digest engine buildx gives', () => {
     expect(config.config.Labels['com.example.team']).toBe('a<b>&c');
   }, 600_000);
 
-  it.each([
-    ['dockerfile-mode: source', { 'dockerfile-mode': 'source' }, /'engine'.*dockerfile-mode is source/s],
-    ['engine: direct with a Dockerfile', { engine: 'direct', dockerfile: 'go.mod' }, /'engine' has an invalid value "direct".*dockerfile is a Dockerfile/s],
-  ])('%s without BuildKit fails at once, naming both inputs', async (_name, extra, message) => {
-    const run = await runStep('main', { workspace, inputs: { ...base(uniqueRepository(s, 'hello-direct-bad')), engine: 'auto', ...extra }, env: { PATH: bin, ...goCaches } });
+  it('engine: direct with a Dockerfile without BuildKit fails at once, naming both inputs', async () => {
+    const run = await runStep('main', { workspace, inputs: { ...base(uniqueRepository(s, 'hello-direct-bad')), engine: 'direct', dockerfile: 'go.mod' }, env: { PATH: bin, ...goCaches } });
     expect(run.exitCode).not.toBe(0);
-    expect(errorAnnotations(run).join('\n')).toMatch(message);
+    expect(errorAnnotations(run).join('\n')).toMatch(/'engine' has an invalid value "direct".*dockerfile is a Dockerfile/s);
     expect(errorAnnotations(run).join('\n')).toMatch(/Set engine: buildx with a builder or buildkit-endpoint/);
+    expect(run.stdout).not.toContain('Compiling');
+  }, 120_000);
+
+  it('auto with dockerfile-mode: source picks buildx, which fails at once without docker, saying why it was picked', async () => {
+    const run = await runStep('main', { workspace, inputs: { ...base(uniqueRepository(s, 'hello-direct-bad')), engine: 'auto', 'dockerfile-mode': 'source' }, env: { PATH: bin, ...goCaches } });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stdout).toContain('Engine: buildx (auto: dockerfile-mode: source compiles inside BuildKit)');
+    expect(errorAnnotations(run).join('\n')).toMatch(/docker buildx is not available: install the buildx plugin/);
     expect(run.stdout).not.toContain('Compiling');
   }, 120_000);
 });

@@ -5,7 +5,8 @@ import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config.js';
 import type { Versions } from '../../src/image/builder.js';
 import { writeOutputs } from '../../src/outputs.js';
-import { builderFeatureUses, planBuild, planFeatures, planPublish, type BuildFacts } from '../../src/plan.js';
+import { builderFeatureUses, planBuildx, planFeatures } from '../../src/engine/buildx.js';
+import { buildkitAttestations, planBuild, planPublish, type BuildFacts } from '../../src/plan.js';
 import { contexts } from '../fixtures/run-context.js';
 
 // A real folder: secret-files must exist, and paths are resolved to real paths.
@@ -20,16 +21,23 @@ function configFrom(inputs: Record<string, string>) {
 
 const NEW_BUILDER: Versions = { buildx: '0.38.2', buildkit: 'v0.34.2' };
 
-function facts(config: ReturnType<typeof configFrom>, overrides: Partial<BuildFacts> = {}, versions = NEW_BUILDER): BuildFacts {
-  return {
-    run: contexts.defaultBranch(),
-    publishedTags: [],
-    builder: { name: 'gsi', features: planFeatures(config, versions) },
+/** The run's facts with the buildx engine (which owns the layer bytes when BuildKit's attestations are asked for). */
+function facts(config: ReturnType<typeof configFrom>, overrides: Partial<BuildFacts> = {}): BuildFacts {
+  return { run: contexts.defaultBranch(), publishedTags: [], engine: { ownsLayerBytes: buildkitAttestations(config) }, ...overrides };
+}
+
+/** The buildx engine's own plan for the run: the publish plan's cache refs, the builder's features. */
+function buildx(config: ReturnType<typeof configFrom>, overrides: Partial<BuildFacts> = {}, versions = NEW_BUILDER) {
+  const features = planFeatures(config, versions);
+  const publish = planPublish(config, { ...facts(config, overrides), unsupported: features.unsupported });
+  return planBuildx(config, {
+    builder: { name: 'gsi', features },
     context: { dir: '/tmp/run/context', dockerfile: '/tmp/run/context/Dockerfile', namedContexts: {} },
+    cacheFrom: publish.cacheFrom,
+    cacheTo: publish.cacheTo,
     sourceDateEpoch: 1700000000,
     workDir: '/tmp/run',
-    ...overrides,
-  };
+  });
 }
 
 const OUTPUT = 'type=oci,dest=/tmp/run/oci,tar=false,compression=uncompressed,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800';
@@ -54,7 +62,7 @@ function argv(parts: { platform?: string; output?: string; before?: string[]; af
   ];
 }
 
-describe('planBuild: from the inputs to the exact buildx argv', () => {
+describe('planBuildx: from the inputs to the exact buildx argv', () => {
   it.each<[string, Record<string, string>, string[]]>([
     ['the defaults', {}, argv()],
     ['platforms', { platforms: 'linux/amd64,linux/arm64,linux/arm/v7' }, argv({ platform: 'linux/amd64,linux/arm64,linux/arm/v7' })],
@@ -76,19 +84,20 @@ describe('planBuild: from the inputs to the exact buildx argv', () => {
     ['push false: the cache is only read', { ...SOURCE, push: 'false' }, argv({ cache: CACHE_FROM })],
   ])('%s', (_name, inputs, expected) => {
     const config = configFrom(inputs);
-    expect(planBuild(config, facts(config)).buildx.args).toEqual(expected);
+    expect(buildx(config).args).toEqual(expected);
   });
 
   it('never puts a secret value in the plan', () => {
     const config = configFrom({ secrets: 'npm=s3cret-value' });
-    const plan = planBuild(config, facts(config));
+    const plan = buildx(config);
     expect(JSON.stringify(plan)).not.toContain('s3cret-value');
-    expect(plan.buildx.secretEnv).toEqual(['GSI_BUILD_SECRET_0']);
+    expect(JSON.stringify(planBuild(config, facts(config)))).not.toContain('s3cret-value');
+    expect(plan.secretEnv).toEqual(['GSI_BUILD_SECRET_0']);
   });
 
   it('a pull request reads its own cache and the main line, writes neither', () => {
     const config = configFrom(SOURCE);
-    const args = planBuild(config, facts(config, { run: contexts.pullRequest() })).buildx.args;
+    const args = buildx(config, { run: contexts.pullRequest() }).args;
     expect(args).toEqual(argv({ cache: ['--cache-from', `type=registry,ref=${IMAGE}:buildcache-pr-42`, '--cache-from', `type=registry,ref=${IMAGE}:buildcache`] }));
   });
 
@@ -102,7 +111,7 @@ describe('planBuild: from the inputs to the exact buildx argv', () => {
   });
 });
 
-describe('planBuild with an old buildx or BuildKit', () => {
+describe('planBuildx with an old buildx or BuildKit', () => {
   it.each<[string, { buildx: string; buildkit?: string }, string[], RegExp[]]>([
     [
       'BuildKit 0.12: no rewrite-timestamp',
@@ -135,7 +144,7 @@ describe('planBuild with an old buildx or BuildKit', () => {
     expect(features.errors).toEqual([]);
     expect(features.warnings).toHaveLength(warnings.length);
     warnings.forEach((warning, i) => expect(features.warnings[i]).toMatch(warning));
-    expect(planBuild(config, facts(config, {}, versions)).buildx.args).toEqual(expected);
+    expect(buildx(config, {}, versions).args).toEqual(expected);
   });
 
   it.each<[string, Record<string, string>, { buildx: string; buildkit?: string }, RegExp]>([

@@ -1,3 +1,7 @@
+import { promises as fs } from 'node:fs';
+import { ActionError } from '../errors.js';
+import { formatPlatform, type Platform } from '../platform.js';
+
 /** What an ELF file says about itself: enough to prove a binary is static and for the right CPU. */
 export interface ElfInfo {
   class: 32 | 64;
@@ -111,4 +115,12 @@ export function staticBinaryProblems(info: ElfInfo, goarch: string): string[] {
     );
   }
   return problems;
+}
+
+/** Fails on the first compiled binary that could not run in the image (dynamic, wrong machine, …). */
+export async function checkStaticBinaries(binaries: readonly { path: string; platform: Platform }[]): Promise<void> {
+  for (const binary of binaries) {
+    const problems = staticBinaryProblems(readElf(await fs.readFile(binary.path)), binary.platform.arch);
+    if (problems.length > 0) throw new ActionError(`The ${formatPlatform(binary.platform)} binary cannot go into the image: ${problems.join('; ')}.`);
+  }
 }

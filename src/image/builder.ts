@@ -284,7 +284,8 @@ export async function prepareBuilder(options: PrepareBuilderOptions, exec: Exec,
   }
   const inspecting = options.buildkitEndpoint
     ? Promise.resolve(undefined)
-    : exec('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+    : // No docker at all: buildxVersion's "install the buildx plugin" is the message to give, not this spawn error.
+      exec('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS }).catch(() => undefined);
   const [version, result] = await Promise.all([buildxVersion(exec), inspecting]);
   let inspected: BuilderInfo | undefined;
   if (result) {

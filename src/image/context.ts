@@ -123,3 +123,9 @@ export async function writeSourceContext(
   await fs.writeFile(`${dockerfile}.dockerignore`, renderSourceDockerignore());
   return { dir: moduleDir, dockerfile, namedContexts: { rootfs }, ...caBundleSource(spec.rootfs) };
 }
+
+/** The generated Dockerfile for the job summary, collapsed: the image both engines build. */
+export async function dockerfileDetails(context: BuildContext): Promise<string> {
+  const text = await fs.readFile(context.dockerfile, 'utf8');
+  return `<details><summary>Generated Dockerfile (the image both engines build)</summary>\n\n\`\`\`dockerfile\n${text.trimEnd()}\n\`\`\`\n\n</details>\n`;
+}
