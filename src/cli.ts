@@ -291,10 +291,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   env.GITHUB_WORKSPACE = workspace;
   // The pipeline reports through `staged`, so a failure can name the stage it hit, as the action's does.
   const staged = withStages(reporter);
-  const tools = defaultTools(staged);
   const read = cliInputReader(command.inputs);
   const token = read(Inputs.githubToken.name);
   if (token) reporter.setSecret(token);
+  const tools = defaultTools(staged, { githubToken: token, env });
 
   let config: ReturnType<typeof parseConfig>;
   try {

@@ -19,7 +19,7 @@ import { writeDirectImage } from './image/direct.js';
 import { chooseEngine, chooseMergeEngine } from './image/engine.js';
 import { compressionId, findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
 import { composeMergedIndex, tagIndex, type MergeOptions } from './image/merge.js';
-import { ReadOnceRegistry, type RegistryClient } from './image/registry.js';
+import { ReadOnceRegistry, type Registry } from './image/registry.js';
 import { annotateRoot, baseLayerDigests, compressLayers, localDiffIds, OciLayoutClient, pushOciImage, readOciImage, tagOciImage, type OciImage } from './image/oci-layout.js';
 import { Inputs, State } from './inputs.js';
 import type { RunOutputs } from './outputs.js';
@@ -189,7 +189,7 @@ async function prepareBuildxBuilder(config: Config, tools: Tools): Promise<{ nam
  * every tag it will move) that this action compressed with the same settings. None with `load`:
  * docker load needs every blob in the local layout.
  */
-async function reusableLayers(config: Config, plan: PublishPlan, reads: RegistryClient, tools: Tools): Promise<ReusableLayers> {
+async function reusableLayers(config: Config, plan: PublishPlan, reads: Registry, tools: Tools): Promise<ReusableLayers> {
   if (config.load) return new Map();
   const previous = plan.targets.flatMap((t) => t.tags.map((tag) => ({ ...t.name, tag })));
   // Losing the reuse only costs time: a line in the log, not a warning (the baseline read warns for itself).
@@ -225,7 +225,7 @@ interface BuildxRun {
 }
 
 /** The direct engine: the same OCI layout BuildKit would export, written from the compiled binaries. */
-async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, source: SourceInfo, registry: RegistryClient): Promise<BuildxRun> {
+async function writeDirect(config: Config, prepared: PreparedContext, plan: BuildPlan, source: SourceInfo, registry: Registry): Promise<BuildxRun> {
   if (!prepared.stage || !prepared.go) throw new ActionError('the direct engine needs the prebuilt mode (binaries compiled on the runner)');
   await fs.rm(plan.buildx.ociDest, { recursive: true, force: true });
   const image = await writeDirectImage({

@@ -1,6 +1,6 @@
 import { formatImageName, type ImageName } from '../reference.js';
 import { GZIP_CHUNK_BYTES } from './gzip.js';
-import { isIndex, type Descriptor, type ImageManifest, type RegistryClient } from './registry.js';
+import { isIndex, type Descriptor, type ImageManifest, type Registry } from './registry.js';
 
 /**
  * Set on every layer this action compresses: the encoder and its settings. Two layers with the same
@@ -29,7 +29,7 @@ export type ReusableLayers = ReadonlyMap<string, ReusableLayer>;
  * layers compressed with `compression`, by diff_id. A missing tag is skipped; a failed read is
  * reported through `warn` and only costs the reuse.
  */
-export async function findReusableLayers(client: RegistryClient, sources: readonly ImageName[], compression: string, warn: (message: string) => void): Promise<Map<string, ReusableLayer>> {
+export async function findReusableLayers(client: Registry, sources: readonly ImageName[], compression: string, warn: (message: string) => void): Promise<Map<string, ReusableLayer>> {
   const found = new Map<string, ReusableLayer>();
   const seen = new Set<string>();
   const unique = sources.filter((s) => !seen.has(formatImageName(s)) && seen.add(formatImageName(s)));
@@ -56,7 +56,7 @@ export async function findReusableLayers(client: RegistryClient, sources: readon
 }
 
 /** `rootfs.diff_ids[i]` with `layers[i]`, from the image's config. */
-async function pairLayers(client: RegistryClient, name: ImageName, manifest: ImageManifest): Promise<[string, Descriptor][]> {
+async function pairLayers(client: Registry, name: ImageName, manifest: ImageManifest): Promise<[string, Descriptor][]> {
   const config = (await client.getJsonBlob(name, manifest.config.digest)) as { rootfs?: { diff_ids?: string[] } };
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== manifest.layers.length) return [];
