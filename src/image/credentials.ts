@@ -98,7 +98,7 @@ export function helperCredential(stdout: string, source: string): Credential | u
   try {
     answer = JSON.parse(stdout) as typeof answer;
   } catch {
-    throw new Error('its answer is not JSON');
+    throw new Error('answered something that is not JSON');
   }
   const username = typeof answer.Username === 'string' ? answer.Username : '';
   const secret = typeof answer.Secret === 'string' ? answer.Secret : '';
@@ -119,12 +119,12 @@ async function askHelper(options: CredentialChainOptions, name: string, registry
   try {
     result = await options.run(program, ['get'], { input: helperServerUrl(registry), allowFailure: true, timeoutMs, ...(options.env ? { env: options.env } : {}) });
   } catch (error) {
-    warn(/not found|ENOENT/i.test(String(error)) ? `names ${program}, which is not on PATH` : `could not run: ${error instanceof Error ? error.message : String(error)}`);
+    warn(/not found|ENOENT/i.test(String(error)) ? `is not on PATH` : `could not run: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
   if (result.exitCode !== 0) {
     if (NOT_FOUND.test(result.stdout + result.stderr)) return undefined;
-    if (Date.now() - started >= timeoutMs) warn(`did not answer within ${Math.round(timeoutMs / 1000)} s`);
+    if (Date.now() - started >= timeoutMs) warn(`did not answer within ${timeoutMs / 1000} s`);
     else warn(`failed with exit code ${result.exitCode}: ${(result.stderr || result.stdout).trim().split('\n').slice(-2).join(' ').slice(0, 200)}`);
     return undefined;
   }

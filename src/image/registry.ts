@@ -100,12 +100,21 @@ export interface RegistryClientOptions {
   idleTimeoutMs?: number;
 }
 
+/** An error's message and cause, read without `instanceof` (fetch's errors may come from another realm). */
+function errorParts(error: unknown): { name: string; message: string; cause?: { code?: unknown; message?: unknown } } | undefined {
+  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string') return undefined;
+  const { name, message, cause } = error as Error & { cause?: { code?: unknown; message?: unknown } };
+  return { name: String(name), message, ...(typeof cause === 'object' && cause !== null ? { cause } : {}) };
+}
+
 /** `fetch failed` says nothing; undici puts what happened (ECONNREFUSED, other side closed) in `cause`. */
 export function networkErrorMessage(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  const detail = [cause?.code, cause?.message].filter((part, i, all) => part && all.indexOf(part) === i).join(': ');
-  return detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message;
+  const parts = errorParts(error);
+  if (!parts) return String(error);
+  const code = parts.cause?.code === undefined ? undefined : String(parts.cause.code);
+  const causeMessage = parts.cause?.message === undefined ? undefined : String(parts.cause.message).trim();
+  const detail = [code, causeMessage].filter((part, i, all) => part && all.indexOf(part) === i).join(': ');
+  return detail && !parts.message.includes(detail) ? `${parts.message} (${detail})` : parts.message;
 }
 
 const LASTING_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|ERR_INVALID_URL|EPROTO$|ENOTFOUND$|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_)/;
@@ -115,9 +124,10 @@ const LASTING_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|ERR_INVALID_URL|EPROTO$|ENOTFOU
  * https, a certificate the runner does not trust), an unknown host, a URL fetch cannot parse.
  */
 export function isLastingNetworkError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  if (!cause) return error instanceof TypeError;
+  const parts = errorParts(error);
+  if (!parts || error instanceof RegistryHttpError || error instanceof RequestTimeoutError) return false;
+  const cause = parts.cause;
+  if (!cause) return parts.name === 'TypeError';
   return LASTING_CODES.test(String(cause.code ?? '')) || /\b(SSL|TLS|certificate)\b/i.test(String(cause.message ?? ''));
 }
 
@@ -276,6 +286,7 @@ export class RegistryClient implements Registry {
         },
       });
     } catch (error) {
+      if (error instanceof RequestTimeoutError) throw new ActionError(`${what} failed: ${error.message}, on both tries`, { cause: error });
       if (!(error instanceof RetriesExhaustedError)) throw isLastingNetworkError(error) ? new ActionError(`${what} failed: ${networkErrorMessage(error)}`, { cause: error }) : error;
       const last = error.lastError;
       const seconds = Math.round((Date.now() - started) / 1000);
@@ -283,7 +294,6 @@ export class RegistryClient implements Registry {
         throw last.withNote(`rate limited: the registry still answered 429 after ${error.attempts} attempts over ${seconds} s; wait and run again, or log in (anonymous clients get lower limits)`);
       }
       if (last instanceof RegistryHttpError) throw last;
-      if (last instanceof RequestTimeoutError) throw new ActionError(`${what} failed: ${last.message}, on both tries`, { cause: last });
       throw new ActionError(`${what} failed after ${error.attempts} attempts: ${networkErrorMessage(last)}`, { cause: last });
     }
   }
@@ -313,7 +323,7 @@ export class RegistryClient implements Registry {
       method,
       headers: { ...options.headers, ...(authorization ? { authorization } : {}) },
       ...(options.body !== undefined ? { body: options.body } : {}),
-      name: `${method} ${new URL(url).pathname}`,
+      name: `${method} ${new URL(url).pathname} on ${new URL(url).host}`,
       idleMs: this.idleTimeoutMs,
     });
   }

@@ -19,7 +19,7 @@ export class RequestTimeoutError extends Error {
     readonly request: string,
     readonly idleMs: number,
   ) {
-    super(`${request} stalled: nothing sent or received for ${Math.round(idleMs / 1000)} s`);
+    super(`${request} stalled: nothing sent or received for ${idleMs / 1000} s`);
     this.name = 'RequestTimeoutError';
   }
 }
