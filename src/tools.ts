@@ -2,7 +2,7 @@ import { execCommand, type ExecOptions, type ExecResult } from './exec.js';
 import { upsertComment } from './github/comments.js';
 import { credentialChain } from './image/credentials.js';
 import { RegistryClient, type Registry } from './image/registry.js';
-import { idleTimeoutFromEnv } from './image/timed-fetch.js';
+import { idleTimeoutFromEnv } from './timed-fetch.js';
 import type { Reporter } from './reporter.js';
 
 /** Runs an external command (argv, no shell); src/exec.ts is the real one. */

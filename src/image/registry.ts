@@ -3,7 +3,7 @@ import { execCommand } from '../exec.js';
 import { registryBaseUrl, type ImageName } from '../reference.js';
 import { parseRetryAfter, RetriesExhaustedError, withRetry } from '../retry.js';
 import { credentialChain, registryKey, type Credential, type CredentialLookup } from './credentials.js';
-import { DEFAULT_IDLE_TIMEOUT_MS, RequestTimeoutError, timedFetch } from './timed-fetch.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, RequestTimeoutError, timedFetch } from '../timed-fetch.js';
 
 export const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',

@@ -89,5 +89,22 @@ export async function timedFetch(url: string | URL, request: TimedRequest): Prom
       flush: stop,
     }),
   );
-  return new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
+  const timed = new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
+  Object.defineProperty(timed, 'url', { value: response.url });
+  return timed;
+}
+
+/** A fetch for clients that take one (Octokit): each request gets the idle timeout. */
+export function idleTimeoutFetch(idleMs: number): (input: string | URL, init?: RequestInit) => Promise<Response> {
+  return (input, init = {}) => {
+    const method = init.method ?? 'GET';
+    const url = new URL(String(input));
+    return timedFetch(url, {
+      method,
+      headers: Object.fromEntries(new Headers(init.headers).entries()),
+      ...(typeof init.body === 'string' ? { body: init.body } : {}),
+      name: `${method} ${url.pathname} on ${url.host}`,
+      idleMs,
+    });
+  };
 }
