@@ -5,7 +5,7 @@
  */
 
 /** The idle timeout when the environment does not set one: two stalled tries and a backoff stay within a minute. */
-export const DEFAULT_IDLE_TIMEOUT_MS = 25_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 20_000;
 /** Seconds; for tests that need a stall to fail sooner than the default. */
 export const IDLE_TIMEOUT_ENV = 'GO_SLIM_IMAGE_NETWORK_IDLE_TIMEOUT';
 

@@ -1,8 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isLastingNetworkError, RegistryClient, RegistryHttpError } from '../../src/image/registry.js';
+import path from 'node:path';
+import { isLastingNetworkError, ReadOnceRegistry, RegistryClient, RegistryHttpError } from '../../src/image/registry.js';
 import { parseRetryAfter } from '../../src/retry.js';
+import { MemoryRegistry } from '../helpers/fake-tools.js';
 
 /**
  * The network client's retry and timeout decisions against small loopback HTTP servers (the real
@@ -164,5 +169,33 @@ describe('RegistryClient retries', () => {
     expect(String(error)).not.toContain('hunter2');
     expect(String(error)).not.toContain(Buffer.from('u:hunter2').toString('base64'));
     expect(registry.requests).toHaveLength(2);
+  });
+});
+
+describe('the registry seam', () => {
+  it('ReadOnceRegistry reads a manifest and a config once, and passes writes through', async () => {
+    const inner = new MemoryRegistry();
+    const name = { registry: 'r.example', repository: 'a/b' };
+    const config = Buffer.from('{"architecture":"amd64"}');
+    const configDigest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+    const reads = new ReadOnceRegistry(inner);
+    await reads.putBlob(name, configDigest, config);
+    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'c', digest: configDigest, size: config.length }, layers: [] }));
+    await reads.putManifest(name, 'v1', 'application/vnd.oci.image.manifest.v1+json', body);
+    expect(inner.tagWrites).toEqual(['r.example/a/b:v1']);
+    const [first, second] = await Promise.all([reads.getManifest(name, 'v1'), reads.getManifest(name, 'v1')]);
+    expect(second).toBe(first);
+    await reads.getJsonBlob(name, configDigest);
+    await reads.getJsonBlob(name, configDigest);
+    expect(inner.blobReads).toEqual([configDigest]);
+    expect(await reads.findManifest(name, 'missing')).toBeUndefined();
+  });
+
+  it('no class extends the network client (decorators and fakes implement the interface)', async () => {
+    const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+    const files = execFileSync('git', ['ls-files', 'src', '__tests__'], { cwd: root, encoding: 'utf8' }).split('\n').filter((file) => file.endsWith('.ts'));
+    const subclasses = [];
+    for (const file of files) if (/extends\s+RegistryClient\b/.test(await fs.readFile(path.join(root, file), 'utf8').catch(() => ''))) subclasses.push(file);
+    expect(subclasses).toEqual([]);
   });
 });
