@@ -172,6 +172,34 @@ describe('RegistryClient retries', () => {
   });
 });
 
+describe('RegistryClient logins', () => {
+  it('trades an identity token at the token endpoint with the OAuth2 refresh grant (POST), then uses the bearer token', async () => {
+    const forms: string[] = [];
+    let address = '';
+    const registry = await serve((req, res) => {
+      if (req.url?.startsWith('/token')) {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          forms.push(`${req.method} ${body}`);
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"bearer-from-refresh"}');
+        });
+        return;
+      }
+      if (req.headers.authorization !== 'Bearer bearer-from-refresh') return void res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${address}/token",service="svc"` }).end();
+      res.writeHead(200).end('{"tags":["t"]}');
+    });
+    address = registry.address;
+    const masked: string[] = [];
+    const withToken = new RegistryClient({ credentials: async () => ({ username: '', password: '', identityToken: 'refresh-me', source: 'auths in config.json' }), maskSecret: (v) => void masked.push(v) });
+    expect(await withToken.listTags({ registry: address, repository: 'a/b' })).toEqual(['t']);
+    expect(forms).toHaveLength(1);
+    const form = new URLSearchParams(forms[0]!.replace(/^POST /, ''));
+    expect(Object.fromEntries(form)).toEqual(expect.objectContaining({ grant_type: 'refresh_token', refresh_token: 'refresh-me', service: 'svc', scope: 'repository:a/b:pull' }));
+    expect(masked).toContain('bearer-from-refresh');
+  });
+});
+
 describe('the registry seam', () => {
   it('ReadOnceRegistry reads a manifest and a config once, and passes writes through', async () => {
     const inner = new MemoryRegistry();
