@@ -225,8 +225,9 @@ export class RegistryClient implements Registry {
       const response = await this.request(name, `blobs/uploads/?${query}`, { method: 'POST', access: 'pull,push', headers: { 'content-length': '0' }, expect: [202] });
       return response.status === 201;
     } catch (error) {
-      // A token scoped to the target only may not cover the source: the copy still works.
-      if (error instanceof RegistryHttpError && error.status < 500 && !(error instanceof LoginRejectedError)) return false;
+      // A token scoped to the target only may not cover the source (even a login that can push there
+      // gets 401 here): the upload that follows still works, and says so if the login itself is wrong.
+      if (error instanceof RegistryHttpError && error.status < 500) return false;
       throw error;
     }
   }
