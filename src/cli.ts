@@ -328,7 +328,7 @@ async function runBuildCommand(command: RunCommand, io: CliIO): Promise<number> 
   // The pipeline reports through `staged`, so a failure can name the stage it hit, as the action's does.
   const staged = withStages(reporter);
   const scratch = await scratchFolders(env);
-  const { outputs, failure } = await runAndCleanUp(command, io, { config, reporter, tools: defaultTools(staged), scratch, workingDirectoryInput: read(Inputs.workingDirectory.name) || Inputs.workingDirectory.default });
+  const { outputs, failure } = await runAndCleanUp(command, io, { config, reporter, tools: defaultTools(staged, { githubToken: token, env }), scratch, workingDirectoryInput: read(Inputs.workingDirectory.name) || Inputs.workingDirectory.default });
   printResults(io, reporter, outputs, failure, command.json);
   if (failure === undefined) return 0;
   // In the action's words. A bad value the pipeline found (a folder without go.mod, a platform this Go

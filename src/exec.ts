@@ -14,6 +14,8 @@ export interface ExecOptions {
   headline?: (stderr: string) => string | undefined;
   /** Kill the command after this many milliseconds. */
   timeoutMs?: number;
+  /** Written to the command's stdin, which is then closed (otherwise stdin is /dev/null). */
+  input?: string;
 }
 
 export interface ExecResult {
@@ -39,7 +41,7 @@ export function execCommand(command: string, args: readonly string[], options: E
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
     });
     const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
@@ -52,8 +54,11 @@ export function execCommand(command: string, args: readonly string[], options: E
       partial[stream] = lines.pop() ?? '';
       for (const line of lines) options.onLine(line, stream);
     };
-    child.stdout.on('data', collect('stdout'));
-    child.stderr.on('data', collect('stderr'));
+    // A command that exits without reading its stdin must not fail the write (EPIPE).
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
+    child.stdout!.on('data', collect('stdout'));
+    child.stderr!.on('data', collect('stderr'));
     child.on('error', (error: NodeJS.ErrnoException) => {
       const reason = error.code === 'ENOENT' ? `${command} was not found on PATH` : error.message;
       reject(new CommandError(command, -1, reason));

@@ -14,13 +14,14 @@ import { defaultTools } from './tools.js';
 export async function run(): Promise<void> {
   // Remembers the running log group, so a failure (a full disk, say) can name the stage it hit.
   const reporter = withStages(actionReporter);
-  const tools = defaultTools(reporter);
+  const token = core.getInput(Inputs.githubToken.name);
+  if (token) reporter.setSecret(token);
+  // The token is also the ghcr.io login of last resort (src/image/credentials.ts).
+  const tools = defaultTools(reporter, { githubToken: token });
   let workDir: string | undefined;
   const fail = (error: unknown) => core.setFailed(failureMessage(error, { stage: reporter.stage(), workDir }));
   try {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-    const token = core.getInput(Inputs.githubToken.name);
-    if (token) reporter.setSecret(token);
     const config = parseConfig((name) => core.getInput(name), workspace);
     announceConfig(config, reporter);
     workDir = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `go-slim-image-${randomBytes(4).toString('hex')}`);

@@ -21,7 +21,7 @@ import { readImageFile } from './image/layout-file.js';
 import { encoderSettings, LAYER_CODECS } from './image/encoder.js';
 import { findReusableLayers, type ReusableLayers } from './image/layer-reuse.js';
 import { composeMergedIndex, tagIndex, type MergeOptions } from './image/merge.js';
-import { ReadOnceRegistry, type RegistryClient } from './image/registry.js';
+import { ReadOnceRegistry, type Registry } from './image/registry.js';
 import { annotateRoot, baseLayerDigests, compressLayers, describeCompressedLayer, localDiffIds, OciLayoutClient, type OciImage } from './image/oci-layout.js';
 import { decideRootfs } from './image/rootfs.js';
 import { Inputs } from './inputs.js';
@@ -190,7 +190,7 @@ async function sendImage(destinations: readonly Destination[], image: OciImage, 
  * Compressed layers of the images this run can know cheaply (the baseline, the previous image at
  * every tag it will move) that this action compressed with the same settings.
  */
-async function reusableLayers(plan: PublishPlan, reads: RegistryClient, compression: Compression, tools: Tools): Promise<ReusableLayers> {
+async function reusableLayers(plan: PublishPlan, reads: Registry, compression: Compression, tools: Tools): Promise<ReusableLayers> {
   const previous = plan.targets.flatMap((t) => t.tags.map((tag) => ({ ...t.name, tag })));
   const encoder = { mediaType: LAYER_CODECS[compression.algorithm].mediaType, settings: encoderSettings(compression) };
   // Losing the reuse only costs time: a line in the log, not a warning (the baseline read warns for itself).

@@ -115,14 +115,14 @@ export function formatImageName(name: ImageName): string {
   return repositoryRef(name) + (name.tag ? `:${name.tag}` : '') + (name.digest ? `@${name.digest}` : '');
 }
 
-/** Registries on the loopback interface are spoken to over plain HTTP, as Docker does. */
+/** Registries on the loopback interface are spoken to over plain HTTP, as Docker does. Host names are case-insensitive. */
 export function isLoopbackRegistry(registry: string): boolean {
-  const host = registry.replace(/:[0-9]+$/, '');
+  const host = registry.replace(/:[0-9]+$/, '').toLowerCase();
   return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
 }
 
 /** Base URL of the registry's HTTP API. */
 export function registryBaseUrl(registry: string): string {
-  if (registry === 'docker.io') return 'https://registry-1.docker.io';
+  if (registry.toLowerCase() === 'docker.io') return 'https://registry-1.docker.io';
   return `${isLoopbackRegistry(registry) ? 'http' : 'https'}://${registry}`;
 }

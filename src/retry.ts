@@ -36,7 +36,7 @@ export async function withRetry<T>(
     policy: RetryPolicy;
     isRetryable: (error: unknown) => boolean;
     /** The wait before the next try when the failure itself says (e.g. Retry-After); default backoffDelay. */
-    delayFor?: (error: unknown, attempt: number) => number;
+    delayFor?: (error: unknown, attempt: number) => number | undefined;
     onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
     sleep?: (ms: number) => Promise<void>;
   },
@@ -53,4 +53,20 @@ export async function withRetry<T>(
       await sleep(delay);
     }
   }
+}
+
+/** The longest a `Retry-After` is honoured; a registry asking for more is waited for this long. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * A `Retry-After` header's wait in milliseconds (delta-seconds or an HTTP-date, RFC 9110 §10.2.3),
+ * capped at `capMs`; undefined when absent or unreadable. A date in the past means no wait.
+ */
+export function parseRetryAfter(header: string | null | undefined, now: number = Date.now(), capMs: number = MAX_RETRY_AFTER_MS): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Math.min(capMs, Number(value) * 1000);
+  const at = Date.parse(value);
+  if (!/[a-z]/i.test(value) || Number.isNaN(at)) return undefined;
+  return Math.min(capMs, Math.max(0, at - now));
 }

@@ -1,6 +1,8 @@
 import { execCommand, type ExecOptions, type ExecResult } from './exec.js';
 import { upsertComment } from './github/comments.js';
-import { RegistryClient } from './image/registry.js';
+import { credentialChain } from './image/credentials.js';
+import { RegistryClient, type Registry } from './image/registry.js';
+import { idleTimeoutFromEnv } from './timed-fetch.js';
 import type { Reporter } from './reporter.js';
 
 /** Runs an external command (argv, no shell); src/exec.ts is the real one. */
@@ -18,18 +20,33 @@ export interface GitHubApi {
 export interface Tools {
   reporter: Reporter;
   exec: Exec;
-  registry: RegistryClient;
+  registry: Registry;
   github: GitHubApi;
   /** Milliseconds, for the phase timings the summary reports. */
   clock: () => number;
 }
 
+export interface ToolOptions {
+  /** The `github-token` input: the registry login of last resort for ghcr.io on GitHub Actions. */
+  githubToken?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
 /** The real tools: commands, the registry and GitHub, with every credential masked through the reporter. */
-export function defaultTools(reporter: Reporter): Tools {
+export function defaultTools(reporter: Reporter, options: ToolOptions = {}): Tools {
+  const env = options.env ?? process.env;
+  const mask = (value: string) => reporter.setSecret(value);
+  const credentials = credentialChain({
+    run: execCommand,
+    env,
+    mask,
+    warn: (message) => reporter.warning(message),
+    ...(options.githubToken ? { githubToken: options.githubToken } : {}),
+  });
   return {
     reporter,
     exec: execCommand,
-    registry: new RegistryClient({ maskSecret: (value) => reporter.setSecret(value) }),
+    registry: new RegistryClient({ credentials, maskSecret: mask, log: (message) => reporter.info(message), idleTimeoutMs: idleTimeoutFromEnv(env) }),
     github: { upsertComment },
     clock: Date.now,
   };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CommandError } from '../../src/errors.js';
 import type { ExecOptions, ExecResult } from '../../src/exec.js';
 import type { UpsertOptions, UpsertResult } from '../../src/github/comments.js';
-import { isIndex, RegistryClient, RegistryHttpError, type Manifest } from '../../src/image/registry.js';
+import { findManifestIn, isIndex, RegistryHttpError, type Manifest, type Registry } from '../../src/image/registry.js';
 import { repositoryRef, type ImageName } from '../../src/reference.js';
 import type { Reporter } from '../../src/reporter.js';
 import type { Exec, Tools } from '../../src/tools.js';
@@ -80,8 +80,8 @@ interface StoredManifest {
   body: Buffer;
 }
 
-/** An in-memory OCI registry behind RegistryClient's interface; counts blob uploads and records tag writes. */
-export class MemoryRegistry extends RegistryClient {
+/** An in-memory OCI registry behind the Registry interface; counts blob uploads and records tag writes. */
+export class MemoryRegistry implements Registry {
   readonly blobs = new Map<string, Map<string, Buffer>>();
   readonly manifests = new Map<string, Map<string, StoredManifest>>();
   readonly blobUploads: string[] = [];
@@ -96,40 +96,48 @@ export class MemoryRegistry extends RegistryClient {
     return store.get(key)!;
   }
 
-  override async getManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string; bytes: number }> {
+  async getManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string; bytes: number }> {
     const stored = this.repo(this.manifests, name).get(reference);
     if (!stored) throw new RegistryHttpError(`memory://${repositoryRef(name)}/manifests/${reference}`, 404, 'manifest unknown');
     return { manifest: JSON.parse(stored.body.toString('utf8')) as Manifest, digest: sha256(stored.body), bytes: stored.body.length };
   }
 
-  override async getManifestBytes(name: ImageName, reference: string): Promise<{ body: Buffer; mediaType: string; digest: string }> {
+  async getManifestBytes(name: ImageName, reference: string): Promise<{ body: Buffer; mediaType: string; digest: string }> {
     const stored = this.repo(this.manifests, name).get(reference);
     if (!stored) throw new RegistryHttpError(`memory://${repositoryRef(name)}/manifests/${reference}`, 404, 'manifest unknown');
     return { body: stored.body, mediaType: stored.mediaType, digest: sha256(stored.body) };
   }
 
-  override async listTags(name: ImageName): Promise<string[]> {
+  findManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string } | undefined> {
+    return findManifestIn(this, name, reference);
+  }
+
+  async getJsonBlob(name: ImageName, digest: string): Promise<unknown> {
+    return (await this.getBlob(name, digest)).json();
+  }
+
+  async listTags(name: ImageName): Promise<string[]> {
     return [...this.repo(this.manifests, name).keys()].filter((ref) => !ref.startsWith('sha256:'));
   }
 
-  override async getBlob(name: ImageName, digest: string): Promise<Response> {
+  async getBlob(name: ImageName, digest: string): Promise<Response> {
     this.blobReads.push(digest);
     const blob = this.repo(this.blobs, name).get(digest);
     if (!blob) throw new RegistryHttpError(`memory://${repositoryRef(name)}/blobs/${digest}`, 404, 'blob unknown');
     return new Response(blob);
   }
 
-  override async hasBlob(name: ImageName, digest: string): Promise<boolean> {
+  async hasBlob(name: ImageName, digest: string): Promise<boolean> {
     return this.repo(this.blobs, name).has(digest);
   }
 
-  override async putBlob(name: ImageName, digest: string, data: Buffer): Promise<void> {
+  async putBlob(name: ImageName, digest: string, data: Buffer): Promise<void> {
     if (sha256(data) !== digest) throw new RegistryHttpError(`memory://${repositoryRef(name)}/blobs`, 400, 'digest invalid');
     this.blobUploads.push(digest);
     this.repo(this.blobs, name).set(digest, data);
   }
 
-  override async mountBlob(name: ImageName, digest: string, fromRepository: string): Promise<boolean> {
+  async mountBlob(name: ImageName, digest: string, fromRepository: string): Promise<boolean> {
     const blob = this.repo(this.blobs, { registry: name.registry, repository: fromRepository }).get(digest);
     if (!blob) return false;
     this.blobMounts.push(`${repositoryRef(name)} <- ${fromRepository} ${digest}`);
@@ -137,7 +145,7 @@ export class MemoryRegistry extends RegistryClient {
     return true;
   }
 
-  override async putManifest(name: ImageName, reference: string, mediaType: string, body: Buffer): Promise<string> {
+  async putManifest(name: ImageName, reference: string, mediaType: string, body: Buffer): Promise<string> {
     const manifest = JSON.parse(body.toString('utf8')) as Manifest;
     const children = isIndex(manifest) ? manifest.manifests.map((m) => m.digest) : [];
     for (const child of children) if (!this.repo(this.manifests, name).has(child)) throw new RegistryHttpError('memory://', 400, `manifest ${child} unknown`);
@@ -153,7 +161,7 @@ export class MemoryRegistry extends RegistryClient {
     return digest;
   }
 
-  override async deleteManifest(name: ImageName, digest: string): Promise<boolean> {
+  async deleteManifest(name: ImageName, digest: string): Promise<boolean> {
     const manifests = this.repo(this.manifests, name);
     for (const [ref, stored] of manifests) if (sha256(stored.body) === digest) manifests.delete(ref);
     return true;

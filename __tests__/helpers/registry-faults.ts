@@ -87,12 +87,15 @@ export interface ProxiedRequest {
   method: string;
   path: string;
   at: number;
-  /** What the proxy did: forwarded (with the upstream status), answered itself, or cut the connection. */
-  outcome: number | 'cut';
+  /** What the proxy did: forwarded (with the upstream status), answered itself, cut the connection, or never answered. */
+  outcome: number | 'cut' | 'stall';
 }
 
-/** What to do with one request: forward it, answer it with a status, or cut the connection. */
-export type FaultDecision = 'forward' | 'cut' | { status: number; body?: string };
+/**
+ * What to do with one request: forward it, answer it with a status (and headers), cut the
+ * connection, or stall: read the whole request and never answer (a registry that stops replying).
+ */
+export type FaultDecision = 'forward' | 'cut' | 'stall' | { status: number; body?: string; headers?: Record<string, string> };
 
 /**
  * An HTTP proxy on 127.0.0.1 in front of `upstream` (host:port) that asks `decide` about each
@@ -117,10 +120,15 @@ export class FaultProxy {
         req.socket.destroy();
         return;
       }
+      if (decision === 'stall') {
+        entry.outcome = 'stall';
+        req.resume();
+        return;
+      }
       if (decision !== 'forward') {
         entry.outcome = decision.status;
         const body = decision.body ?? JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'injected fault' }] });
-        res.writeHead(decision.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.writeHead(decision.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...decision.headers });
         res.end(body);
         req.resume();
         return;

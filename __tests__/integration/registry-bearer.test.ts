@@ -7,7 +7,9 @@ import { errorMessage } from '../../src/errors.js';
 import { encodeLayer, OCI_LAYER_GZIP } from '../../src/image/encoder.js';
 import { readImageSizes } from '../../src/report/inspect.js';
 import { pushOciImage, readOciImage, sha256, tagOciImage, type OciImage } from '../../src/image/oci-layout.js';
-import { dockerConfigCredentials, RegistryClient } from '../../src/image/registry.js';
+import { execCommand } from '../../src/exec.js';
+import { credentialChain } from '../../src/image/credentials.js';
+import { RegistryClient, type Registry } from '../../src/image/registry.js';
 import type { ImageName } from '../../src/reference.js';
 import { startTokenRegistry, type TokenRegistry } from '../helpers/token-registry.js';
 
@@ -70,12 +72,12 @@ describe('Bearer-token auth against distribution 2.8 with auth: token', () => {
 
   const clientFor = (dockerConfig: string) =>
     new RegistryClient({
-      credentials: (host) => dockerConfigCredentials(host, { DOCKER_CONFIG: dockerConfig }),
+      credentials: credentialChain({ run: execCommand, env: { DOCKER_CONFIG: dockerConfig } }),
       maskSecret: (value) => masked.push(value),
       attempts: 1,
     });
   const nameOf = (repository: string): ImageName => ({ registry: registry.address, repository });
-  const pushFails = async (client: RegistryClient, repository: string): Promise<string> => {
+  const pushFails = async (client: Registry, repository: string): Promise<string> => {
     let message = '';
     await pushOciImage(client, layout.image, [{ name: nameOf(repository), tags: ['v1'] }], () => undefined).then(
       () => {
@@ -138,11 +140,11 @@ describe('Bearer-token auth against distribution 2.8 with auth: token', () => {
     }
   });
 
-  it('with a wrong password: the token endpoint answers 401, the error names it, nothing is pushed', async () => {
+  it('with a wrong password: the token endpoint answers 401, a rejected login names it and the docker config, nothing is pushed', async () => {
     const wrong = await registry.writeDockerConfig({ username: login.username, password: 'not-the-password' });
     const message = await pushFails(clientFor(wrong), 'acme/bearer-wrong');
-    expect(message).toContain(`GET ${registry.tokens.realm} answered HTTP 401`);
-    expect(message).toMatch(/Hint: log in to the registry/);
+    expect(message).toContain(`login rejected by ${registry.address}: the token endpoint ${registry.tokens.realm} answered HTTP 401 with the credential from auths in ${path.join(wrong, 'config.json')}`);
+    expect(message).not.toMatch(/Hint: log in to the registry/);
     expect(message).not.toContain('not-the-password');
     expect(requestsFor('acme/bearer-wrong').map((r) => [r.user, r.status])).toEqual([[login.username, 401]]);
     expect(await registry.hasRepository('acme/bearer-wrong')).toBe(false);

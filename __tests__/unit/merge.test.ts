@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { imagetoolsCreateArgs, indexPlatforms, legPrefix, LEGS_ANNOTATION, mergeLegs, removeTemporaryTags, REVISION_ANNOTATION, temporaryTag, tombstoneManifest, type ImagetoolsCreateSpec } from '../../src/image/merge.js';
 import { sha256 } from '../../src/image/oci-layout.js';
-import type { RegistryClient } from '../../src/image/registry.js';
+import type { Registry } from '../../src/image/registry.js';
 import { formatPlatform, parsePlatform, parsePlatformList } from '../../src/platform.js';
 import { MemoryRegistry, recordingExec } from '../helpers/fake-tools.js';
 import { formatImageName, parseImageName } from '../../src/reference.js';
@@ -107,7 +107,7 @@ function memoryRegistry(options: { deletes: boolean }) {
       return body && digest ? { manifest: JSON.parse(body.toString()), digest } : undefined;
     },
   };
-  return { client: client as unknown as RegistryClient, manifests, tags };
+  return { client: client as unknown as Registry, manifests, tags };
 }
 
 describe('removeTemporaryTags', () => {
@@ -173,7 +173,7 @@ function distributionRegistry(pause: () => Promise<void>) {
       return digest && revisions.has(digest) ? { manifest: JSON.parse(bodies.get(digest)!.toString()), digest } : undefined;
     },
   };
-  return { client: client as unknown as RegistryClient, tags, revisions };
+  return { client: client as unknown as Registry, tags, revisions };
 }
 
 /** A pause of 0-3 event-loop turns, from a seeded generator: the same seed, the same interleaving. */

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { ActionError } from '../errors.js';
-import type { RegistryClient } from '../image/registry.js';
+import type { Registry } from '../image/registry.js';
 import type { Exec } from '../tools.js';
 import type { Destination } from './destination.js';
 import { ociLayoutFiles, writeTarFile } from './files.js';
 
 /** `load`: the image's OCI layout as a tar through `docker load`; the run's tags only once the gate has passed. */
-export function daemonDestination(tags: readonly string[], deps: { exec: Exec; registry: RegistryClient; workDir: string }): Destination {
+export function daemonDestination(tags: readonly string[], deps: { exec: Exec; registry: Registry; workDir: string }): Destination {
   let loaded: string | undefined;
   return {
     title: 'Loading the image into Docker',

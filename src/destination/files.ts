@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import { ActionError } from '../errors.js';
 import { ustarHeader, type TarWriteEntry } from '../image/tar.js';
 import { layerCompression, type OciImage } from '../image/oci-layout.js';
-import { isIndex, type Descriptor, type Manifest, type RegistryClient } from '../image/registry.js';
+import { isIndex, type Descriptor, type Manifest, type Registry } from '../image/registry.js';
 import type { Destination } from './destination.js';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -17,7 +17,7 @@ interface OutFile {
 }
 
 /** Reads the image's blobs: from the layout, or (reused and base layers) from the registry that holds them. */
-function blobReader(image: OciImage, registry: RegistryClient): (digest: string) => Promise<Buffer> {
+function blobReader(image: OciImage, registry: Registry): (digest: string) => Promise<Buffer> {
   return async (digest) => {
     const local = path.join(image.dir, 'blobs', ...digest.split(':'));
     const data = await fs.readFile(local).catch(() => undefined);
@@ -43,7 +43,7 @@ async function imageDescriptors(root: Descriptor, read: (digest: string) => Prom
 }
 
 /** The files of an OCI image layout holding just this image: oci-layout, index.json, blobs/sha256/* (sorted). */
-export async function ociLayoutFiles(image: OciImage, registry: RegistryClient): Promise<OutFile[]> {
+export async function ociLayoutFiles(image: OciImage, registry: Registry): Promise<OutFile[]> {
   const read = blobReader(image, registry);
   const { mediaType, digest, size } = image.root;
   const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType, digest, size }] };
@@ -83,7 +83,7 @@ function uncompressedLayer(read: (digest: string) => Promise<Buffer>, layer: Des
  * The files of a `docker save` archive (what docker load, podman load and skopeo docker-archive:
  * read): manifest.json, the config as <hex>.json, each layer uncompressed as <diff_id hex>/layer.tar.
  */
-export async function dockerArchiveFiles(image: OciImage, tags: readonly string[], registry: RegistryClient): Promise<OutFile[]> {
+export async function dockerArchiveFiles(image: OciImage, tags: readonly string[], registry: Registry): Promise<OutFile[]> {
   const read = blobReader(image, registry);
   const manifest = await singleImage(image, read);
   const config = JSON.parse((await read(manifest.config.digest)).toString('utf8')) as { rootfs: { diff_ids: string[] } };
@@ -142,7 +142,7 @@ async function writeFolder(dir: string, files: readonly OutFile[]): Promise<void
 }
 
 /** `output: oci:DIR`, `oci-archive:FILE`, `docker-archive:FILE`: the image written there, no registry involved. */
-export function fileDestination(kind: 'oci' | 'oci-archive' | 'docker-archive', target: string, tags: readonly string[], registry: RegistryClient): Destination {
+export function fileDestination(kind: 'oci' | 'oci-archive' | 'docker-archive', target: string, tags: readonly string[], registry: Registry): Destination {
   return {
     title: `Writing the image to ${kind}:${target}`,
     phase: 'output',

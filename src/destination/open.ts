@@ -1,4 +1,4 @@
-import type { RegistryClient } from '../image/registry.js';
+import type { Registry } from '../image/registry.js';
 import type { Exec } from '../tools.js';
 import { daemonDestination } from './daemon.js';
 import type { Destination } from './destination.js';
@@ -7,7 +7,7 @@ import { registryDestination } from './registry.js';
 import type { DestinationSpec } from './spec.js';
 
 /** The destination each planned spec names. */
-export function openDestinations(specs: readonly DestinationSpec[], deps: { exec: Exec; registry: RegistryClient; workDir: string }): Destination[] {
+export function openDestinations(specs: readonly DestinationSpec[], deps: { exec: Exec; registry: Registry; workDir: string }): Destination[] {
   return specs.map((spec) => {
     switch (spec.kind) {
       case 'registry':

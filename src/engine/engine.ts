@@ -5,7 +5,7 @@ import type { FeatureName } from '../image/builder.js';
 import type { BuildContext } from '../image/context.js';
 import type { FinalStageSpec } from '../image/dockerfile.js';
 import type { OciImage } from '../image/oci-layout.js';
-import type { RegistryClient } from '../image/registry.js';
+import type { Registry } from '../image/registry.js';
 
 /** The engines `engine` can name besides `auto`. */
 export type EngineName = 'buildx' | 'direct';
@@ -30,7 +30,7 @@ export interface EngineInput {
   /** A folder of this run: the engine writes its OCI layout (and metadata) under it. */
   workDir: string;
   /** Reads base-image manifests and configs (the direct engine). */
-  registry: RegistryClient;
+  registry: Registry;
   env: NodeJS.ProcessEnv;
 }
 

@@ -1,4 +1,5 @@
 import { ActionError, errorMessage } from '../errors.js';
+import { idleTimeoutFetch, idleTimeoutFromEnv } from '../timed-fetch.js';
 import { RetriesExhaustedError, withRetry as retry } from '../retry.js';
 
 /** The issue or pull request a comment goes on. */
@@ -127,7 +128,8 @@ export async function upsertComment(options: UpsertOptions): Promise<UpsertResul
   if (!options.body.includes(options.marker)) throw new ActionError('The comment body does not contain its marker, so it could never be found again to update.');
   // Loaded only for a comment: most runs never post one, and Octokit is a large part of the bundle.
   const { getOctokit } = await import('@actions/github');
-  const octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') });
+  // Every API call gets the registry client's idle timeout: a GitHub API that stops answering never hangs the run.
+  const octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, ''), request: { fetch: idleTimeoutFetch(idleTimeoutFromEnv(process.env)) } });
   const policy = options.retry ?? DEFAULT_RETRY;
   const { owner, repo, issueNumber } = options.target;
   const perPage = options.perPage ?? 100;

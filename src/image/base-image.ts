@@ -1,7 +1,7 @@
 import { ActionError } from '../errors.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import { formatImageName, type ImageName } from '../reference.js';
-import { isIndex, type Descriptor, type ImageIndex, type ImageManifest, type RegistryClient } from './registry.js';
+import { isIndex, type Descriptor, type ImageIndex, type ImageManifest, type Registry } from './registry.js';
 
 /*
  * The `base-image` of the direct engine: per platform, the base's manifest and config, read through
@@ -91,7 +91,7 @@ export function baseLayers(manifest: ImageManifest, config: BaseConfig, where: s
  * Reads the base image of one platform: its manifest (through the index when it has one) and its
  * config. Only manifests and the config (a few KB) are read, never a layer.
  */
-export async function readBaseImage(client: RegistryClient, name: ImageName, platform: Platform): Promise<BaseImage> {
+export async function readBaseImage(client: Registry, name: ImageName, platform: Platform): Promise<BaseImage> {
   const where = formatImageName(name);
   const from = { registry: name.registry, repository: name.repository };
   let manifest;

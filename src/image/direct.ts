@@ -7,7 +7,7 @@ import { BINARY_DIR, CA_BUNDLE_PATH, IMAGE_EPOCH, NONROOT_UID, renderAccountFile
 import { OCI_LAYER_TAR, type OciImage, type RemoteBlob } from './oci-layout.js';
 import { parseImageName } from '../reference.js';
 import { readBaseImage, type BaseConfig, type BaseImage, type HistoryEntry } from './base-image.js';
-import type { Descriptor, RegistryClient } from './registry.js';
+import type { Descriptor, Registry } from './registry.js';
 import { writeTar, type TarWriteEntry } from './tar.js';
 
 /*
@@ -349,7 +349,7 @@ export interface DirectImageSpec {
   /** As the `annotations` input gives them (buildx `--annotation` form). */
   annotations: readonly string[];
   /** Reads the base image's manifests and config when stage.baseImage is not scratch. */
-  registry?: RegistryClient;
+  registry?: Registry;
 }
 
 /**

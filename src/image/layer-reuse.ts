@@ -1,5 +1,5 @@
 import { formatImageName, type ImageName } from '../reference.js';
-import { isIndex, type Descriptor, type ImageManifest, type RegistryClient } from './registry.js';
+import { isIndex, type Descriptor, type ImageManifest, type Registry } from './registry.js';
 
 /**
  * Set on every layer this action compresses: the encoder and its settings (LayerEncoder.settings:
@@ -31,7 +31,7 @@ export interface ReuseKey {
  * layers that the encoder `key` names wrote (same media type, same settings annotation), by diff_id. A missing tag is skipped; a failed read is
  * reported through `warn` and only costs the reuse.
  */
-export async function findReusableLayers(client: RegistryClient, sources: readonly ImageName[], key: ReuseKey, warn: (message: string) => void): Promise<Map<string, ReusableLayer>> {
+export async function findReusableLayers(client: Registry, sources: readonly ImageName[], key: ReuseKey, warn: (message: string) => void): Promise<Map<string, ReusableLayer>> {
   const found = new Map<string, ReusableLayer>();
   const seen = new Set<string>();
   const unique = sources.filter((s) => !seen.has(formatImageName(s)) && seen.add(formatImageName(s)));
@@ -58,7 +58,7 @@ export async function findReusableLayers(client: RegistryClient, sources: readon
 }
 
 /** `rootfs.diff_ids[i]` with `layers[i]`, from the image's config. */
-async function pairLayers(client: RegistryClient, name: ImageName, manifest: ImageManifest): Promise<[string, Descriptor][]> {
+async function pairLayers(client: Registry, name: ImageName, manifest: ImageManifest): Promise<[string, Descriptor][]> {
   const config = (await client.getJsonBlob(name, manifest.config.digest)) as { rootfs?: { diff_ids?: string[] } };
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== manifest.layers.length) return [];

@@ -7,7 +7,7 @@ import { registryErrorHint } from './buildx.js';
 import { platformTagSuffix } from './cache.js';
 import { goJson } from './direct.js';
 import { sha256 } from './oci-layout.js';
-import { isIndex, type Descriptor, type ImageIndex, type RegistryClient } from './registry.js';
+import { isIndex, type Descriptor, type ImageIndex, type Registry } from './registry.js';
 import { sanitizeTag } from './tags.js';
 
 /*
@@ -142,7 +142,7 @@ export function indexPlatforms(index: ImageIndex): string[] {
  * its index entries for a leg pushed with attestations). Missing legs (never pushed, or their tag
  * already removed by a merge that won a race) are listed instead of failing here.
  */
-export async function findLegs(client: RegistryClient, image: ImageName, platforms: readonly Platform[], key: LegKey): Promise<{ legs: Leg[]; missing: string[] }> {
+export async function findLegs(client: Registry, image: ImageName, platforms: readonly Platform[], key: LegKey): Promise<{ legs: Leg[]; missing: string[] }> {
   const legs: Leg[] = [];
   const missing: string[] = [];
   for (const platform of platforms) {
@@ -179,7 +179,7 @@ export interface VerifiedIndex {
  * through the registry API (not through buildx) and checks they name one index with exactly the
  * wanted platforms, each of whose manifests exists.
  */
-export async function verifyIndex(client: RegistryClient, references: readonly string[], platforms: readonly Platform[]): Promise<VerifiedIndex> {
+export async function verifyIndex(client: Registry, references: readonly string[], platforms: readonly Platform[]): Promise<VerifiedIndex> {
   const wanted = platforms.map(formatPlatform).sort();
   let digest = '';
   let found: string[] = [];
@@ -216,7 +216,7 @@ export interface TagRemoval {
  * deletes at all; if not, the tags stay where they are. A tag found on another removal's tombstone
  * is that removal's to delete, and counts as removed.
  */
-export async function removeTemporaryTags(client: RegistryClient, image: ImageName, tags: readonly string[], owner: string = randomUUID()): Promise<TagRemoval> {
+export async function removeTemporaryTags(client: Registry, image: ImageName, tags: readonly string[], owner: string = randomUUID()): Promise<TagRemoval> {
   if (tags.length === 0) return { removed: [], kept: [] };
   const tombstone = tombstoneManifest(owner);
   try {
@@ -294,7 +294,7 @@ function goDescriptor(d: Descriptor & { urls?: string[]; data?: string; artifact
  * read from its config, each index leg's own entries, index annotations sorted, Go's MarshalIndent
  * layout and escaping. The same legs give the same bytes, so the digest is the one imagetools gives.
  */
-export async function composeIndex(client: RegistryClient, repository: ImageName, legs: readonly Leg[], annotations: Readonly<Record<string, string>>): Promise<{ body: Buffer; digest: string }> {
+export async function composeIndex(client: Registry, repository: ImageName, legs: readonly Leg[], annotations: Readonly<Record<string, string>>): Promise<{ body: Buffer; digest: string }> {
   const descriptors: Record<string, unknown>[] = [];
   for (const leg of legs) {
     const { body, mediaType } = await client.getManifestBytes(repository, leg.digest);
@@ -340,7 +340,7 @@ export interface MergeOptions extends LegKey {
   builder?: string;
   /** direct: put the index on the tags through the registry API instead of `docker buildx imagetools`. */
   engine?: 'buildx' | 'direct';
-  client: RegistryClient;
+  client: Registry;
   exec: Exec;
   log?: MergeLog;
   /** Default true. */
@@ -380,7 +380,7 @@ export interface MergeResult {
 const quiet: MergeLog = { info: () => undefined, warning: () => undefined };
 
 /** The index this run already pushed to `tag`, when the legs' tags are gone (a re-run, or a racing merge that finished first). */
-async function previousMerge(client: RegistryClient, tag: string, prefix: string, platforms: readonly Platform[]): Promise<string | undefined> {
+async function previousMerge(client: Registry, tag: string, prefix: string, platforms: readonly Platform[]): Promise<string | undefined> {
   const name = parseImageName(tag);
   const found = await client.findManifest(name, name.tag ?? 'latest');
   if (!found || !isIndex(found.manifest)) return undefined;

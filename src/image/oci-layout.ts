@@ -8,7 +8,7 @@ import type { Compression } from '../config/build.js';
 import { createLayerEncoder, type LayerEncoder } from './encoder.js';
 import { EncoderPool } from './encoder-pool.js';
 import { LAYER_COMPRESSION_ANNOTATION, sameEncoder, type ReusableLayers } from './layer-reuse.js';
-import { isIndex, RegistryClient, RegistryHttpError, type Descriptor, type Manifest } from './registry.js';
+import { findManifestIn, isIndex, LoginRejectedError, RegistryHttpError, type Descriptor, type Manifest, type Registry } from './registry.js';
 
 export const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
 
@@ -198,7 +198,7 @@ export function pushTargets(image: ImageName, tagRefs: readonly string[]): PushT
  * tagOciImage does that once the size gate has passed. A failure part way leaves, at worst,
  * unreferenced blobs.
  */
-export async function pushOciImage(client: RegistryClient, image: OciImage, targets: readonly PushTarget[], log: (message: string) => void): Promise<void> {
+export async function pushOciImage(client: Registry, image: OciImage, targets: readonly PushTarget[], log: (message: string) => void): Promise<void> {
   const manifests: { descriptor: Descriptor; body: Buffer }[] = [];
   const blobs = new Map<string, number>();
   const collect = async (descriptor: Descriptor) => {
@@ -224,7 +224,7 @@ export async function pushOciImage(client: RegistryClient, image: OciImage, targ
           if (!remote) {
             await client.putBlob(target.name, digest, await fs.readFile(blobPath(image.dir, digest)));
             uploaded += size;
-          } else if (remote.from.registry === target.name.registry && (await client.mountBlob(target.name, digest, remote.from.repository))) {
+          } else if (remote.from.registry.toLowerCase() === target.name.registry.toLowerCase() && (await client.mountBlob(target.name, digest, remote.from.repository))) {
             mounted++;
           } else {
             // Another registry, or one that refuses mounts: copy the reused blob through the runner.
@@ -244,7 +244,8 @@ export async function pushOciImage(client: RegistryClient, image: OciImage, targ
 }
 
 function pushFailure(what: string, error: unknown): ActionError {
-  const denied = error instanceof RegistryHttpError && (error.status === 401 || error.status === 403);
+  // A rejected login names its own cause; a missing one gets the hint.
+  const denied = error instanceof RegistryHttpError && !(error instanceof LoginRejectedError) && (error.status === 401 || error.status === 403);
   return new ActionError(
     `${what}: ${errorMessage(error)}` + (denied ? '\nHint: log in to the registry before this step (docker/login-action) and give the job permission to push.' : ''),
     { cause: error },
@@ -252,7 +253,7 @@ function pushFailure(what: string, error: unknown): ActionError {
 }
 
 /** Points every target's tags at the image pushed by pushOciImage (its root manifest, byte for byte). */
-export async function tagOciImage(client: RegistryClient, image: OciImage, targets: readonly PushTarget[], log: (message: string) => void): Promise<void> {
+export async function tagOciImage(client: Registry, image: OciImage, targets: readonly PushTarget[], log: (message: string) => void): Promise<void> {
   const body = await fs.readFile(blobPath(image.dir, image.root.digest));
   for (const target of targets) {
     const where = `${target.name.registry}/${target.name.repository}`;
@@ -271,30 +272,75 @@ export async function tagOciImage(client: RegistryClient, image: OciImage, targe
 }
 
 /**
- * Reads manifests and blobs from the local OCI layout instead of a registry: the size report of an
- * image that is not pushed (a fork's pull request) is computed from exactly the bytes a push would send.
+ * Reads the image's manifests and blobs from the local OCI layout, in front of a registry: the size
+ * report of an image that is not pushed (a fork's pull request) is computed from exactly the bytes a
+ * push would send. Blobs the layout lacks (the direct engine's base layers) are read from the
+ * repository that holds them; everything else (tags, writes) goes to the registry it wraps.
  */
-export class OciLayoutClient extends RegistryClient {
-  /**
-   * `registry` and `remoteBlobs`: blobs the layout lacks (the direct engine's base layers) are read
-   * from the repository that holds them.
-   */
+export class OciLayoutClient implements Registry {
   constructor(
     private readonly dir: string,
-    private readonly registry?: RegistryClient,
+    private readonly inner: Registry,
     private readonly remoteBlobs?: ReadonlyMap<string, RemoteBlob>,
-  ) {
-    super();
+  ) {}
+
+  private async readLocal(digest: string): Promise<Buffer | undefined> {
+    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) return undefined;
+    return fs.readFile(blobPath(this.dir, digest)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
   }
 
-  override async getManifest(_name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string; bytes: number }> {
-    const body = await fs.readFile(blobPath(this.dir, reference));
+  async getManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string; bytes: number }> {
+    const body = await this.readLocal(reference);
+    if (!body) return this.inner.getManifest(name, reference);
     return { manifest: JSON.parse(body.toString('utf8')) as Manifest, digest: reference, bytes: body.length };
   }
 
-  override async getBlob(_name: ImageName, digest: string): Promise<Response> {
+  async getManifestBytes(name: ImageName, reference: string): Promise<{ body: Buffer; mediaType: string; digest: string }> {
+    const body = await this.readLocal(reference);
+    if (!body) return this.inner.getManifestBytes(name, reference);
+    const mediaType = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ?? '';
+    return { body, mediaType, digest: reference };
+  }
+
+  findManifest(name: ImageName, reference: string): Promise<{ manifest: Manifest; digest: string } | undefined> {
+    return findManifestIn(this, name, reference);
+  }
+
+  async getBlob(name: ImageName, digest: string): Promise<Response> {
     const remote = this.remoteBlobs?.get(digest);
-    if (remote?.base && this.registry) return this.registry.getBlob(remote.from, digest);
-    return new Response(await fs.readFile(blobPath(this.dir, digest)));
+    if (remote?.base) return this.inner.getBlob(remote.from, digest);
+    const local = await this.readLocal(digest);
+    return local ? new Response(local) : this.inner.getBlob(remote?.from ?? name, digest);
+  }
+
+  async getJsonBlob(name: ImageName, digest: string): Promise<unknown> {
+    return (await this.getBlob(name, digest)).json();
+  }
+
+  listTags(name: ImageName): Promise<string[]> {
+    return this.inner.listTags(name);
+  }
+
+  hasBlob(name: ImageName, digest: string): Promise<boolean> {
+    return this.inner.hasBlob(name, digest);
+  }
+
+  mountBlob(name: ImageName, digest: string, fromRepository: string): Promise<boolean> {
+    return this.inner.mountBlob(name, digest, fromRepository);
+  }
+
+  putBlob(name: ImageName, digest: string, data: Buffer): Promise<void> {
+    return this.inner.putBlob(name, digest, data);
+  }
+
+  putManifest(name: ImageName, reference: string, mediaType: string, body: Buffer): Promise<string> {
+    return this.inner.putManifest(name, reference, mediaType, body);
+  }
+
+  deleteManifest(name: ImageName, digest: string): Promise<boolean> {
+    return this.inner.deleteManifest(name, digest);
   }
 }

@@ -3,7 +3,7 @@ import type { Baseline, ClassifyOptions } from './size.js';
 import { readImageSizes } from './inspect.js';
 import { addLayerDetails, LayerReader } from './layers.js';
 import { parseStoredReport, SIZE_REPORT_ANNOTATION } from './stored.js';
-import type { RegistryClient } from '../image/registry.js';
+import type { Registry } from '../image/registry.js';
 
 /**
  * Reads the baseline image (e.g. the tag the default branch pushes): `missing` when the tag does
@@ -12,7 +12,7 @@ import type { RegistryClient } from '../image/registry.js';
  */
 export async function readBaseline(
   name: ImageName,
-  client: RegistryClient,
+  client: Registry,
   reader?: LayerReader,
   options: ClassifyOptions = {},
 ): Promise<Baseline> {
@@ -22,7 +22,7 @@ export async function readBaseline(
 /** The baseline and the annotations of its root manifest (where a stored size report lives). */
 export async function readBaselineImage(
   name: ImageName,
-  client: RegistryClient,
+  client: Registry,
   reader?: LayerReader,
   options: ClassifyOptions = {},
 ): Promise<{ baseline: Baseline; annotations: Record<string, string> }> {

@@ -1,9 +1,9 @@
 import type { ImageName } from '../reference.js';
-import { type ImageManifest, isIndex, type RegistryClient } from '../image/registry.js';
+import { type ImageManifest, isIndex, type Registry } from '../image/registry.js';
 import { imageDescriptors, platformOf, platformSize, type PlatformSize } from './size.js';
 
 /** Reads the pushed image (a manifest or an index) back from the registry and sizes every platform. */
-export async function readImageSizes(name: ImageName, digest: string, client: RegistryClient): Promise<PlatformSize[]> {
+export async function readImageSizes(name: ImageName, digest: string, client: Registry): Promise<PlatformSize[]> {
   const { manifest } = await client.getManifest(name, digest);
   if (!isIndex(manifest)) {
     const { platform } = await readConfigPlatform(client, name, manifest);
@@ -19,7 +19,7 @@ export async function readImageSizes(name: ImageName, digest: string, client: Re
 }
 
 /** A single manifest does not say its platform; its config blob does. */
-async function readConfigPlatform(client: RegistryClient, name: ImageName, manifest: ImageManifest): Promise<{ platform: string }> {
+async function readConfigPlatform(client: Registry, name: ImageName, manifest: ImageManifest): Promise<{ platform: string }> {
   const config = (await client.getJsonBlob(name, manifest.config.digest)) as { os?: string; architecture?: string; variant?: string };
   return { platform: [config.os, config.architecture, config.variant].filter(Boolean).join('/') || 'unknown/unknown' };
 }

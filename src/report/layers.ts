@@ -6,7 +6,7 @@ import type { ImageName } from '../reference.js';
 import type { LayerDetails, LayerEntry, PlatformSize } from './size.js';
 import { withLayerDetails, type ClassifiedLayer, type ClassifyOptions } from './size.js';
 import type { Descriptor } from '../image/registry.js';
-import type { RegistryClient } from '../image/registry.js';
+import type { Registry } from '../image/registry.js';
 import { TarLister } from '../image/tar.js';
 import { createLayerDecoder } from '../image/encoder.js';
 import { layerCompression, type LayerCompression } from '../image/oci-layout.js';
@@ -56,7 +56,7 @@ function meter(): { stream: Transform; result: () => { bytes: number; digest: st
  * Streams one layer blob through decompression once: counts the uncompressed bytes, hashes both
  * sides (the blob digest is verified) and lists the tar entries without keeping the blob.
  */
-export async function readLayer(client: RegistryClient, name: ImageName, layer: Descriptor): Promise<LayerContents> {
+export async function readLayer(client: Registry, name: ImageName, layer: Descriptor): Promise<LayerContents> {
   const compression = layerCompression(layer.mediaType);
   if (!compression) throw new UnsupportedLayerError(layer.digest, layer.mediaType, 'unknown layer media type');
   const inflate = decompressor(compression);
@@ -112,7 +112,7 @@ export class LayerReader {
   private readonly cache = new Map<string, Promise<LayerContents>>();
 
   constructor(
-    private readonly client: RegistryClient,
+    private readonly client: Registry,
     private readonly read: typeof readLayer = readLayer,
   ) {}
 

@@ -5,7 +5,7 @@ import { commentDecision, readPullRequestContext } from '../github/event.js';
 import { readBaselineImage } from './baseline.js';
 import { readImageSizes } from './inspect.js';
 import { addLayerDetails, LayerReader, readLayerVia } from './layers.js';
-import type { RegistryClient } from '../image/registry.js';
+import type { Registry } from '../image/registry.js';
 import type { RunOutputs } from '../outputs.js';
 import { formatImageName, repositoryRef, type ImageName } from '../reference.js';
 import type { Reporter } from '../reporter.js';
@@ -26,7 +26,7 @@ export interface BaselineRead {
  * Reads the baseline before the push (pushing may move the very tag it names). A missing tag is a
  * state, not an error; a registry failure is a warning and the report goes on without deltas.
  */
-export async function readBaselineReport(client: RegistryClient, name: ImageName, binaryPaths: string[], reporter: Reporter): Promise<BaselineRead> {
+export async function readBaselineReport(client: Registry, name: ImageName, binaryPaths: string[], reporter: Reporter): Promise<BaselineRead> {
   try {
     const { baseline, annotations } = await readBaselineImage(name, client, new LayerReader(client), { binaryPaths });
     const stored = parseStoredReport(annotations[SIZE_REPORT_ANNOTATION]);
@@ -40,7 +40,7 @@ export async function readBaselineReport(client: RegistryClient, name: ImageName
 export interface MeasureInput {
   config: Config;
   /** Where the image's manifests and blobs are read: the local OCI layout, or the registry for a merged index. */
-  client: RegistryClient;
+  client: Registry;
   digest: string;
   imageRef: string;
   binaries: readonly { platform: string; size: number }[];
@@ -55,7 +55,7 @@ export interface MeasureInput {
 }
 
 /** A layer reader for an image in a local OCI layout, whose reused layers it holds only uncompressed. */
-export function localLayerReader(client: RegistryClient, localDiffIds: ReadonlyMap<string, string>): LayerReader {
+export function localLayerReader(client: Registry, localDiffIds: ReadonlyMap<string, string>): LayerReader {
   return new LayerReader(client, readLayerVia(localDiffIds));
 }
 
@@ -63,7 +63,7 @@ export function localLayerReader(client: RegistryClient, localDiffIds: ReadonlyM
  * What every layer of the image holds, to store in the image (report/stored.ts) so that a run
  * taking it as its baseline reads no blob. Read with `reader`, whose cache the report reuses.
  */
-export async function layerDetailsToStore(name: ImageName, digest: string, reader: LayerReader, client: RegistryClient, options: ClassifyOptions): Promise<Record<string, ClassifiedLayer>> {
+export async function layerDetailsToStore(name: ImageName, digest: string, reader: LayerReader, client: Registry, options: ClassifyOptions): Promise<Record<string, ClassifiedLayer>> {
   return classifiedLayers(await addLayerDetails(reader, name, await readImageSizes(name, digest, client), options));
 }
 
