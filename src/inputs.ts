@@ -51,6 +51,7 @@ export const Inputs = {
   githubToken: { name: 'github-token', default: '' },
   sizeBudget: { name: 'size-budget', default: '' },
   maxIncrease: { name: 'max-increase', default: '' },
+  history: { name: 'history', default: '30' },
 } as const;
 
 export type InputKey = keyof typeof Inputs;

@@ -27,9 +27,10 @@ import { binaryPaths, planBuild, planFeatures, planPublish, type BuildPlan, type
 import { formatPlatform, goEnv, unsupportedPlatforms } from './platform.js';
 import { formatImageName, repositoryRef } from './reference.js';
 import type { Attribution } from './report/attribution.js';
-import { layerDetailsToStore, localLayerReader, measureImage, publishReport, readBaselineReport, type MeasuredImage } from './report/publish.js';
+import { localLayerReader, reportToStore, measureImage, publishReport, readBaselineReport, type MeasuredImage } from './report/publish.js';
 import { formatBytes } from './report/size.js';
-import { mergeStoredReports, SIZE_REPORT_ANNOTATION, serializeStoredReport } from './report/stored.js';
+import { recordsHistory } from './report/history.js';
+import { mergeStoredReports, SIZE_REPORT_ANNOTATION } from './report/stored.js';
 import { PhaseTimer, renderSummary } from './report/summary.js';
 import { expandTemplate } from './templates.js';
 import type { Tools } from './tools.js';
@@ -131,10 +132,13 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const layerReader = localLayerReader(layoutClient, localDiffIds(image));
   const baseLayers = baseLayerDigests(image);
   const [attribution, baseline] = await Promise.all([attributing, readingBaseline]);
+  const binaries = prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size }));
+  const history = { limit: config.history, records: recordsHistory(run), epoch: source.epoch };
   if (plan.storeReport) {
-    // Classified by their files only, as buildx's image (which cannot tell base layers apart) is, so both engines store the same bytes.
-    const layers = await timer.time('report', () => layerDetailsToStore(config.image, image.root.digest, layerReader, layoutClient, { binaryPaths: plan.binaryPaths }).catch(() => undefined));
-    if (attribution || layers) image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution, layers) });
+    const stored = await timer.time('report', () =>
+      reportToStore({ name: config.image, digest: image.root.digest, client: layoutClient, reader: layerReader, binaryPaths: plan.binaryPaths, attribution, baseline, binaries, commit: source.revision, history }),
+    );
+    if (stored) image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: stored });
   }
 
   const { push, targets } = plan.publish;
@@ -146,10 +150,9 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   outputs.digest = digest;
   outputs['image-ref'] = imageRef;
 
-  const binaries = prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size }));
   const measured = await timer.time('report', () =>
     measureImage(
-      { config, client: layoutClient, reader: layerReader, baseLayers, digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision },
+      { config, client: layoutClient, reader: layerReader, baseLayers, digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(attribution ? { attribution } : {}), commit: source.revision, history, pullRequest: Boolean(run.pullRequest) },
       reporter,
     ),
   );
@@ -419,7 +422,7 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
   outputs.digest = index.digest;
   outputs['image-ref'] = index.imageRef;
   const measured = await timer.time('report', () =>
-    measureImage({ config, client: registry, digest: index.digest, imageRef: index.imageRef, binaries: [], binaryPaths: [], baseline, commit: run.sha }, reporter),
+    measureImage({ config, client: registry, digest: index.digest, imageRef: index.imageRef, binaries: [], binaryPaths: [], baseline, commit: run.sha, history: { limit: config.history, records: recordsHistory(run), epoch: 0 }, pullRequest: Boolean(run.pullRequest) }, reporter),
   );
   Object.assign(outputs, measured.outputs);
   let tagsMoved = false;

@@ -1,6 +1,7 @@
 import type { Attribution, ModuleChange, ModuleShare } from './attribution.js';
 import { modulesThatGrew, topModules } from './attribution.js';
 import type { GateCheck } from './gate.js';
+import { historySection, type SizeHistory } from './history.js';
 import { formatBytes, formatChange, formatPercent, type Baseline, type PlatformDelta, type PlatformSize } from './size.js';
 
 /** Everything the size report shows: one image, all its platforms. */
@@ -15,6 +16,8 @@ export interface SizeReport {
   /** Module shares of one platform's binary, and what changed since the baseline's. */
   attribution?: { platform: string; current: Attribution; changes?: readonly ModuleChange[] };
   gate?: readonly GateCheck[];
+  /** The last default-branch builds and this run's image (report/history.ts). */
+  history?: SizeHistory;
   /** The commit the report is for (shown in the comment's footer). */
   commit?: string;
 }
@@ -133,6 +136,7 @@ export function renderSizeReport(report: SizeReport): string {
     '',
     ...grewSection(report),
     ...gateSection(report.gate),
+    ...historySection(report.history),
     ...layersSection(report.sizes),
     ...modulesSection(report.attribution),
   ];
