@@ -133,7 +133,7 @@ describe('the chart', () => {
     const chart = historyChart(history)!;
     expect(chart.split('\n')).toEqual([
       '```mermaid',
-      '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#0969da, #fb8f44"}}}}%%',
+      '%%{init: {"xyChart": {"width": 900, "height": 420}, "themeVariables": {"xyChart": {"plotColorPalette": "#0969da, #fb8f44"}}}}%%',
       'xychart-beta',
       '  title "Compressed image size (MiB), last 6 builds"',
       '  x-axis ["c100000", "c200000", "c300000", "c400000", "c500000", "PR"]',

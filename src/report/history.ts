@@ -153,10 +153,28 @@ export function historyPoints(previous: readonly HistoryEntry[] | undefined, cur
   if (settings.limit <= 0) return undefined;
   const builds = settings.records ? nextHistory(previous, current, settings.limit).slice(0, -1) : (previous ?? []).slice(-settings.limit);
   const currentLabel = pullRequest ? 'PR' : 'this';
+  const labels = commitLabels(builds.map((b) => b.commit), [currentLabel]);
   return {
-    points: [...builds.map((b) => ({ ...b, label: b.commit.slice(0, 7) || '?' })), { ...current, label: currentLabel, current: true }],
+    points: [...builds.map((b, i) => ({ ...b, label: labels[i]! })), { ...current, label: currentLabel, current: true }],
     currentLabel,
   };
+}
+
+/**
+ * Short commits for the x axis: 7 characters, fewer when many points share the axis (so the labels
+ * do not run into each other), longer where two would read the same. Mermaid merges equal labels
+ * into one point, so every label is unique.
+ */
+export function commitLabels(commits: readonly string[], taken: readonly string[] = []): string[] {
+  const length = commits.length < 12 ? 7 : commits.length < 20 ? 5 : 4;
+  const used = new Set(taken);
+  return commits.map((commit) => {
+    let label = commit.slice(0, length) || '?';
+    for (let more = length + 1; used.has(label) && more <= commit.length; more++) label = commit.slice(0, more);
+    for (let n = 2; used.has(label); n++) label = `${commit.slice(0, length) || '?'}·${n}`;
+    used.add(label);
+    return label;
+  });
 }
 
 /** The platforms charted: this run's, in its order. */
@@ -226,7 +244,8 @@ export function historyChart(history: SizeHistory): string | undefined {
   const palette = LINE_COLOURS.slice(0, platforms.length).map((c) => c.hex).join(', ');
   const lines = [
     '```mermaid',
-    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${palette}"}}}}%%`,
+    // Many points: a smaller font for the x labels, so they stay apart.
+    `%%{init: {"xyChart": {"width": 900, "height": 420${points.length > 20 ? ', "xAxis": {"labelFontSize": 11}' : ''}}, "themeVariables": {"xyChart": {"plotColorPalette": "${palette}"}}}}%%`,
     'xychart-beta',
     `  title ${quoted(`Compressed image size (${unit.name}), last ${points.length} builds`)}`,
     `  x-axis [${points.map((p) => quoted(p.label)).join(', ')}]`,
