@@ -10,7 +10,7 @@ import type { RunOutputs } from '../outputs.js';
 import { formatImageName, repositoryRef, type ImageName } from '../reference.js';
 import type { Reporter } from '../reporter.js';
 import type { Tools } from '../tools.js';
-import { compareAttributions, sameBasis, type Attribution } from './attribution.js';
+import { compareAttributions, comparePackages, sameBasis, type Attribution } from './attribution.js';
 import { commentMarker, renderSizeComment, renderSizeReport, type SizeReport } from './comment.js';
 import { evaluateGate, gateFailure } from './gate.js';
 import { classifiedLayers, compareWithBaseline, largestCompressed, largestDelta, largestUncompressed, sizesOutput, type Baseline, type PlatformSize } from './size.js';
@@ -124,6 +124,7 @@ export async function measureImage(input: MeasureInput, reporter: Reporter): Pro
     input.attribution && stored && stored.platform === input.attribution.platform && sameBasis(stored.attribution, input.attribution.current)
       ? compareAttributions(stored.attribution, input.attribution.current)
       : undefined;
+  const packageChanges = changes && stored ? comparePackages(stored.attribution, input.attribution!.current) : undefined;
   const current = historyEntry({
     commit: input.commit,
     epoch: input.history.epoch,
@@ -140,7 +141,7 @@ export async function measureImage(input: MeasureInput, reporter: Reporter): Pro
     sizes,
     deltas,
     baseline: input.baseline.baseline,
-    ...(input.attribution ? { attribution: { ...input.attribution, ...(changes ? { changes } : {}) } } : {}),
+    ...(input.attribution ? { attribution: { ...input.attribution, ...(changes ? { changes } : {}), ...(packageChanges ? { packageChanges } : {}) } } : {}),
     ...(gate.length > 0 ? { gate } : {}),
     ...(history ? { history } : {}),
     commit: input.commit,

@@ -1,4 +1,4 @@
-import type { Attribution } from './attribution.js';
+import { foldSmallPackages, type Attribution, type PackageShare } from './attribution.js';
 import { mergeHistories, parseHistory, type HistoryEntry } from './history.js';
 import type { ClassifiedLayer } from './size.js';
 
@@ -42,11 +42,32 @@ export function serializeStoredReport(attributed: AttributedBinary | undefined, 
     const rest = modules.slice(STORED_MODULES);
     if (rest.length > 0) kept.push({ module: `(${rest.length} more modules)`, kind: 'other', bytes: rest.reduce((sum, m) => sum + m.bytes, 0) });
     // The attribution fields sit at the top level, where reports of earlier versions have them.
-    Object.assign(report, { platform: attributed.platform, binarySize: attributed.binarySize, attribution: { ...attributed.current, modules: kept } });
+    const attribution: Record<string, unknown> = { ...attributed.current, modules: kept };
+    if (attributed.current.packages) attribution.packages = packagesByModule(attributed.current.packages);
+    Object.assign(report, { platform: attributed.platform, binarySize: attributed.binarySize, attribution });
   }
   if (layers && Object.keys(layers).length > 0) report.layers = layers;
   if (history && history.length > 0) report.history = history;
   return JSON.stringify(report);
+}
+
+/** Packages as stored: `{ module: { package: bytes } }`, the small ones summed (about 3 KB for a web service). */
+function packagesByModule(packages: readonly PackageShare[]): Record<string, Record<string, number>> {
+  const stored: Record<string, Record<string, number>> = {};
+  for (const share of foldSmallPackages(packages)) (stored[share.module] ??= {})[share.package] = share.bytes;
+  return stored;
+}
+
+function packagesFromStored(raw: unknown): PackageShare[] | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const packages: PackageShare[] = [];
+  for (const [module, byPackage] of Object.entries(raw)) {
+    if (!byPackage || typeof byPackage !== 'object') continue;
+    for (const [pkg, bytes] of Object.entries(byPackage as Record<string, unknown>)) {
+      if (Number.isSafeInteger(bytes) && (bytes as number) >= 0) packages.push({ package: pkg, module, bytes: bytes as number });
+    }
+  }
+  return packages.sort((a, b) => b.bytes - a.bytes || a.package.localeCompare(b.package));
 }
 
 /** Reads a stored report defensively: anything unexpected is left out (all of it when it is not a report). */
@@ -61,7 +82,11 @@ export function parseStoredReport(text: string | undefined): StoredReport | unde
   if (!raw || raw.version !== 1) return undefined;
   const report: StoredReport = { version: 1 };
   if (typeof raw.platform === 'string' && Array.isArray(raw.attribution?.modules)) {
-    report.attributed = { platform: raw.platform, binarySize: Number(raw.binarySize) || 0, attribution: raw.attribution as Attribution };
+    const attribution = { ...raw.attribution } as Attribution;
+    const packages = packagesFromStored(raw.attribution?.packages);
+    if (packages) attribution.packages = packages;
+    else delete attribution.packages;
+    report.attributed = { platform: raw.platform, binarySize: Number(raw.binarySize) || 0, attribution };
   }
   if (raw.layers && typeof raw.layers === 'object') {
     const layers = Object.fromEntries(Object.entries(raw.layers).filter(([digest, layer]) => /^sha256:[0-9a-f]{64}$/.test(digest) && isClassifiedLayer(layer)));
