@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import packageJson from '../package.json' with { type: 'json' };
-import { TerminalReporter, formatOutputs, type TextSink } from './cli-reporter.js';
+import { TerminalReporter, formatOutputs, terminalSummary, type TextSink } from './cli-reporter.js';
 import { announceConfig, parseConfig, type InputReader } from './config.js';
 import { errorMessage, failureMessage, InputError, withStages } from './errors.js';
 import { parseCacheState, saveGoCaches, type CacheSaveMode } from './go/caches.js';
@@ -280,13 +280,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
 
   const { env } = io;
-  const reporter = new TerminalReporter(io.stderr, {
-    live: io.stderrTty,
-    color: io.stderrColor,
-    verbose: command.verbose,
-    unicode: process.platform !== 'win32' || Boolean(env.WT_SESSION) || env.TERM_PROGRAM === 'vscode',
-    env,
-  });
+  const unicode = process.platform !== 'win32' || Boolean(env.WT_SESSION) || env.TERM_PROGRAM === 'vscode';
+  const reporter = new TerminalReporter(io.stderr, { live: io.stderrTty, color: io.stderrColor, verbose: command.verbose, unicode, env });
   const workspace = env.GITHUB_WORKSPACE || io.cwd;
   env.GITHUB_WORKSPACE = workspace;
   // The pipeline reports through `staged`, so a failure can name the stage it hit, as the action's does.
@@ -347,7 +342,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
   // Results after the log: the summary with the size report, then the outputs (set before a
   // failing size gate too); the error, if any, is the last line on stderr.
-  const summary = reporter.summaries.join('\n').trim();
+  // The size history's chart is Mermaid for GitHub; a terminal gets sparklines.
+  const summary = terminalSummary(reporter.summaries.join('\n').trim(), unicode);
   if (command.json) {
     if (summary) io.stderr.write(`\n${summary}\n`);
     if (outputs.size > 0 || !failure) io.stdout.write(`${JSON.stringify(Object.fromEntries(outputs), null, 2)}\n`);

@@ -14,6 +14,9 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = process.env.GSI_CHROMIUM || '/usr/bin/chromium';
 
+/** Where the browser tests leave their screenshots (git-ignored). */
+export const OUTPUT_DIR = path.join(import.meta.dirname, '..', 'output');
+
 /** The fenced ```mermaid blocks of a Markdown text, their source only. */
 export function mermaidBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```mermaid\n([\s\S]*?)\n```$/gm)].map((m) => m[1]!);
@@ -32,10 +35,11 @@ export interface RenderedChart {
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function page(blocks: readonly string[]): string {
+function page(blocks: readonly string[], caption: readonly string[]): string {
   // GitHub renders each block on its own, light theme; the widths are those of a comment.
-  return `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0;padding:16px;background:#fff;font-family:sans-serif;width:800px}</style></head><body>
+  return `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0;padding:16px;background:#fff;font-family:sans-serif;width:800px;display:inline-block}</style></head><body>
 ${blocks.map((block, i) => `<pre class="mermaid" id="chart-${i}">${escapeHtml(block)}</pre>`).join('\n')}
+${caption.map((line) => `<p style="font-size:14px;margin:6px 0">${escapeHtml(line).replace(/`([^`]*)`/g, '<code>$1</code>')}</p>`).join('\n')}
 <script src="/mermaid.min.js"></script>
 <script>
 mermaid.initialize({ startOnLoad: false, theme: 'default', securityLevel: 'strict' });
@@ -59,13 +63,13 @@ async function serve(html: string): Promise<{ server: Server; url: string }> {
 }
 
 /**
- * Renders every Mermaid block of `markdown`, saves a screenshot of the page to `pngPath` and
- * returns what the first chart's SVG holds.
+ * Renders every Mermaid block of `markdown`, then the `caption` lines as plain paragraphs, saves a
+ * screenshot of the page to `pngPath` and returns what the first chart's SVG holds.
  */
-export async function renderMermaid(markdown: string, pngPath: string): Promise<RenderedChart> {
+export async function renderMermaid(markdown: string, pngPath: string, caption: readonly string[] = []): Promise<RenderedChart> {
   const blocks = mermaidBlocks(markdown);
   if (blocks.length === 0) throw new Error('the Markdown holds no ```mermaid block');
-  const { server, url } = await serve(page(blocks));
+  const { server, url } = await serve(page(blocks, caption));
   // A fresh profile each time (playwright passes it as --user-data-dir).
   const profile = mkdtempSync(path.join(os.tmpdir(), 'gsi-chromium-'));
   try {
@@ -96,7 +100,7 @@ async function screenshotChart(browser: BrowserContext, url: string, pngPath: st
   await tab.waitForFunction('document.body.dataset.rendered !== undefined', undefined, { timeout: 60_000 });
   const state = await tab.evaluate<string>('document.body.dataset.rendered');
   if (state !== 'yes') throw new Error(`mermaid did not render the chart: ${state}`);
-  await tab.screenshot({ path: pngPath, fullPage: true });
+  await tab.locator('body').screenshot({ path: pngPath });
   return tab.evaluate<RenderedChart>(`(() => {
     const svg = document.querySelector('#chart-0 svg');
     const lines = [...svg.querySelectorAll('g[class^="line-plot-"] path')];

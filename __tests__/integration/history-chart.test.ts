@@ -3,10 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { renderSizeComment, type SizeReport } from '../../src/report/comment.js';
 import { historyPoints, type HistoryEntry } from '../../src/report/history.js';
-import { renderMermaid } from '../helpers/mermaid-browser.js';
-
-/** Where the browser tests leave their screenshots (git-ignored). */
-export const OUTPUT_DIR = path.join(import.meta.dirname, '..', 'output');
+import { OUTPUT_DIR, renderMermaid } from '../helpers/mermaid-browser.js';
 
 const MiB = 1024 * 1024;
 const builds: HistoryEntry[] = Array.from({ length: 30 }, (_, i) => ({
