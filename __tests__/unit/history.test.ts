@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import type { Attribution } from '../../src/report/attribution.js';
 import {
   explainingModule,
@@ -197,6 +198,33 @@ describe('the text line', () => {
     expect(section).toContain('```mermaid\n');
     expect(section).toContain("🟦 linux/amd64 · 🟧 linux/arm64 — `PR` is this pull request's image (not kept in the history).");
     expect(section).toContain('- linux/amd64: min 2.00 MiB');
+  });
+});
+
+describe('what the history costs in the stored report', () => {
+  it('30 builds of two platforms with their top modules stay under 8 KB of JSON', () => {
+    const sha = (i: number) => createHash('sha1').update(String(i)).digest('hex');
+    let history: HistoryEntry[] = [];
+    for (let i = 0; i < 30; i++) {
+      const entry = historyEntry({
+        commit: sha(i),
+        epoch: 1_765_000_000 + i * 86_400,
+        sizes: [
+          { platform: 'linux/amd64', compressed: 2_567_890 + i * 1_234 },
+          { platform: 'linux/arm64', compressed: 2_345_678 + i * 1_234 },
+        ],
+        binaries: [
+          { platform: 'linux/amd64', size: 6_543_210 + i * 4_321 },
+          { platform: 'linux/arm64', size: 6_123_456 + i * 4_321 },
+        ],
+        attributed: { platform: 'linux/amd64', binarySize: 6_543_210, current: attribution },
+      });
+      history = nextHistory(history, entry, 30);
+    }
+    const bytes = JSON.stringify(history).length;
+    console.log(`history of 30 builds, 2 platforms: ${bytes} bytes (${Math.round(bytes / 30)} per build)`);
+    expect(history).toHaveLength(30);
+    expect(bytes).toBeLessThan(8_000);
   });
 });
 
