@@ -33,13 +33,17 @@ export interface RenderedChart {
   xLabels: string[];
 }
 
+/** The legend's emoji squares, drawn as coloured squares: Debian's Chromium has no emoji font (GitHub's readers do). */
+const SQUARES: Record<string, string> = { '🟦': '#0969da', '🟧': '#fb8f44', '🟩': '#1a7f37', '🟪': '#8250df', '🟥': '#cf222e', '🟨': '#bf8700', '🟫': '#953800', '⬛': '#24292f' };
+const squares = (html: string) => html.replace(/🟦|🟧|🟩|🟪|🟥|🟨|🟫|⬛/gu, (square) => `<span style="color:${SQUARES[square]}">■</span>`);
+
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function page(blocks: readonly string[], caption: readonly string[]): string {
   // GitHub renders each block on its own, light theme; the widths are those of a comment.
   return `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0;padding:16px;background:#fff;font-family:sans-serif;width:800px;display:inline-block}</style></head><body>
 ${blocks.map((block, i) => `<pre class="mermaid" id="chart-${i}">${escapeHtml(block)}</pre>`).join('\n')}
-${caption.map((line) => `<p style="font-size:14px;margin:6px 0">${escapeHtml(line).replace(/`([^`]*)`/g, '<code>$1</code>')}</p>`).join('\n')}
+${caption.map((line) => `<p style="font-size:14px;margin:6px 0">${squares(escapeHtml(line)).replace(/`([^`]*)`/g, '<code>$1</code>')}</p>`).join('\n')}
 <script src="/mermaid.min.js"></script>
 <script>
 mermaid.initialize({ startOnLoad: false, theme: 'default', securityLevel: 'strict' });
