@@ -96,7 +96,7 @@ function packagesSection(changes: readonly PackageChange[] | undefined, grewModu
     const isNew = change.before === 0;
     lines.push(`| ${code(change.package)} | ${isNew ? '–' : formatBytes(change.before)} | ${formatBytes(change.after)} | ${formatChange(change.bytes)}${isNew ? ' (new)' : ''} |`);
   }
-  if (rest.length > 0) lines.push(`| (${rest.length} other changes) | | | ${formatChange(rest.reduce((sum, c) => sum + c.bytes, 0))} |`);
+  if (rest.length > 0) lines.push(`| (${rest.length} other ${rest.length === 1 ? 'change' : 'changes'}) | | | ${formatChange(rest.reduce((sum, c) => sum + c.bytes, 0))} |`);
   return [...lines, ''];
 }
 

@@ -125,7 +125,8 @@ export function mergeHistories(histories: readonly (HistoryEntry[] | undefined)[
     const other = history?.at(-1);
     if (!other || other === last || other.commit !== last.commit) continue;
     Object.assign(merged.sizes, other.sizes);
-    if (other.binaries) merged.binaries = { ...other.binaries, ...merged.binaries };
+    // In platform order, as a single run with all platforms writes them (the digest must match).
+    if (other.binaries) merged.binaries = { ...merged.binaries, ...other.binaries };
     if (!merged.modules && other.modules) merged.modules = other.modules;
   }
   return [...first.slice(0, -1), merged];
