@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
+import { sparkline } from './report/history.js';
 import type { Reporter } from './reporter.js';
 
 /** Where the terminal reporter writes: a stream, or anything with `write` in tests. */
@@ -55,6 +56,34 @@ export function formatOutputs(outputs: ReadonlyMap<string, string>, skip: readon
       return [`${`${name}:`.padEnd(width + 1)} ${first}`.trimEnd(), ...rest.map((line) => `${indent}${line}`)].join('\n');
     })
     .join('\n');
+}
+
+const ASCII_BARS = '.:-=+*#%';
+
+/**
+ * The size history for a terminal (pure): each Mermaid chart of the summary (report/history.ts
+ * historyChart) and its colour legend become one sparkline row per platform, with the first and
+ * last size; the text lines under it stay as they are.
+ */
+export function terminalSummary(markdown: string, unicode = true): string {
+  // The legend under a chart names its colours: a terminal row names its platform instead.
+  return markdown.replace(/^```mermaid\n([\s\S]*?)\n```(\n\n🟦[^\n]*)?$/gmu, (block, body: string) => {
+    if (!/^xychart-beta$/m.test(body)) return block;
+    const labels = /^\s*x-axis \[(.*)\]$/m.exec(body)?.[1]?.split(',').map((label) => label.trim().replace(/^"|"$/g, '')) ?? [];
+    const unit = /^\s*y-axis "([^"]*)"/m.exec(body)?.[1] ?? '';
+    const rows = [...body.matchAll(/^\s*%% (\S+)\n\s*line \[(.*)\]$/gm)].map((m) => ({ platform: m[1]!, values: m[2]!.split(',').map(Number) }));
+    if (rows.length === 0) return block;
+    const width = Math.max(...rows.map((r) => r.platform.length));
+    const bars = (values: number[]) => {
+      const line = sparkline(values);
+      return unicode ? line : [...line].map((bar) => ASCII_BARS['▁▂▃▄▅▆▇█'.indexOf(bar)]).join('');
+    };
+    const span = labels.length > 0 ? ` (${labels[0]} … ${labels.at(-1)})` : '';
+    return [
+      `Last ${labels.length} builds${span}:`,
+      ...rows.map((row) => `  ${row.platform.padEnd(width)}  ${bars(row.values)}  ${row.values[0]} → ${row.values.at(-1)} ${unit}`),
+    ].join('\n');
+  });
 }
 
 interface ActiveStep {

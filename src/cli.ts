@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import packageJson from '../package.json' with { type: 'json' };
-import { TerminalReporter, formatOutputs, type TextSink } from './cli-reporter.js';
+import { TerminalReporter, formatOutputs, terminalSummary, type TextSink } from './cli-reporter.js';
 import { announceConfig, parseConfig, type InputReader } from './config.js';
 import { failureMessage, InputError, withStages } from './errors.js';
 import { Inputs, Outputs, takesTrueFalse, type InputKey, type InputType } from './inputs.js';
@@ -304,13 +304,8 @@ type RunCommand = Extract<CliCommand, { kind: 'run' }>;
 /** A build from the command line: the inputs parsed as the action parses them, then the run, the post-step work and the results. */
 async function runBuildCommand(command: RunCommand, io: CliIO): Promise<number> {
   const { env } = io;
-  const reporter = new TerminalReporter(io.stderr, {
-    live: io.stderrTty,
-    color: io.stderrColor,
-    verbose: command.verbose,
-    unicode: process.platform !== 'win32' || Boolean(env.WT_SESSION) || env.TERM_PROGRAM === 'vscode',
-    env,
-  });
+  const unicode = process.platform !== 'win32' || Boolean(env.WT_SESSION) || env.TERM_PROGRAM === 'vscode';
+  const reporter = new TerminalReporter(io.stderr, { live: io.stderrTty, color: io.stderrColor, verbose: command.verbose, unicode, env });
   const workspace = env.GITHUB_WORKSPACE || io.cwd;
   env.GITHUB_WORKSPACE = workspace;
   const read = cliInputReader(command.inputs);
@@ -329,7 +324,7 @@ async function runBuildCommand(command: RunCommand, io: CliIO): Promise<number> 
   const staged = withStages(reporter);
   const scratch = await scratchFolders(env);
   const { outputs, failure } = await runAndCleanUp(command, io, { config, reporter, tools: defaultTools(staged, { githubToken: token, env }), scratch, workingDirectoryInput: read(Inputs.workingDirectory.name) || Inputs.workingDirectory.default });
-  printResults(io, reporter, outputs, failure, command.json);
+  printResults(io, reporter, outputs, failure, { json: command.json, unicode });
   if (failure === undefined) return 0;
   // In the action's words. A bad value the pipeline found (a folder without go.mod, a platform this Go
   // cannot build) is a usage error too, unless the message explains another cause (a cgo package).
@@ -396,9 +391,10 @@ async function runAndCleanUp(command: RunCommand, io: CliIO, { config, reporter,
  * Results after the log: the summary with the size report, then the outputs (set before a failing
  * size gate too); the error, if any, is the last line on stderr.
  */
-function printResults(io: CliIO, reporter: TerminalReporter, outputs: Map<string, string>, failure: unknown, json: boolean): void {
-  const summary = reporter.summaries.join('\n').trim();
-  if (json) {
+function printResults(io: CliIO, reporter: TerminalReporter, outputs: Map<string, string>, failure: unknown, options: { json: boolean; unicode: boolean }): void {
+  // The size history's chart is Mermaid for GitHub; a terminal gets sparklines.
+  const summary = terminalSummary(reporter.summaries.join('\n').trim(), options.unicode);
+  if (options.json) {
     if (summary) io.stderr.write(`\n${summary}\n`);
     if (outputs.size > 0 || !failure) io.stdout.write(`${JSON.stringify(Object.fromEntries(outputs), null, 2)}\n`);
     return;

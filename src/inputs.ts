@@ -76,6 +76,7 @@ export const Inputs = {
   githubToken: { name: 'github-token', default: '', type: 'secret' },
   sizeBudget: { name: 'size-budget', default: '', type: 'size' },
   maxIncrease: { name: 'max-increase', default: '', type: 'size' },
+  history: { name: 'history', default: '30', type: 'integer' },
 } as const;
 
 export type InputKey = keyof typeof Inputs;

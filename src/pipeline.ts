@@ -30,9 +30,10 @@ import { binaryPaths, planBuild, planPublish, type BuildPlan, type PublishPlan }
 import { formatPlatform, goEnv, knownLinuxPlatforms, unsupportedPlatforms } from './platform.js';
 import { formatImageName, repositoryRef } from './reference.js';
 import type { Attribution } from './report/attribution.js';
-import { layerDetailsToStore, localLayerReader, measureImage, publishReport, readBaselineReport, type MeasuredImage } from './report/publish.js';
+import { localLayerReader, reportToStore, measureImage, publishReport, readBaselineReport, type BaselineRead, type MeasuredImage } from './report/publish.js';
 import { formatBytes } from './report/size.js';
-import { mergeStoredReports, SIZE_REPORT_ANNOTATION, serializeStoredReport } from './report/stored.js';
+import { recordsHistory, type HistorySettings } from './report/history.js';
+import { mergeStoredReports, SIZE_REPORT_ANNOTATION } from './report/stored.js';
 import { PhaseTimer, renderSummary } from './report/summary.js';
 import { expandTemplate } from './templates.js';
 import type { Tools } from './tools.js';
@@ -117,17 +118,18 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
   const readingBaseline = readBaselineReport(reads, plan.publish.baseline, plan.binaryPaths, reporter);
   const { publish } = plan;
   const built = await timer.time('image build', () => engine.build({ prepared, source, cacheFrom: publish.cacheFrom, cacheTo: publish.cacheTo, workDir: environment.workDir, registry: reads, env: environment.env }));
-  const finished = await finishImage(built.image, { config, plan, prepared, findingReusable, tools, timer });
+  const binaries = prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size }));
+  const history: HistorySettings = { limit: config.history, records: recordsHistory(run), epoch: source.epoch };
+  const finished = await finishImage(built.image, { config, plan, prepared, findingReusable, readingBaseline, binaries, history, commit: source.revision, tools, timer });
   const { image } = finished;
   const destinations = openDestinations(plan.destinations, { exec: tools.exec, registry: tools.registry, workDir: environment.workDir });
   await sendImage(destinations, image, timer, tools);
   const imageRef = `${repositoryRef(config.image)}@${image.root.digest}`;
   Object.assign(outputs, { digest: image.root.digest, 'image-ref': imageRef });
-  const binaries = prepared.binaries.map((b) => ({ platform: formatPlatform(b.platform), size: b.size }));
   const baseline = await readingBaseline;
   const measured = await timer.time('report', () =>
     measureImage(
-      { config, client: finished.client, reader: finished.reader, baseLayers: baseLayerDigests(image), digest: image.root.digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(finished.attribution ? { attribution: finished.attribution } : {}), commit: source.revision },
+      { config, client: finished.client, reader: finished.reader, baseLayers: baseLayerDigests(image), digest: image.root.digest, imageRef, binaries, binaryPaths: plan.binaryPaths, baseline, ...(finished.attribution ? { attribution: finished.attribution } : {}), commit: source.revision, history, pullRequest: Boolean(run.pullRequest) },
       reporter,
     ),
   );
@@ -154,12 +156,17 @@ interface FinishContext {
   plan: BuildPlan;
   prepared: PreparedContext;
   findingReusable: Promise<ReusableLayers>;
+  readingBaseline: Promise<BaselineRead>;
+  binaries: readonly { platform: string; size: number }[];
+  history: HistorySettings;
+  commit: string;
   tools: Tools;
   timer: PhaseTimer;
 }
 
 /** Compresses the engine's layers (unless it owns them), attributes the binary alongside, and stores the size report in the image. */
-async function finishImage(built: OciImage, { config, plan, prepared, findingReusable, tools, timer }: FinishContext): Promise<FinishedImage> {
+async function finishImage(built: OciImage, context: FinishContext): Promise<FinishedImage> {
+  const { config, plan, prepared, findingReusable, tools, timer } = context;
   let image = built;
   // Started before the compression so it overlaps it.
   const attributing = attributeBinary(config, prepared, image, tools);
@@ -171,11 +178,11 @@ async function finishImage(built: OciImage, { config, plan, prepared, findingReu
   }
   const client = new OciLayoutClient(image.dir, tools.registry, image.remoteBlobs);
   const reader = localLayerReader(client, localDiffIds(image));
-  const attribution = await attributing;
+  const [attribution, baseline] = await Promise.all([attributing, context.readingBaseline]);
   if (plan.storeReport) {
-    // Classified by their files only, as buildx's image (which cannot tell base layers apart) is, so both engines store the same bytes.
-    const layers = await timer.time('report', () => layerDetailsToStore(config.image, image.root.digest, reader, client, { binaryPaths: plan.binaryPaths }).catch(() => undefined));
-    if (attribution || layers) image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: serializeStoredReport(attribution, layers) });
+    const { binaries, history, commit } = context;
+    const stored = await timer.time('report', () => reportToStore({ name: config.image, digest: image.root.digest, client, reader, binaryPaths: plan.binaryPaths, attribution, baseline, binaries, commit, history }));
+    if (stored) image = await annotateRoot(image, { [SIZE_REPORT_ANNOTATION]: stored });
   }
   return { image, client, reader, attribution };
 }
@@ -328,7 +335,7 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
   outputs.digest = index.digest;
   outputs['image-ref'] = index.imageRef;
   const measured = await timer.time('report', () =>
-    measureImage({ config, client: registry, digest: index.digest, imageRef: index.imageRef, binaries: [], binaryPaths: [], baseline, commit: run.sha }, reporter),
+    measureImage({ config, client: registry, digest: index.digest, imageRef: index.imageRef, binaries: [], binaryPaths: [], baseline, commit: run.sha, history: { limit: config.history, records: recordsHistory(run), epoch: 0 }, pullRequest: Boolean(run.pullRequest) }, reporter),
   );
   Object.assign(outputs, measured.outputs);
   let tagsMoved = false;

@@ -57,3 +57,9 @@ export function sharesOfNamed(modules: readonly ModuleShare[]): Map<string, numb
   const sum = named.reduce((total, m) => total + m.bytes, 0);
   return new Map(named.map((m) => [m.module, (m.bytes / sum) * 100]));
 }
+
+/** The bytes of one package's symbols of the given nm types (`T`: its code) in an unstripped binary. */
+export function nmPackageBytes(unstrippedBinary: string, pkg: string, types = 'T'): number {
+  const symbols = parseNm(execFileSync('go', ['tool', 'nm', '-size', unstrippedBinary], { maxBuffer: 1 << 28 }).toString());
+  return symbols.filter((s) => s.size > 0 && types.includes(s.type) && symbolPackage(s.name) === pkg).reduce((sum, s) => sum + s.size, 0);
+}

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { parseBuildInfo } from '../../src/go/buildinfo.js';
 import {
   attributeCode,
+  comparePackages,
+  foldSmallPackages,
   compareAttributions,
   moduleOf,
   modulesThatGrew,
@@ -123,6 +125,37 @@ describe('function code and unnamed sections by module', () => {
     ]);
     expect(attribution.total).toBe(27_997);
     expect(attribution).toMatchObject({ goVersion: 'go1.26.8', mainModule: 'example.com/hello', basis: 'pclntab' });
+  });
+
+  it('splits std and the main module by package (other modules stay whole)', () => {
+    expect(attribution.packages!.map((p) => [p.package, p.module, p.bytes])).toEqual([
+      ['net/http', 'std', 3_000],
+      ['vendor/golang.org/x/net/idna', 'std', 1_200],
+      ['runtime', 'std', 1_057],
+      ['slices', 'std', 500],
+      ['main', 'example.com/hello', 440],
+      ['example.com/hello/greeting', 'example.com/hello', 120],
+    ]);
+    expect(attribution.packages!.filter((p) => p.module === 'std').reduce((sum, p) => sum + p.bytes, 0)).toBe(5_757);
+  });
+
+  it('compares packages folded as the stored report folds them: small ones summed per module', () => {
+    const before: Attribution = { ...attribution, packages: [{ package: 'net/http', module: 'std', bytes: 2_000 }, { package: '(smaller packages)', module: 'std', bytes: 500 }] };
+    const after: Attribution = {
+      ...attribution,
+      packages: [
+        { package: 'net/http', module: 'std', bytes: 2_100 },
+        { package: 'encoding/xml', module: 'std', bytes: 60_000 },
+        { package: 'slices', module: 'std', bytes: 600 },
+      ],
+    };
+    expect(foldSmallPackages(after.packages!)).toEqual([after.packages![0], after.packages![1], { package: '(smaller packages)', module: 'std', bytes: 600 }]);
+    expect(comparePackages(before, after)).toEqual([
+      { package: 'encoding/xml', module: 'std', before: 0, after: 60_000, bytes: 60_000 },
+      { package: '(smaller packages)', module: 'std', before: 500, after: 600, bytes: 100 },
+      { package: 'net/http', module: 'std', before: 2_000, after: 2_100, bytes: 100 },
+    ]);
+    expect(comparePackages({ ...before, packages: undefined }, after)).toBeUndefined();
   });
 
   it('folds the tail into one line that keeps the total', () => {

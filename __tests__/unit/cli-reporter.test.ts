@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
-import { formatElapsed, formatOutputs, TerminalReporter, type TerminalOptions } from '../../src/cli-reporter.js';
+import { formatElapsed, formatOutputs, TerminalReporter, terminalSummary, type TerminalOptions } from '../../src/cli-reporter.js';
+import { historyPoints, historySection } from '../../src/report/history.js';
 
 /** A reporter over a recorded sink and a clock the test moves. */
 function terminal(options: Partial<TerminalOptions> = {}) {
@@ -135,5 +136,26 @@ describe('formatElapsed', () => {
     [3_600_000, '60m 00s'],
   ])('%d ms -> %s', (ms, text) => {
     expect(formatElapsed(ms)).toBe(text);
+  });
+});
+
+describe('terminalSummary', () => {
+  const MiB = 1024 * 1024;
+  const builds = [1, 2, 3, 4, 5].map((n) => ({ commit: `${n}${'0'.repeat(11)}`, date: '', sizes: { 'linux/amd64': 2 * MiB + n * 50_000, 'linux/arm64': 2 * MiB - n * 10_000 } }));
+  const pr = { commit: 'f'.repeat(12), date: '', sizes: { 'linux/amd64': 3 * MiB, 'linux/arm64': 2 * MiB - 60_000 } };
+  const summary = ['### Image size', '', ...historySection(historyPoints(builds, pr, { limit: 30, records: false }, true))].join('\n');
+
+  it('turns the history chart into one sparkline row per platform and keeps the text lines', () => {
+    const text = terminalSummary(summary);
+    expect(text).not.toContain('```mermaid');
+    expect(text).toContain(['Last 6 builds (1000000 … PR):', '  linux/amd64  ▁▁▂▂▂█  2.05 → 3 MiB', '  linux/arm64  █▇▅▄▂▁  1.99 → 1.94 MiB', '', '- linux/amd64'].join('\n'));
+    expect(text).not.toContain('🟦');
+    expect(text).toContain('- linux/amd64: min 2.05 MiB');
+  });
+
+  it('uses ASCII where the console lacks block characters, and leaves other Mermaid blocks alone', () => {
+    expect(terminalSummary(summary, false)).toContain('  linux/amd64  ..:::%  2.05 → 3 MiB');
+    const other = '```mermaid\ngraph TD\n  a --> b\n```';
+    expect(terminalSummary(other)).toBe(other);
   });
 });

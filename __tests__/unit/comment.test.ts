@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Attribution } from '../../src/report/attribution.js';
-import { compareAttributions } from '../../src/report/attribution.js';
+import { compareAttributions, comparePackages } from '../../src/report/attribution.js';
 import { commentMarker, renderSizeComment, renderSizeReport, type SizeReport } from '../../src/report/comment.js';
 import { evaluateGate } from '../../src/report/gate.js';
 import { compareWithBaseline, type Baseline, type PlatformSize } from '../../src/report/size.js';
@@ -175,6 +175,33 @@ Baseline: \`ghcr.io/acme/hello:main\` does not exist yet, so there is nothing to
   it('a shrinking image shows a down arrow', () => {
     const smaller = { ...baseline, sizes: [{ ...baseline.sizes[0]!, compressed: 2_700_000 }] };
     expect(renderSizeReport({ ...report(), baseline: smaller, deltas: compareWithBaseline(sizes, smaller), gate: [] })).toContain('| linux/amd64 | 2.50 MiB | 6.50 MiB | ▼ -76.72 KiB | -2.91% |');
+  });
+
+  it('names the packages of std and the main module that grew, the other changes summed', () => {
+    const withPackages = report();
+    const packageChanges = comparePackages(
+      { ...before, packages: [{ package: 'net/http', module: 'std', bytes: 300_000 }, { package: 'main', module: 'example.com/hello', bytes: 3_000 }] },
+      {
+        ...after,
+        packages: [
+          { package: 'net/http', module: 'std', bytes: 301_000 },
+          { package: 'encoding/xml', module: 'std', bytes: 14_000 },
+          { package: 'main', module: 'example.com/hello', bytes: 4_040 },
+        ],
+      },
+    );
+    withPackages.attribution = { ...withPackages.attribution!, packageChanges: packageChanges! };
+    expect(renderSizeReport(withPackages)).toContain(
+      [
+        'By package of `std` and `example.com/hello`:',
+        '',
+        '| Package | Before | After | Change |',
+        '| --- | ---: | ---: | ---: |',
+        '| `encoding/xml` | – | 13.67 KiB | ▲ +13.67 KiB (new) |',
+        '| `main` | 2.93 KiB | 3.95 KiB | ▲ +1.02 KiB |',
+        '| `net/http` | 293.0 KiB | 293.9 KiB | ▲ +1000 B |',
+      ].join('\n'),
+    );
   });
 
   it('keeps the marker a valid HTML comment for any repository name', () => {

@@ -49,6 +49,7 @@ describe('parseConfig', () => {
       cache: true,
       cacheSave: 'auto',
       comment: 'auto',
+      history: 30,
       githubToken: '',
       buildArgs: {},
       labels: {},

@@ -27,6 +27,22 @@ describe('the size report stored on an image', () => {
     expect(parseStoredReport(JSON.stringify({ version: 1, platform: 'linux/arm64', binarySize: 9, attribution }))?.attributed?.platform).toBe('linux/arm64');
   });
 
+  it('stores the packages of std and the main module by module, the small ones summed', () => {
+    const packages = [
+      { package: 'encoding/xml', module: 'std', bytes: 60_000 },
+      { package: 'main', module: 'example.com/hello', bytes: 2_000 },
+      { package: 'slices', module: 'std', bytes: 300 },
+      { package: 'unicode', module: 'std', bytes: 200 },
+    ];
+    const text = serializeStoredReport({ platform: 'linux/amd64', binarySize: 1000, current: { ...attribution, packages } }, undefined);
+    expect(JSON.parse(text).attribution.packages).toEqual({ std: { 'encoding/xml': 60_000, '(smaller packages)': 500 }, 'example.com/hello': { main: 2_000 } });
+    expect(parseStoredReport(text)?.attributed?.attribution.packages).toEqual([
+      { package: 'encoding/xml', module: 'std', bytes: 60_000 },
+      { package: 'main', module: 'example.com/hello', bytes: 2_000 },
+      { package: '(smaller packages)', module: 'std', bytes: 500 },
+    ]);
+  });
+
   it('stores layer details without an attribution (a binary that could not be attributed)', () => {
     expect(parseStoredReport(serializeStoredReport(undefined, layers))).toEqual({ version: 1, layers });
   });

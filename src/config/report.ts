@@ -1,7 +1,9 @@
+import { InputError } from '../errors.js';
 import type { CommentMode } from '../github/event.js';
 import { Inputs } from '../inputs.js';
 import type { ImageName } from '../reference.js';
 import { parseIncrease, parseSize, type IncreaseLimit } from '../report/gate.js';
+import { MAX_HISTORY } from '../report/history.js';
 import { referenceInput } from './references.js';
 import { parseEnum, type ParseContext } from './text.js';
 
@@ -16,6 +18,8 @@ export interface ReportSettings {
   sizeBudget?: number;
   /** Limit of the growth against the baseline. */
   maxIncrease?: IncreaseLimit;
+  /** Default-branch builds the size history keeps and the chart shows; 0: none. */
+  history: number;
 }
 
 export function parseReportSettings({ get, notices }: ParseContext): ReportSettings {
@@ -31,5 +35,12 @@ export function parseReportSettings({ get, notices }: ParseContext): ReportSetti
     githubToken: get('githubToken'),
     ...(sizeBudget ? { sizeBudget: parseSize(sizeBudget, Inputs.sizeBudget.name) } : {}),
     ...(maxIncrease ? { maxIncrease: parseIncrease(maxIncrease, Inputs.maxIncrease.name) } : {}),
+    history: parseHistoryLength(get('history')),
   };
+}
+
+/** A whole number of builds, 0 to MAX_HISTORY (a bound that keeps the stored report a few KB). */
+export function parseHistoryLength(value: string): number {
+  if (/^\d{1,3}$/.test(value) && Number(value) <= MAX_HISTORY) return Number(value);
+  throw new InputError(Inputs.history.name, value, `a whole number of builds from 0 to ${MAX_HISTORY} (0 keeps no size history)`);
 }

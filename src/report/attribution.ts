@@ -53,6 +53,15 @@ export interface ModuleShare {
   bytes: number;
 }
 
+/** Code of one package of the standard library or the main module (other modules are named whole). */
+export interface PackageShare {
+  /** Import path, e.g. `encoding/xml`; `main` for the main package. */
+  package: string;
+  /** The module it belongs to: `std` or the main module's path. */
+  module: string;
+  bytes: number;
+}
+
 export interface Attribution {
   goVersion: string;
   mainModule: string;
@@ -62,6 +71,11 @@ export interface Attribution {
   modules: ModuleShare[];
   /** `pclntab`: code by module, the rest by section (this method). Absent in older stored reports: `symbols`. */
   basis?: 'pclntab';
+  /**
+   * The code of `std` and of the main module split by package, largest first, so a report says
+   * which import grew. Absent in reports stored before it.
+   */
+  packages?: PackageShare[];
 }
 
 /** Labels of the bytes that stay unnamed in a stripped binary. Parenthesised: never a module path. */
@@ -85,19 +99,25 @@ export interface FunctionCode {
  */
 export function attributeCode(functions: readonly FunctionCode[], info: BuildInfo, sections: readonly { label: string; bytes: number }[]): Attribution {
   const shares = new Map<string, ModuleShare>();
-  const packages = new Map<string, Pick<ModuleShare, 'module' | 'version' | 'kind'>>();
+  const owners = new Map<string, Pick<ModuleShare, 'module' | 'version' | 'kind'>>();
+  const packages = new Map<string, PackageShare>();
   let total = 0;
   for (const fn of functions) {
     if (fn.size <= 0) continue;
     const pkg = symbolPackage(fn.name);
-    let owner = packages.get(pkg ?? '');
+    let owner = owners.get(pkg ?? '');
     if (!owner) {
       owner = moduleOf(pkg, info);
-      packages.set(pkg ?? '', owner);
+      owners.set(pkg ?? '', owner);
     }
     const share = shares.get(owner.module) ?? { ...owner, bytes: 0 };
     share.bytes += fn.size;
     shares.set(owner.module, share);
+    if (pkg !== undefined && (owner.kind === 'std' || owner.kind === 'main')) {
+      const byPackage = packages.get(pkg) ?? { package: pkg, module: owner.module, bytes: 0 };
+      byPackage.bytes += fn.size;
+      packages.set(pkg, byPackage);
+    }
     total += fn.size;
   }
   for (const { label, bytes } of sections) {
@@ -108,7 +128,8 @@ export function attributeCode(functions: readonly FunctionCode[], info: BuildInf
     total += bytes;
   }
   const modules = [...shares.values()].sort((a, b) => b.bytes - a.bytes || a.module.localeCompare(b.module));
-  return { goVersion: info.goVersion, mainModule: info.mainModule, total, modules, basis: 'pclntab' };
+  const byPackage = [...packages.values()].sort((a, b) => b.bytes - a.bytes || a.package.localeCompare(b.package));
+  return { goVersion: info.goVersion, mainModule: info.mainModule, total, modules, basis: 'pclntab', packages: byPackage };
 }
 
 /** Whether two attributions were made the same way, so their per-module bytes can be compared. */
@@ -181,4 +202,54 @@ export function compareAttributions(before: Attribution, after: Attribution, min
  */
 export function modulesThatGrew(changes: readonly ModuleChange[]): ModuleChange[] {
   return changes.filter((c) => (c.status === 'new' || c.status === 'grew') && !c.module.startsWith('('));
+}
+
+export interface PackageChange {
+  package: string;
+  module: string;
+  before: number;
+  after: number;
+  bytes: number;
+}
+
+/** Packages smaller than this are summed per module in the stored report (report/stored.ts). */
+export const PACKAGE_FLOOR = 1024;
+/** The entry that sums a module's packages under PACKAGE_FLOOR. */
+export const SMALLER_PACKAGES = '(smaller packages)';
+
+/** Packages under `floor` bytes summed into one SMALLER_PACKAGES entry per module (pure). */
+export function foldSmallPackages(packages: readonly PackageShare[], floor = PACKAGE_FLOOR): PackageShare[] {
+  const kept: PackageShare[] = [];
+  const folded = new Map<string, PackageShare>();
+  for (const share of packages) {
+    if (share.bytes >= floor && share.package !== SMALLER_PACKAGES) {
+      kept.push(share);
+      continue;
+    }
+    const rest = folded.get(share.module) ?? { package: SMALLER_PACKAGES, module: share.module, bytes: 0 };
+    rest.bytes += share.bytes;
+    folded.set(share.module, rest);
+  }
+  return [...kept, ...folded.values()];
+}
+
+/**
+ * What changed per package of `std` and the main module, largest growth first; undefined when
+ * either side was not split by package (a baseline stored before packages were). Both sides are
+ * folded as the stored report folds them, so a small package is compared with the same sum.
+ */
+export function comparePackages(before: Attribution, after: Attribution): PackageChange[] | undefined {
+  if (!before.packages || !after.packages) return undefined;
+  const key = (p: PackageShare) => (p.package === SMALLER_PACKAGES ? `${p.module} ${p.package}` : p.package);
+  const old = new Map(foldSmallPackages(before.packages).map((p) => [key(p), p]));
+  const now = new Map(foldSmallPackages(after.packages).map((p) => [key(p), p]));
+  const changes: PackageChange[] = [];
+  for (const name of new Set([...old.keys(), ...now.keys()])) {
+    const a = old.get(name);
+    const b = now.get(name);
+    const bytes = (b?.bytes ?? 0) - (a?.bytes ?? 0);
+    if (bytes === 0) continue;
+    changes.push({ package: (b ?? a)!.package, module: (b ?? a)!.module, before: a?.bytes ?? 0, after: b?.bytes ?? 0, bytes });
+  }
+  return changes.sort((x, y) => y.bytes - x.bytes || x.package.localeCompare(y.package));
 }

@@ -1,6 +1,7 @@
-import type { Attribution, ModuleChange, ModuleShare } from './attribution.js';
+import type { Attribution, ModuleChange, ModuleShare, PackageChange } from './attribution.js';
 import { modulesThatGrew, topModules } from './attribution.js';
 import type { GateCheck } from './gate.js';
+import { historySection, type SizeHistory } from './history.js';
 import { formatBytes, formatChange, formatPercent, type Baseline, type PlatformDelta, type PlatformSize } from './size.js';
 
 /** Everything the size report shows: one image, all its platforms. */
@@ -13,14 +14,18 @@ export interface SizeReport {
   deltas: readonly PlatformDelta[];
   baseline: Baseline;
   /** Module shares of one platform's binary, and what changed since the baseline's. */
-  attribution?: { platform: string; current: Attribution; changes?: readonly ModuleChange[] };
+  attribution?: { platform: string; current: Attribution; changes?: readonly ModuleChange[]; packageChanges?: readonly PackageChange[] };
   gate?: readonly GateCheck[];
+  /** The last default-branch builds and this run's image (report/history.ts). */
+  history?: SizeHistory;
   /** The commit the report is for (shown in the comment's footer). */
   commit?: string;
 }
 
 /** How many modules the "binary by module" table lists before folding the rest. */
 const TOP_MODULES = 10;
+/** How many packages "What grew" lists before summing the rest. */
+const TOP_PACKAGES = 8;
 
 /**
  * The hidden marker that identifies one image's comment. HTML comments cannot hold `--`, which a
@@ -72,6 +77,26 @@ function grewSection(report: SizeReport): string[] {
     const before = change.status === 'new' ? '–' : formatBytes(change.before);
     lines.push(`| ${moduleLabel(change.module, version)} | ${before} | ${formatBytes(change.after)} | ${formatChange(change.bytes)}${change.status === 'new' ? ' (new)' : ''} |`);
   }
+  return [...lines, '', ...packagesSection(attribution.packageChanges, grew)];
+}
+
+/**
+ * The packages of `std` and the main module that grew, so a change reads "`encoding/xml` +60 KiB"
+ * rather than "`std` +60 KiB": the largest growths, the other changes of those modules summed.
+ */
+function packagesSection(changes: readonly PackageChange[] | undefined, grewModules: readonly ModuleChange[]): string[] {
+  if (!changes) return [];
+  const grew = changes.filter((c) => c.bytes > 0 && !c.package.startsWith('(') && grewModules.some((m) => m.module === c.module));
+  if (grew.length === 0) return [];
+  const shown = grew.slice(0, TOP_PACKAGES);
+  const modules = [...new Set(shown.map((c) => c.module))];
+  const rest = changes.filter((c) => !shown.includes(c) && modules.includes(c.module));
+  const lines = [`By package of ${modules.map(code).join(' and ')}:`, '', '| Package | Before | After | Change |', '| --- | ---: | ---: | ---: |'];
+  for (const change of shown) {
+    const isNew = change.before === 0;
+    lines.push(`| ${code(change.package)} | ${isNew ? '–' : formatBytes(change.before)} | ${formatBytes(change.after)} | ${formatChange(change.bytes)}${isNew ? ' (new)' : ''} |`);
+  }
+  if (rest.length > 0) lines.push(`| (${rest.length} other ${rest.length === 1 ? 'change' : 'changes'}) | | | ${formatChange(rest.reduce((sum, c) => sum + c.bytes, 0))} |`);
   return [...lines, ''];
 }
 
@@ -133,6 +158,7 @@ export function renderSizeReport(report: SizeReport): string {
     '',
     ...grewSection(report),
     ...gateSection(report.gate),
+    ...historySection(report.history),
     ...layersSection(report.sizes),
     ...modulesSection(report.attribution),
   ];

@@ -10,11 +10,12 @@ import type { RunOutputs } from '../outputs.js';
 import { formatImageName, repositoryRef, type ImageName } from '../reference.js';
 import type { Reporter } from '../reporter.js';
 import type { Tools } from '../tools.js';
-import { compareAttributions, sameBasis, type Attribution } from './attribution.js';
+import { compareAttributions, comparePackages, sameBasis, type Attribution } from './attribution.js';
 import { commentMarker, renderSizeComment, renderSizeReport, type SizeReport } from './comment.js';
 import { evaluateGate, gateFailure } from './gate.js';
-import { classifiedLayers, type ClassifyOptions, compareWithBaseline, type ClassifiedLayer, largestCompressed, largestDelta, largestUncompressed, sizesOutput, type Baseline, type PlatformSize } from './size.js';
-import { parseStoredReport, SIZE_REPORT_ANNOTATION, type StoredReport } from './stored.js';
+import { classifiedLayers, compareWithBaseline, largestCompressed, largestDelta, largestUncompressed, sizesOutput, type Baseline, type PlatformSize } from './size.js';
+import { historyEntry, historyPoints, nextHistory, type HistorySettings } from './history.js';
+import { parseStoredReport, serializeStoredReport, SIZE_REPORT_ANNOTATION, type AttributedBinary, type StoredReport } from './stored.js';
 
 /** Baseline sizes and the per-module breakdown stored in the baseline image. */
 export interface BaselineRead {
@@ -46,12 +47,16 @@ export interface MeasureInput {
   binaries: readonly { platform: string; size: number }[];
   binaryPaths: string[];
   baseline: BaselineRead;
-  attribution?: { platform: string; current: Attribution };
+  attribution?: { platform: string; current: Attribution; binarySize?: number };
   commit: string;
   /** Layers that came from the base image, when known (the direct engine knows them): classified as base. */
   baseLayers?: ReadonlySet<string>;
-  /** A reader over `client` that already read some layers (see layerDetailsToStore). */
+  /** A reader over `client` that already read some layers (see reportToStore). */
   reader?: LayerReader;
+  /** How many builds the history shows, and whether this one joins it. */
+  history: HistorySettings;
+  /** Whether the run is for a pull request (its point is labelled `PR`). */
+  pullRequest: boolean;
 }
 
 /** A layer reader for an image in a local OCI layout, whose reused layers it holds only uncompressed. */
@@ -60,11 +65,35 @@ export function localLayerReader(client: Registry, localDiffIds: ReadonlyMap<str
 }
 
 /**
- * What every layer of the image holds, to store in the image (report/stored.ts) so that a run
- * taking it as its baseline reads no blob. Read with `reader`, whose cache the report reuses.
+ * The size report to store in the image (report/stored.ts): the attribution, every layer's details,
+ * and the history with this build as its last entry when it is a default-branch build. Undefined
+ * when there is nothing to store.
  */
-export async function layerDetailsToStore(name: ImageName, digest: string, reader: LayerReader, client: Registry, options: ClassifyOptions): Promise<Record<string, ClassifiedLayer>> {
-  return classifiedLayers(await addLayerDetails(reader, name, await readImageSizes(name, digest, client), options));
+export async function reportToStore(input: {
+  name: ImageName;
+  digest: string;
+  client: Registry;
+  reader: LayerReader;
+  binaryPaths: string[];
+  attribution: AttributedBinary | undefined;
+  baseline: BaselineRead;
+  binaries: readonly { platform: string; size: number }[];
+  commit: string;
+  history: HistorySettings;
+}): Promise<string | undefined> {
+  const sizes = await readImageSizes(input.name, input.digest, input.client).catch(() => undefined);
+  // Classified by their files only, as buildx's image (which cannot tell base layers apart) is, so both engines store the same bytes.
+  const layers = sizes ? await addLayerDetails(input.reader, input.name, sizes, { binaryPaths: input.binaryPaths }).then(classifiedLayers, () => undefined) : undefined;
+  const history =
+    sizes && input.history.records && input.history.limit > 0
+      ? nextHistory(
+          input.baseline.stored?.history,
+          historyEntry({ commit: input.commit, epoch: input.history.epoch, sizes, binaries: input.binaries, ...(input.attribution ? { attributed: input.attribution } : {}) }),
+          input.history.limit,
+        )
+      : undefined;
+  if (!input.attribution && !layers && !history) return undefined;
+  return serializeStoredReport(input.attribution, layers, history);
 }
 
 /** The size report of one image: what the outputs, the summary, the comment and the gate are made of. */
@@ -95,6 +124,15 @@ export async function measureImage(input: MeasureInput, reporter: Reporter): Pro
     input.attribution && stored && stored.platform === input.attribution.platform && sameBasis(stored.attribution, input.attribution.current)
       ? compareAttributions(stored.attribution, input.attribution.current)
       : undefined;
+  const packageChanges = changes && stored ? comparePackages(stored.attribution, input.attribution!.current) : undefined;
+  const current = historyEntry({
+    commit: input.commit,
+    epoch: input.history.epoch,
+    sizes,
+    binaries: input.binaries,
+    ...(input.attribution ? { attributed: { binarySize: 0, ...input.attribution } } : {}),
+  });
+  const history = sizes.length > 0 ? historyPoints(input.baseline.stored?.history, current, input.history, input.pullRequest) : undefined;
   const limits = { ...(config.sizeBudget !== undefined ? { budget: config.sizeBudget } : {}), ...(config.maxIncrease ? { maxIncrease: config.maxIncrease } : {}) };
   const gate = sizes.length > 0 ? evaluateGate(sizes, deltas, limits) : [];
   const report: SizeReport = {
@@ -103,8 +141,9 @@ export async function measureImage(input: MeasureInput, reporter: Reporter): Pro
     sizes,
     deltas,
     baseline: input.baseline.baseline,
-    ...(input.attribution ? { attribution: { ...input.attribution, ...(changes ? { changes } : {}) } } : {}),
+    ...(input.attribution ? { attribution: { ...input.attribution, ...(changes ? { changes } : {}), ...(packageChanges ? { packageChanges } : {}) } } : {}),
     ...(gate.length > 0 ? { gate } : {}),
+    ...(history ? { history } : {}),
     commit: input.commit,
   };
   if (sizes.length === 0) return { report, markdown: '', outputs: {} };

@@ -1,4 +1,5 @@
-import type { Attribution } from './attribution.js';
+import { foldSmallPackages, type Attribution, type PackageShare } from './attribution.js';
+import { mergeHistories, parseHistory, type HistoryEntry } from './history.js';
 import type { ClassifiedLayer } from './size.js';
 
 /**
@@ -19,6 +20,11 @@ export interface StoredReport {
    * this image as its baseline reads no layer blob.
    */
   layers?: Record<string, ClassifiedLayer>;
+  /**
+   * The last default-branch builds, oldest first, this image's own last when it was built from the
+   * default branch (report/history.ts). Images of other branches and pull requests store none.
+   */
+  history?: HistoryEntry[];
 }
 
 /** The attributed binary as a run has it (see pipeline attributeBinary). */
@@ -28,7 +34,7 @@ export interface AttributedBinary {
   current: Attribution;
 }
 
-export function serializeStoredReport(attributed: AttributedBinary | undefined, layers: Record<string, ClassifiedLayer> | undefined): string {
+export function serializeStoredReport(attributed: AttributedBinary | undefined, layers: Record<string, ClassifiedLayer> | undefined, history?: readonly HistoryEntry[]): string {
   const report: Record<string, unknown> = { version: 1 };
   if (attributed) {
     const modules = [...attributed.current.modules].sort((a, b) => b.bytes - a.bytes || a.module.localeCompare(b.module));
@@ -36,16 +42,38 @@ export function serializeStoredReport(attributed: AttributedBinary | undefined, 
     const rest = modules.slice(STORED_MODULES);
     if (rest.length > 0) kept.push({ module: `(${rest.length} more modules)`, kind: 'other', bytes: rest.reduce((sum, m) => sum + m.bytes, 0) });
     // The attribution fields sit at the top level, where reports of earlier versions have them.
-    Object.assign(report, { platform: attributed.platform, binarySize: attributed.binarySize, attribution: { ...attributed.current, modules: kept } });
+    const attribution: Record<string, unknown> = { ...attributed.current, modules: kept };
+    if (attributed.current.packages) attribution.packages = packagesByModule(attributed.current.packages);
+    Object.assign(report, { platform: attributed.platform, binarySize: attributed.binarySize, attribution });
   }
   if (layers && Object.keys(layers).length > 0) report.layers = layers;
+  if (history && history.length > 0) report.history = history;
   return JSON.stringify(report);
+}
+
+/** Packages as stored: `{ module: { package: bytes } }`, the small ones summed (about 3 KB for a web service). */
+function packagesByModule(packages: readonly PackageShare[]): Record<string, Record<string, number>> {
+  const stored: Record<string, Record<string, number>> = {};
+  for (const share of foldSmallPackages(packages)) (stored[share.module] ??= {})[share.package] = share.bytes;
+  return stored;
+}
+
+function packagesFromStored(raw: unknown): PackageShare[] | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const packages: PackageShare[] = [];
+  for (const [module, byPackage] of Object.entries(raw)) {
+    if (!byPackage || typeof byPackage !== 'object') continue;
+    for (const [pkg, bytes] of Object.entries(byPackage as Record<string, unknown>)) {
+      if (Number.isSafeInteger(bytes) && (bytes as number) >= 0) packages.push({ package: pkg, module, bytes: bytes as number });
+    }
+  }
+  return packages.sort((a, b) => b.bytes - a.bytes || a.package.localeCompare(b.package));
 }
 
 /** Reads a stored report defensively: anything unexpected is left out (all of it when it is not a report). */
 export function parseStoredReport(text: string | undefined): StoredReport | undefined {
   if (!text) return undefined;
-  let raw: { version?: unknown; platform?: unknown; binarySize?: unknown; attribution?: Partial<Attribution>; layers?: unknown };
+  let raw: { version?: unknown; platform?: unknown; binarySize?: unknown; attribution?: Partial<Attribution>; layers?: unknown; history?: unknown };
   try {
     raw = JSON.parse(text) as typeof raw;
   } catch {
@@ -54,13 +82,19 @@ export function parseStoredReport(text: string | undefined): StoredReport | unde
   if (!raw || raw.version !== 1) return undefined;
   const report: StoredReport = { version: 1 };
   if (typeof raw.platform === 'string' && Array.isArray(raw.attribution?.modules)) {
-    report.attributed = { platform: raw.platform, binarySize: Number(raw.binarySize) || 0, attribution: raw.attribution as Attribution };
+    const attribution = { ...raw.attribution } as Attribution;
+    const packages = packagesFromStored(raw.attribution?.packages);
+    if (packages) attribution.packages = packages;
+    else delete attribution.packages;
+    report.attributed = { platform: raw.platform, binarySize: Number(raw.binarySize) || 0, attribution };
   }
   if (raw.layers && typeof raw.layers === 'object') {
     const layers = Object.fromEntries(Object.entries(raw.layers).filter(([digest, layer]) => /^sha256:[0-9a-f]{64}$/.test(digest) && isClassifiedLayer(layer)));
     if (Object.keys(layers).length > 0) report.layers = layers;
   }
-  return report.attributed || report.layers ? report : undefined;
+  const history = parseHistory(raw.history);
+  if (history && history.length > 0) report.history = history;
+  return report.attributed || report.layers || report.history ? report : undefined;
 }
 
 function isClassifiedLayer(layer: unknown): layer is ClassifiedLayer {
@@ -70,7 +104,8 @@ function isClassifiedLayer(layer: unknown): layer is ClassifiedLayer {
 
 /**
  * The size report of an index merged from matrix legs, as a single run with all platforms would
- * store it: the first platform's attribution and every leg's layer details, in platform order.
+ * store it: the first platform's attribution, every leg's layer details, in platform order, and one
+ * history whose last entry (this build) holds every leg's sizes.
  */
 export function mergeStoredReports(reports: readonly (string | undefined)[]): string | undefined {
   const parsed = reports.map((text) => {
@@ -86,6 +121,9 @@ export function mergeStoredReports(reports: readonly (string | undefined)[]): st
   for (const report of parsed) Object.assign(layers, report?.version === 1 && report.layers && typeof report.layers === 'object' ? report.layers : {});
   const merged: Record<string, unknown> = { ...first };
   delete merged.layers;
+  delete merged.history;
   if (Object.keys(layers).length > 0) merged.layers = layers;
+  const history = mergeHistories(parsed.map((report) => (report?.version === 1 ? parseHistory(report.history) : undefined)));
+  if (history && history.length > 0) merged.history = history;
   return JSON.stringify(merged);
 }
