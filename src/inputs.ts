@@ -44,8 +44,9 @@ export const Inputs = {
   secrets: { name: 'secrets', default: '' },
   secretFiles: { name: 'secret-files', default: '' },
   target: { name: 'target', default: '' },
-  provenance: { name: 'provenance', default: 'false' },
-  sbom: { name: 'sbom', default: 'false' },
+  provenance: { name: 'provenance', default: 'true' },
+  sbom: { name: 'sbom', default: 'true' },
+  attestations: { name: 'attestations', default: 'referrers' },
   baseline: { name: 'baseline', default: '' },
   comment: { name: 'comment', default: 'auto' },
   githubToken: { name: 'github-token', default: '' },
@@ -67,6 +68,8 @@ export const Outputs = {
   sizes: 'sizes',
   sizeDelta: 'size-delta',
   sizeReport: 'size-report',
+  sbomFiles: 'sbom-files',
+  attestations: 'attestations',
 } as const;
 
 export const State = {

@@ -31,6 +31,7 @@ import { layerDetailsToStore, localLayerReader, measureImage, publishReport, rea
 import { formatBytes } from './report/size.js';
 import { mergeStoredReports, SIZE_REPORT_ANNOTATION, serializeStoredReport } from './report/stored.js';
 import { PhaseTimer, renderSummary } from './report/summary.js';
+import { attachBuildAttestations, attachMergeAttestations } from './attest/attach.js';
 import { expandTemplate } from './templates.js';
 import type { Tools } from './tools.js';
 
@@ -154,6 +155,13 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
     ),
   );
   Object.assign(outputs, measured.outputs);
+  // Once the gate passed and before the tags move: a tag never names an image without its SBOM and provenance.
+  const attested = await attachBuildAttestations(
+    { config, image, built: built.image, repositories: targets.map((t) => t.name), pushed: push, gateFailed: !!measured.gateFailure, tags: plan.publish.tags, revision: source.revision, ...(prepared.go ? { goVersion: prepared.go.version } : {}), engine, env: environment.env, workDir: environment.workDir },
+    tools,
+    outputs,
+  );
+  if (attested) measured.report.attestations = attested;
   const tagsMoved = await moveTags(config, plan.publish, image, measured, tools);
   outputs.tags = config.pushByDigest || !tagsMoved ? '' : plan.publish.tags.join('\n');
 
@@ -167,6 +175,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
     cachedSteps: built.cachedSteps,
     phases: timer.phases,
     ...(prepared.context.caBundle ? { caBundle: prepared.context.caBundle } : {}),
+    ...(attested ? { attestations: attested } : {}),
   });
   await publishReport(measured, summaryHeader, config, environment.env, tools);
   return measured.gateFailure;
@@ -422,6 +431,7 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
     measureImage({ config, client: registry, digest: index.digest, imageRef: index.imageRef, binaries: [], binaryPaths: [], baseline, commit: run.sha }, reporter),
   );
   Object.assign(outputs, measured.outputs);
+  const attested = await attachMergeAttestations({ config, index, gateFailed: !!measured.gateFailure, tags: plan.tags, revision: run.sha, env: environment.env }, tools, outputs);
   let tagsMoved = false;
   if (measured.gateFailure) {
     reporter.warning(
@@ -433,7 +443,8 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
     tagsMoved = true;
   }
   outputs.tags = tagsMoved ? plan.tags.join('\n') : '';
-  const summaryHeader = renderSummary({ imageRef: index.imageRef, tags: plan.tags, pushed: true, tagsMoved, binaries: [], goVersion: '', phases: timer.phases });
+  if (attested) measured.report.attestations = attested;
+  const summaryHeader = renderSummary({ imageRef: index.imageRef, tags: plan.tags, pushed: true, tagsMoved, binaries: [], goVersion: '', phases: timer.phases, ...(attested ? { attestations: attested } : {}) });
   await publishReport(measured, summaryHeader, config, environment.env, tools);
   return measured.gateFailure;
 }

@@ -91,9 +91,12 @@ export function planPublish(config: Config, facts: PublishFacts): PublishPlan {
   return { push, tags, targets, cacheFrom, cacheTo, baseline, notes, warnings };
 }
 
-/** Attestations make BuildKit name the image manifest by digest: the action must not rewrite the layers then. */
-export function wantsAttestations(config: Config): boolean {
-  return config.provenance !== 'false' || config.sbom;
+/**
+ * BuildKit's in-index attestations (`attestations: buildkit`) name the image manifest by digest:
+ * the action must not rewrite the layers then. The default, referrers, leaves the image alone.
+ */
+export function wantsBuildKitAttestations(config: Config): boolean {
+  return config.attestations === 'buildkit' && (config.provenance !== 'false' || config.sbom);
 }
 
 /** The builder features a run uses; `input` names the input that asked for one, which makes a missing one an error. */
@@ -104,8 +107,7 @@ export function builderFeatureUses(config: Config): FeatureUse[] {
   if (config.build.kind === 'source') uses.push({ feature: 'buildContext', input: Inputs.dockerfileMode.name });
   if (config.compression.algorithm === 'zstd') uses.push({ feature: 'zstd', input: Inputs.compression.name });
   if (config.cacheBackend === 'gha') uses.push({ feature: 'ghaCache', input: Inputs.cacheBackend.name });
-  if (config.provenance !== 'false') uses.push({ feature: 'attestations', input: Inputs.provenance.name });
-  else if (config.sbom) uses.push({ feature: 'attestations', input: Inputs.sbom.name });
+  if (wantsBuildKitAttestations(config)) uses.push({ feature: 'attestations', input: config.provenance !== 'false' ? Inputs.provenance.name : Inputs.sbom.name });
   if (config.annotations.length > 0) uses.push({ feature: 'annotations', input: Inputs.annotations.name });
   return uses;
 }
@@ -162,7 +164,7 @@ export function secretEnvName(index: number): string {
 export function planBuild(config: Config, facts: BuildFacts): BuildPlan {
   const unsupported = new Set([...facts.builder.features.unsupported, ...(facts.unsupported ?? [])]);
   const publish = planPublish(config, { ...facts, unsupported: [...unsupported] });
-  const attestations = wantsAttestations(config);
+  const attestations = wantsBuildKitAttestations(config);
   const ociDest = path.join(facts.workDir, 'oci');
   const metadataFile = path.join(facts.workDir, 'metadata.json');
   const secretEnv = config.secrets.map((_, i) => secretEnvName(i));
@@ -185,8 +187,8 @@ export function planBuild(config: Config, facts: BuildFacts): BuildPlan {
     annotations: config.annotations,
     secrets: [...config.secrets.map((secret, i) => ({ id: secret.id, env: secretEnv[i]! })), ...config.secretFiles.map((file) => ({ id: file.id, src: file.path }))],
     target: config.target,
-    provenance: config.provenance,
-    sbom: config.sbom,
+    provenance: attestations ? config.provenance : 'false',
+    sbom: attestations && config.sbom,
   });
   return {
     publish,

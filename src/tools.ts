@@ -1,5 +1,6 @@
 import { execCommand, type ExecOptions, type ExecResult } from './exec.js';
 import { upsertComment } from './github/comments.js';
+import { actionsAttestSigner, type Signer } from './attest/signer.js';
 import { RegistryClient } from './image/registry.js';
 import type { Reporter } from './reporter.js';
 
@@ -22,6 +23,8 @@ export interface Tools {
   github: GitHubApi;
   /** Milliseconds, for the phase timings the summary reports. */
   clock: () => number;
+  /** Signs attestations when the job may (id-token: write). */
+  signer: Signer;
 }
 
 /** The real tools: commands, the registry and GitHub, with every credential masked through the reporter. */
@@ -32,5 +35,6 @@ export function defaultTools(reporter: Reporter): Tools {
     registry: new RegistryClient({ maskSecret: (value) => reporter.setSecret(value) }),
     github: { upsertComment },
     clock: Date.now,
+    signer: actionsAttestSigner(process.env),
   };
 }

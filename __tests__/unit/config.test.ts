@@ -55,8 +55,9 @@ describe('parseConfig', () => {
       secrets: [],
       secretFiles: [],
       target: '',
-      provenance: 'false',
-      sbom: false,
+      provenance: 'true',
+      sbom: true,
+      attestations: 'referrers',
       notices: [],
       masks: [],
     });

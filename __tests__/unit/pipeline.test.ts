@@ -140,7 +140,13 @@ describe('runPipeline with recording tools', () => {
     expect(Number(outputs.size)).toBeGreaterThan(0);
 
     // Blobs, then manifests by digest, and only then the tags; both tags on the pushed index.
-    expect(tools.registry.tagWrites).toEqual([`${IMAGE}:main`, `${IMAGE}:sha-9a8b7c6`]);
+    // The SBOMs (one per platform) and the provenance go to the referrers tag schema's indexes first.
+    const referrersTags = tools.registry.tagWrites.filter((t) => /:sha256-[a-f0-9]{64}$/.test(t));
+    expect(referrersTags).toHaveLength(3);
+    expect(tools.registry.tagWrites.filter((t) => !referrersTags.includes(t))).toEqual([`${IMAGE}:main`, `${IMAGE}:sha-9a8b7c6`]);
+    expect(tools.registry.tagWrites.indexOf(`${IMAGE}:main`)).toBeGreaterThan(tools.registry.tagWrites.indexOf(referrersTags[2]!));
+    expect(JSON.parse(outputs.attestations!).map((a: { kind: string; platform?: string }) => `${a.kind} ${a.platform ?? ''}`.trim())).toEqual(['sbom linux/amd64', 'sbom linux/arm64', 'provenance']);
+    expect(outputs['sbom-files']!.split('\n').map((f) => path.basename(f))).toEqual(['linux-amd64.spdx.json', 'linux-arm64.spdx.json']);
     expect(tools.registry.tagDigest(REPO, 'main')).toBe(outputs.digest);
     const pushed = await tools.registry.getManifest(REPO, outputs.digest!);
     expect(isIndex(pushed.manifest)).toBe(true);
@@ -156,10 +162,11 @@ describe('runPipeline with recording tools', () => {
   });
 
   it('a second run compares with the first as its baseline and uploads no blob it already pushed', async () => {
-    await run(tools, {});
+    const noAttestations = { sbom: 'false', provenance: 'false' };
+    await run(tools, noAttestations);
     const uploadsBefore = tools.registry.blobUploads.length;
     world.binaryPadding += 50_000;
-    const second = await run(tools, {});
+    const second = await run(tools, noAttestations);
     expect(second.failure).toBeUndefined();
     expect(JSON.parse(second.outputs.sizes!)[0].delta).toBeDefined();
     expect(Number(second.outputs['size-delta'])).toBeGreaterThan(0);
@@ -203,7 +210,7 @@ describe('runPipeline with recording tools', () => {
   it('a layer the baseline holds in another repository of the registry is mounted, not uploaded', async () => {
     await run(tools, {});
     const uploadsBefore = tools.registry.blobUploads.length;
-    const other = await run(tools, { image: '127.0.0.1:5000/acme/other', baseline: `${IMAGE}:main` });
+    const other = await run(tools, { image: '127.0.0.1:5000/acme/other', baseline: `${IMAGE}:main`, sbom: 'false', provenance: 'false' });
     expect(other.failure).toBeUndefined();
     // The config is new to the repository; the layer comes by a mount.
     expect(tools.registry.blobUploads.length - uploadsBefore).toBe(1);
@@ -251,7 +258,7 @@ describe('runPipeline with recording tools', () => {
 
   it('a feature an input asks for and the builder lacks fails before anything is compiled', async () => {
     world.buildkit = 'v0.10.6';
-    const result = await run(tools, { sbom: 'true' });
+    const result = await run(tools, { sbom: 'true', provenance: 'false', attestations: 'buildkit' });
     expect(String(result.failure)).toMatch(/Input 'sbom' asks for provenance and SBOM attestations/);
     expect(tools.calls.some((c) => c.args[0] === 'build')).toBe(false);
     expect(result.outputs).toEqual({});

@@ -16,6 +16,8 @@ export interface Descriptor {
   mediaType: string;
   digest: string;
   size: number;
+  /** An artifact manifest's type, copied to its descriptor in a referrers index. */
+  artifactType?: string;
   platform?: { os: string; architecture: string; variant?: string };
   annotations?: Record<string, string>;
 }
@@ -213,6 +215,24 @@ export class RegistryClient {
   async putManifest(name: ImageName, reference: string, mediaType: string, body: Buffer): Promise<string> {
     const response = await this.request(name, `manifests/${reference}`, { method: 'PUT', access: 'pull,push', headers: { 'content-type': mediaType }, body });
     return response.headers.get('docker-content-digest') ?? '';
+  }
+
+  /**
+   * Pushes a manifest that has a `subject` by its digest. `subjectProcessed`: the registry answered
+   * with `OCI-Subject`, so its referrers API lists it and no referrers tag is needed.
+   */
+  async putReferrerManifest(name: ImageName, digest: string, mediaType: string, body: Buffer): Promise<{ digest: string; subjectProcessed: boolean }> {
+    const response = await this.request(name, `manifests/${digest}`, { method: 'PUT', access: 'pull,push', headers: { 'content-type': mediaType }, body });
+    return { digest: response.headers.get('docker-content-digest') ?? digest, subjectProcessed: response.headers.has('oci-subject') };
+  }
+
+  /** The referrers API's index for a digest; undefined when the registry has no referrers API (404). */
+  async getReferrers(name: ImageName, digest: string): Promise<ImageIndex | undefined> {
+    const response = await this.request(name, `referrers/${digest}`, { headers: { accept: 'application/vnd.oci.image.index.v1+json' }, expect: [404] });
+    if (response.status === 404) return undefined;
+    const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    const body = (await response.json().catch(() => undefined)) as ImageIndex | undefined;
+    return type === 'application/vnd.oci.image.index.v1+json' && body && Array.isArray(body.manifests) ? body : undefined;
   }
 
   async deleteManifest(name: ImageName, digest: string): Promise<boolean> {
