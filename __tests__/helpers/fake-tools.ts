@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CommandError } from '../../src/errors.js';
 import type { ExecOptions, ExecResult } from '../../src/exec.js';
 import type { UpsertOptions, UpsertResult } from '../../src/github/comments.js';
-import { isIndex, RegistryClient, RegistryHttpError, type Manifest } from '../../src/image/registry.js';
+import { isIndex, RegistryClient, RegistryHttpError, type ImageIndex, type Manifest } from '../../src/image/registry.js';
 import { repositoryRef, type ImageName } from '../../src/reference.js';
 import type { Reporter } from '../../src/reporter.js';
 import type { Exec, Tools } from '../../src/tools.js';
@@ -159,7 +159,7 @@ export class MemoryRegistry extends RegistryClient {
     return { digest: await this.putManifest(name, digest, mediaType, body), subjectProcessed: false };
   }
 
-  override async getReferrers(): Promise<undefined> {
+  override async getReferrers(): Promise<ImageIndex | undefined> {
     return undefined;
   }
 
