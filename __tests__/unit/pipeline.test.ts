@@ -350,6 +350,50 @@ describe('runPipeline in merge mode', () => {
     expect(await temporaryTags(registry)).toEqual([]);
   });
 
+  it('a matrix of two legs plus a merge leaves one SBOM per platform and one provenance for the index; a rerun adds nothing twice', async () => {
+    const { registry, merger } = await legsAndMerger();
+    const referrersOf = async (digest: string) => {
+      const found = await registry.findManifest(REPO, `sha256-${digest.slice('sha256:'.length)}`);
+      return found && isIndex(found.manifest) ? found.manifest.manifests.map((m) => m.artifactType) : [];
+    };
+    const result = await run(merger, { mode: 'merge', platforms: 'linux/amd64,linux/arm64' });
+    expect(result.failure).toBeUndefined();
+    const index = (await registry.getManifest(REPO, result.outputs.digest!)).manifest;
+    expect(isIndex(index) && index.manifests.map((m) => m.platform?.os)).toEqual(['linux', 'linux']);
+    for (const platform of isIndex(index) ? index.manifests : []) expect(await referrersOf(platform.digest)).toEqual(['application/spdx+json']);
+    expect(await referrersOf(result.outputs.digest!)).toEqual(['application/vnd.in-toto+json']);
+    expect(JSON.parse(result.outputs.attestations!).map((a: { kind: string }) => a.kind)).toEqual(['provenance']);
+    expect(merger.reporter.summaries[0]).toMatch(/Attestations: provenance \(SLSA v1\), attached as OCI referrers \(referrers tag schema\), unsigned/);
+
+    const again = await run(merger, { mode: 'merge', platforms: 'linux/amd64,linux/arm64' });
+    expect(again.outputs.digest).toBe(result.outputs.digest);
+    expect(await referrersOf(result.outputs.digest!)).toEqual(['application/vnd.in-toto+json']);
+  });
+
+  it('signs with the signer when the job may (id-token: write), and goes on unsigned with a warning when signing fails', async () => {
+    const tools = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    tools.signer.available = true;
+    const signed = await run(tools, { 'github-token': 'ghs_faketoken' });
+    expect(signed.failure).toBeUndefined();
+    const entries = JSON.parse(signed.outputs.attestations!) as { kind: string; signed: boolean; artifactType: string; subject: string }[];
+    expect(entries.map((e) => `${e.kind} ${e.signed}`)).toEqual(['sbom true', 'signature true', 'provenance true', 'signature true']);
+    expect(tools.signer.requests.map((r) => r.predicateType)).toEqual(['https://spdx.dev/Document/v2.3', 'https://slsa.dev/provenance/v1']);
+    expect(tools.signer.requests[1]!.subjectDigests).toEqual([signed.outputs.digest]);
+    expect(tools.reporter.summaries.join('\n')).toMatch(/signed \(Sigstore\)/);
+
+    const failing = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    failing.signer.available = true;
+    failing.signer.failure = new Error('the OIDC token request was refused (HTTP 403)');
+    const unsigned = await run(failing, {});
+    expect(unsigned.failure).toBeUndefined();
+    expect(JSON.parse(unsigned.outputs.attestations!).map((e: { kind: string; signed: boolean }) => `${e.kind} ${e.signed}`)).toEqual(['sbom false', 'provenance false']);
+    expect(failing.reporter.warnings.filter((w) => /could not be signed/.test(w))).toHaveLength(1);
+
+    const without = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    await run(without, {});
+    expect(without.reporter.lines.filter((l) => /no OIDC token/.test(l))).toHaveLength(1);
+  });
+
   it.each([
     ['buildx', {}],
     ['direct', { engine: 'direct', builder: '' }],

@@ -90,7 +90,8 @@ export async function attachBuildAttestations(request: BuildAttestationRequest, 
           built: request.built,
           platform,
           binaryPath: `${BINARY_DIR}/${config.binaryName}`,
-          imageName: config.image.repository.split('/').pop()!,
+          // The binary's name rather than the repository's: the same image pushed anywhere gets the same SBOM bytes.
+          imageName: config.binaryName,
           tool: `go-slim-image-${TOOL_VERSION}`,
           ...(baseImages.get(platform.platform) ? { baseImage: baseImages.get(platform.platform)! } : {}),
         });

@@ -15,7 +15,7 @@ export interface PlatformImageFacts {
   manifestDigest: string;
   /** The image config's `created` (SOURCE_DATE_EPOCH); the SBOM's creation time. */
   created: string;
-  /** The last path element of the repository, the purl's name. */
+  /** The image's short name (the binary's), the purl's name: no registry or repository, so the bytes do not depend on where it is pushed. */
   imageName: string;
   binary?: { path: string; sha256: string; buildInfo: BuildInfo };
   /** Present when the image holds the pinned Debian CA bundle byte for byte. */
