@@ -6,6 +6,7 @@ import { provenanceStatement, workflowRunFromEnv, type ProvenanceFacts } from '.
 import { artifactManifest, EMPTY_CONFIG, ReferrersWriter, referrersTag, withReferrer } from '../../src/attest/referrers.js';
 import { golangPurl, serializeSpdx, spdxDocument, type PlatformImageFacts } from '../../src/attest/spdx.js';
 import { spdxTime } from '../../src/attest/image-facts.js';
+import { actionsAttestSigner, ENABLE_SIGNING_HINT } from '../../src/attest/signer.js';
 import type { ImageIndex } from '../../src/image/registry.js';
 import { MemoryRegistry } from '../helpers/fake-tools.js';
 
@@ -192,5 +193,13 @@ describe('OCI referrers', () => {
     const attached = await new ReferrersWriter(registry, name).attach({ subject, artifactType: 'application/spdx+json', blob: Buffer.from('sbom') });
     expect(attached.via).toBe('api');
     expect(registry.tagWrites).toEqual([]);
+  });
+});
+
+describe('the real signer', () => {
+  it('signs only with the OIDC token request variables (id-token: write), and says how to get them otherwise', () => {
+    expect(actionsAttestSigner({ GITHUB_ACTIONS: 'true', ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.test', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x' }).unavailable()).toBeUndefined();
+    expect(actionsAttestSigner({ GITHUB_ACTIONS: 'true' }).unavailable()).toBe(ENABLE_SIGNING_HINT);
+    expect(actionsAttestSigner({}).unavailable()).toMatch(/signing needs a GitHub Actions job/);
   });
 });

@@ -28,7 +28,10 @@ export const ENABLE_SIGNING_HINT =
 /** The real signer: `@actions/attest`, loaded only when a run signs (it pulls Sigstore in). */
 export function actionsAttestSigner(env: NodeJS.ProcessEnv): Signer {
   return {
-    unavailable: () => (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ? undefined : ENABLE_SIGNING_HINT),
+    unavailable: () => {
+      if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) return undefined;
+      return env.GITHUB_ACTIONS === 'true' ? ENABLE_SIGNING_HINT : 'Attestations are attached unsigned: signing needs a GitHub Actions job with an OIDC token (id-token: write).';
+    },
     async sign(request, token) {
       const { attest } = await import('@actions/attest');
       const attestation = await attest({
