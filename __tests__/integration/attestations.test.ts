@@ -3,6 +3,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readBuildInfo } from '../../src/go/buildinfo.js';
+import { readElfSections, sectionBytes } from '../../src/go/elf-sections.js';
+import { serializeSpdx, spdxDocument } from '../../src/attest/spdx.js';
 import { errorAnnotations, runStep, type ActionRun } from '../helpers/action.js';
 import { craneJson, helloWorkspace, imageFile, stack, uniqueRepository, type Stack } from '../helpers/stack.js';
 
@@ -174,6 +177,24 @@ describe('attestations: SBOM per platform and provenance of the image, as OCI re
       expect(discover(`${directRepo}@${viaDirect.outputs.digest}`)).toHaveLength(1);
     }, 300_000);
   });
+
+  it('on a module with dependencies (the pinned oras binary: oras.land/oras v1.3.6 and its modules), the SBOM validates and lists what `go version -m` prints', async () => {
+    const binaryPath = path.join(s.toolsBin, 'oras');
+    const binary = await fs.readFile(binaryPath);
+    const buildInfo = readBuildInfo(sectionBytes(binary, readElfSections(binary), '.go.buildinfo')!);
+    const document = spdxDocument({ platform: 'linux/amd64', manifestDigest: `sha256:${'0'.repeat(64)}`, created: '2026-12-06T00:00:00Z', imageName: 'oras', tool: 'go-slim-image-test', binary: { path: '/usr/local/bin/oras', sha256: '1'.repeat(64), buildInfo } });
+    const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'gsi-attest-deps-')), 'deps.spdx.json');
+    await fs.writeFile(file, serializeSpdx(document));
+    execFileSync(path.join(s.toolsBin, 'pyspdxtools'), ['-i', file], { encoding: 'utf8' });
+    const listed = execFileSync('go', ['version', '-m', binaryPath], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.trim().split('\t'))
+      .filter(([key]) => key === 'mod' || key === 'dep')
+      .map(([, module, version]) => `${module} ${version}`);
+    expect(listed.length).toBeGreaterThan(5);
+    const golang = document.packages.filter((p) => p.externalRefs?.some((r) => r.referenceLocator.startsWith('pkg:golang/')) && p.name !== 'stdlib');
+    expect(golang.map((p) => `${p.name} ${p.versionInfo}`)).toEqual(listed);
+  }, 120_000);
 
   describe('on a registry with the referrers API (go-containerregistry)', () => {
     let registry: ChildProcess;
