@@ -370,6 +370,21 @@ describe('runPipeline in merge mode', () => {
     expect(await referrersOf(result.outputs.digest!)).toEqual(['application/vnd.in-toto+json']);
   });
 
+  it('a registry that refuses the artifact manifests: one warning, the image pushed and tagged, nothing else tried', async () => {
+    const tools = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    let refused = 0;
+    tools.registry.putReferrerManifest = async () => {
+      refused++;
+      throw new Error('PUT …/manifests/sha256:… answered HTTP 400: MANIFEST_INVALID');
+    };
+    const result = await run(tools, { platforms: 'linux/amd64,linux/arm64' });
+    expect(result.failure).toBeUndefined();
+    expect(tools.registry.tagDigest(REPO, 'main')).toBe(result.outputs.digest);
+    expect(refused).toBe(1);
+    expect(tools.reporter.warnings.filter((w) => /could not be attached .*MANIFEST_INVALID.*no further attestation is tried/.test(w))).toHaveLength(1);
+    expect(result.outputs.attestations).toBe('[]');
+  });
+
   it('signs with the signer when the job may (id-token: write), and goes on unsigned with a warning when signing fails', async () => {
     const tools = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
     tools.signer.available = true;

@@ -219,6 +219,8 @@ class AttestationSession {
   }
 
   async attach(kind: 'sbom' | 'provenance', subject: Descriptor, artifactType: string, blob: Buffer, statement: Omit<SignRequest, 'subjectName' | 'subjectDigests'>, platform?: string): Promise<void> {
+    // A registry that refused one artifact (after retries) would refuse the next: one warning, no more waiting.
+    if (this.failed) return;
     try {
       let attached: Attached | undefined;
       for (const writer of this.writers) attached = await this.record(await writer.attach({ subject, artifactType, blob }));
@@ -228,7 +230,7 @@ class AttestationSession {
       if (this.signing) await this.sign(entry, subject, statement);
     } catch (error) {
       this.failed = true;
-      this.tools.reporter.warning(`The ${kind === 'sbom' ? `SBOM of ${platform}` : 'provenance'} could not be attached (${errorMessage(error)}); the image is pushed and fine without it.`);
+      this.tools.reporter.warning(`The ${kind === 'sbom' ? `SBOM of ${platform}` : 'provenance'} could not be attached (${errorMessage(error)}); the image is pushed and fine without it, and no further attestation is tried.`);
     }
   }
 
