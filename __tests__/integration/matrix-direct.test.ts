@@ -81,6 +81,18 @@ describe('matrix legs and merge with engine: direct and no docker CLI', () => {
     expect(merge.outputs.digest).toBe(gated.outputs.digest);
   });
 
+  it('the legs attach one SBOM per platform, the merge one provenance on the index, the gated merge nothing (oras discover)', () => {
+    const discover = (ref: string) =>
+      (JSON.parse(execFileSync(path.join(s.toolsBin, 'oras'), ['discover', '--plain-http', '--format', 'json', ref], { encoding: 'utf8' })) as { referrers?: { artifactType: string }[] }).referrers?.map((r) => r.artifactType) ?? [];
+    for (const leg of legs) {
+      expect(discover(`${image}@${leg.outputs.digest}`)).toEqual(['application/spdx+json']);
+      expect(JSON.parse(leg.outputs.attestations!).map((a: { kind: string }) => a.kind)).toEqual(['sbom']);
+    }
+    expect(discover(`${image}@${merge.outputs.digest}`)).toEqual(['application/vnd.in-toto+json']);
+    expect(gated.outputs.attestations).toBeUndefined();
+    expect(gated.stdout).toContain('Attestations: none attached (the size gate failed)');
+  });
+
   it('each leg pushes its one platform by digest, with no tag but its temporary one', () => {
     for (const [i, leg] of legs.entries()) {
       expect(leg.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
