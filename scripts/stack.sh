@@ -50,6 +50,27 @@ install_go_tools() {
     GOBIN=$BIN go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
     stamp crane "$CRANE_VERSION"
   fi
+  if ! have_tool oras "$ORAS_VERSION"; then
+    log "go install oras $ORAS_VERSION"
+    GOBIN=$BIN go install "oras.land/oras/cmd/oras@$ORAS_VERSION"
+    stamp oras "$ORAS_VERSION"
+  fi
+  if ! have_tool pyspdxtools "$SPDX_TOOLS_VERSION"; then
+    log "pip install spdx-tools $SPDX_TOOLS_VERSION (venv under $TOOLS_DIR)"
+    python3 -m venv "$TOOLS_DIR/spdx-venv"
+    "$TOOLS_DIR/spdx-venv/bin/pip" install --quiet "spdx-tools==$SPDX_TOOLS_VERSION"
+    ln -sf "$TOOLS_DIR/spdx-venv/bin/pyspdxtools" "$BIN/pyspdxtools"
+    stamp pyspdxtools "$SPDX_TOOLS_VERSION"
+  fi
+  # A registry with the referrers API (go-containerregistry's pkg/registry), for the attestation tests.
+  local referrers_src="$here/referrers-registry"
+  local referrers_stamp
+  referrers_stamp=$(cat "$referrers_src/main.go" "$referrers_src/go.mod" "$referrers_src/go.sum" | sha256sum | cut -c1-16)
+  if ! have_tool referrers-registry "$referrers_stamp"; then
+    log "building referrers-registry (go-containerregistry $CRANE_VERSION)"
+    (cd "$referrers_src" && GOBIN=$BIN go install .)
+    stamp referrers-registry "$referrers_stamp"
+  fi
   # `go install` stamps no version into buildx (it would report v0.0.0+unknown); buildx's own build
   # sets it at link time. The ldflags are part of the stamp, so a buildx built without them is rebuilt.
   local buildx_ldflags="-X github.com/docker/buildx/version.Version=$BUILDX_VERSION -X github.com/docker/buildx/version.Package=github.com/docker/buildx"

@@ -210,7 +210,7 @@ export function renderHelp(): string {
   const describe = (f: InputFlag) => {
     // The one input without which nothing runs (parseConfig refuses an empty image).
     if (f.key === 'image') return 'required';
-    const values = f.otherValues.length > 0 ? `also ${f.otherValues.join(', ')}` : '';
+    const values = f.otherValues.length === 0 ? '' : f.switch ? `also ${f.otherValues.join(', ')}` : `one of ${f.otherValues.join(', ')}`;
     if (f.default === '') return values;
     return `default: ${f.default}${CLI_DEFAULTS[f.key] !== undefined ? ` (the action's: ${Inputs[f.key].default})` : ''}${values ? `; ${values}` : ''}`;
   };

@@ -69,8 +69,9 @@ export const Inputs = {
   secrets: { name: 'secrets', default: '', type: 'lines' },
   secretFiles: { name: 'secret-files', default: '', type: 'lines' },
   target: { name: 'target', default: '', type: 'string' },
-  provenance: { name: 'provenance', default: 'false', type: ['false', 'true', 'mode=min', 'mode=max'] },
-  sbom: { name: 'sbom', default: 'false', type: 'boolean' },
+  provenance: { name: 'provenance', default: 'true', type: ['true', 'false', 'mode=min', 'mode=max'] },
+  sbom: { name: 'sbom', default: 'true', type: 'boolean' },
+  attestations: { name: 'attestations', default: 'referrers', type: ['referrers', 'buildkit'] },
   baseline: { name: 'baseline', default: '', type: 'reference' },
   comment: { name: 'comment', default: 'auto', type: ['auto', 'always', 'never'] },
   githubToken: { name: 'github-token', default: '', type: 'secret' },
@@ -94,6 +95,8 @@ export const Outputs = {
   sizeDelta: 'size-delta',
   sizeReport: 'size-report',
   dockerfile: 'dockerfile',
+  sbomFiles: 'sbom-files',
+  attestations: 'attestations',
 } as const;
 
 export const State = {

@@ -35,6 +35,7 @@ import { formatBytes } from './report/size.js';
 import { recordsHistory, type HistorySettings } from './report/history.js';
 import { mergeStoredReports, SIZE_REPORT_ANNOTATION } from './report/stored.js';
 import { PhaseTimer, renderSummary } from './report/summary.js';
+import { attachBuildAttestations, attachMergeAttestations } from './attest/attach.js';
 import { expandTemplate } from './templates.js';
 import type { Tools } from './tools.js';
 
@@ -134,6 +135,10 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
     ),
   );
   Object.assign(outputs, measured.outputs);
+  // Once the gate passed and before the tags move: a tag never names an image without its SBOM and provenance.
+  const attestation = { config, image, built: built.image, repositories: publish.targets.map((t) => t.name), pushed: publish.push, gateFailed: !!measured.gateFailure, tags: publish.tags, revision: source.revision, engine: engine.name, env: environment.env, workDir: environment.workDir };
+  const attested = await attachBuildAttestations({ ...attestation, ...(prepared.go ? { goVersion: prepared.go.version } : {}) }, tools, outputs);
+  if (attested) measured.report.attestations = attested;
   const tagsMoved = (await moveTags(config, publish.push, destinations, image, measured, tools)) && publish.push;
   outputs.tags = config.pushByDigest || !tagsMoved ? '' : publish.tags.join('\n');
   const header = renderSummary({
@@ -146,6 +151,7 @@ async function runBuild(config: Config, environment: RunEnvironment, tools: Tool
     cachedSteps: built.cachedSteps,
     phases: timer.phases,
     ...(prepared.context.caBundle ? { caBundle: prepared.context.caBundle } : {}),
+    ...(attested ? { attestations: attested } : {}),
   });
   await publishReport(measured, header + (prepared.stage ? `\n${await dockerfileDetails(prepared.context)}` : ''), config, environment.env, tools);
   return measured.gateFailure;
@@ -338,6 +344,7 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
     measureImage({ config, client: registry, digest: index.digest, imageRef: index.imageRef, binaries: [], binaryPaths: [], baseline, commit: run.sha, history: { limit: config.history, records: recordsHistory(run), epoch: 0 }, pullRequest: Boolean(run.pullRequest) }, reporter),
   );
   Object.assign(outputs, measured.outputs);
+  const attested = await attachMergeAttestations({ config, index, gateFailed: !!measured.gateFailure, tags: plan.tags, revision: run.sha, env: environment.env }, tools, outputs);
   let tagsMoved = false;
   if (measured.gateFailure) {
     reporter.warning(
@@ -349,7 +356,8 @@ async function runMerge(config: Config, environment: RunEnvironment, tools: Tool
     tagsMoved = true;
   }
   outputs.tags = tagsMoved ? plan.tags.join('\n') : '';
-  const summaryHeader = renderSummary({ imageRef: index.imageRef, tags: plan.tags, pushed: true, tagsMoved, binaries: [], goVersion: '', phases: timer.phases });
+  if (attested) measured.report.attestations = attested;
+  const summaryHeader = renderSummary({ imageRef: index.imageRef, tags: plan.tags, pushed: true, tagsMoved, binaries: [], goVersion: '', phases: timer.phases, ...(attested ? { attestations: attested } : {}) });
   await publishReport(measured, summaryHeader, config, environment.env, tools);
   return measured.gateFailure;
 }

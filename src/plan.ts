@@ -100,9 +100,12 @@ export function planPublish(config: Config, facts: PublishFacts): PublishPlan {
   return { push, tags, targets, cacheFrom, cacheTo, baseline, notes, warnings };
 }
 
-/** The inputs ask for BuildKit's own attestations (provenance, SBOM), which name the image manifest by digest. */
+/**
+ * BuildKit's in-index attestations (`attestations: buildkit`) name the image manifest by digest: the
+ * action must not rewrite the layers then. The default, referrers, leaves the image alone.
+ */
 export function buildkitAttestations(config: Config): boolean {
-  return config.provenance !== 'false' || config.sbom;
+  return config.attestations === 'buildkit' && (config.provenance !== 'false' || config.sbom);
 }
 
 export interface BuildFacts extends PublishFacts {

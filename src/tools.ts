@@ -1,5 +1,6 @@
 import { execCommand, type ExecOptions, type ExecResult } from './exec.js';
 import { upsertComment } from './github/comments.js';
+import { actionsAttestSigner, type Signer } from './attest/signer.js';
 import { credentialChain } from './image/credentials.js';
 import { RegistryClient, type Registry } from './image/registry.js';
 import { idleTimeoutFromEnv } from './timed-fetch.js';
@@ -24,6 +25,8 @@ export interface Tools {
   github: GitHubApi;
   /** Milliseconds, for the phase timings the summary reports. */
   clock: () => number;
+  /** Signs attestations when the job may (id-token: write). */
+  signer: Signer;
 }
 
 export interface ToolOptions {
@@ -49,5 +52,6 @@ export function defaultTools(reporter: Reporter, options: ToolOptions = {}): Too
     registry: new RegistryClient({ credentials, maskSecret: mask, log: (message) => reporter.info(message), idleTimeoutMs: idleTimeoutFromEnv(env) }),
     github: { upsertComment },
     clock: Date.now,
+    signer: actionsAttestSigner(process.env),
   };
 }

@@ -125,8 +125,9 @@ export const BAD_INPUTS: [string, BadInput][] = [
   bad('secrets', '<line 1>', /buildx's syntax id=<id>,env=<variable>.*give exactly one of env= and src=/, { set: { secrets: 'id=s3cr3t-value' }, hidden: 's3cr3t-value' }),
   bad('target', 'a b', /the name of a stage of your Dockerfile/),
   bad('target', 'builder', /with dockerfile/),
-  bad('provenance', 'yes', /false, true, mode=min or mode=max/),
+  bad('provenance', 'yes', /true, false, mode=min or mode=max/),
   bad('sbom', 'maybe', BOOL),
+  bad('attestations', 'in-index', /referrers, buildkit/),
 ];
 
 /** Inputs where no value is wrong, with the reason; anything else needs a case above. */

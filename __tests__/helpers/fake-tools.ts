@@ -4,10 +4,11 @@ import path from 'node:path';
 import { CommandError } from '../../src/errors.js';
 import type { ExecOptions, ExecResult } from '../../src/exec.js';
 import type { UpsertOptions, UpsertResult } from '../../src/github/comments.js';
-import { findManifestIn, isIndex, RegistryHttpError, type Manifest, type Registry } from '../../src/image/registry.js';
+import { findManifestIn, isIndex, RegistryHttpError, type ImageIndex, type Manifest, type Registry } from '../../src/image/registry.js';
 import { repositoryRef, type ImageName } from '../../src/reference.js';
 import type { Reporter } from '../../src/reporter.js';
 import type { Exec, Tools } from '../../src/tools.js';
+import type { SignRequest, Signer } from '../../src/attest/signer.js';
 
 /**
  * Small recording fakes of the Tools object, for unit tests of the orchestration. The integration
@@ -161,6 +162,15 @@ export class MemoryRegistry implements Registry {
     return digest;
   }
 
+  /** Distribution 2.x: no OCI-Subject answer, no referrers API (the tag schema is used). */
+  async putReferrerManifest(name: ImageName, digest: string, mediaType: string, body: Buffer): Promise<{ digest: string; subjectProcessed: boolean }> {
+    return { digest: await this.putManifest(name, digest, mediaType, body), subjectProcessed: false };
+  }
+
+  async getReferrers(): Promise<ImageIndex | undefined> {
+    return undefined;
+  }
+
   async deleteManifest(name: ImageName, digest: string): Promise<boolean> {
     const manifests = this.repo(this.manifests, name);
     for (const [ref, stored] of manifests) if (sha256(stored.body) === digest) manifests.delete(ref);
@@ -192,7 +202,31 @@ export function recordingGitHub(): RecordedComments {
   };
 }
 
+/** A signer that records what it was asked to sign; unavailable (no id-token) unless told otherwise. */
+export interface RecordingSigner extends Signer {
+  requests: SignRequest[];
+  /** Set to let it sign (as with id-token: write). */
+  available: boolean;
+  /** Set to make every signing fail (the OIDC token request refused). */
+  failure?: Error;
+}
+
+export function recordingSigner(): RecordingSigner {
+  const signer: RecordingSigner = {
+    requests: [],
+    available: false,
+    unavailable: () => (signer.available ? undefined : 'no OIDC token (fake)'),
+    sign: async (request) => {
+      if (signer.failure) throw signer.failure;
+      signer.requests.push(request);
+      return Buffer.from(JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', fake: true, predicateType: request.predicateType, subjects: request.subjectDigests }));
+    },
+  };
+  return signer;
+}
+
 export interface FakeTools extends Tools {
+  signer: RecordingSigner;
   reporter: RecordedReporter;
   registry: MemoryRegistry;
   calls: ExecCall[];
@@ -209,6 +243,7 @@ export function fakeTools(handlers: ExecHandler[]): FakeTools {
     registry: new MemoryRegistry(),
     github: { upsertComment: github.upsertComment },
     clock: () => (now += 250),
+    signer: recordingSigner(),
     calls,
     comments: github.bodies,
   };

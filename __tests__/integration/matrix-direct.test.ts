@@ -46,7 +46,8 @@ describe('matrix legs and merge with engine: direct and no docker CLI', () => {
     }
     // A merge whose size gate rejects the index: it must tag nothing and leave the legs for the next merge.
     gated = await runStep('main', { workspace, inputs: { image, engine: 'direct', platforms: PLATFORMS.join(','), mode: 'merge', tags: 'gated', 'size-budget': '1', comment: 'never' }, env });
-    legTagsAfterGated = crane(s, 'ls', image).split('\n').filter(Boolean).sort();
+    // Referrers tags (sha256-<hex>: the legs' SBOMs) are not image tags.
+    legTagsAfterGated = crane(s, 'ls', image).split('\n').filter(Boolean).filter((t) => !/^sha256-[0-9a-f]{64}$/.test(t)).sort();
     merge = await runStep('main', { workspace, inputs: { image, engine: 'direct', platforms: PLATFORMS.join(','), mode: 'merge', tags: 'v1,latest', comment: 'never' }, env });
     // The same commit and inputs in one run with both platforms, in a repository of its own.
     const other = uniqueRepository(s, 'hello-single-direct');
@@ -80,6 +81,18 @@ describe('matrix legs and merge with engine: direct and no docker CLI', () => {
     expect(merge.outputs.digest).toBe(gated.outputs.digest);
   });
 
+  it('the legs attach one SBOM per platform, the merge one provenance on the index, the gated merge nothing (oras discover)', () => {
+    const discover = (ref: string) =>
+      (JSON.parse(execFileSync(path.join(s.toolsBin, 'oras'), ['discover', '--plain-http', '--format', 'json', ref], { encoding: 'utf8' })) as { referrers?: { artifactType: string }[] }).referrers?.map((r) => r.artifactType) ?? [];
+    for (const leg of legs) {
+      expect(discover(`${image}@${leg.outputs.digest}`)).toEqual(['application/spdx+json']);
+      expect(JSON.parse(leg.outputs.attestations!).map((a: { kind: string }) => a.kind)).toEqual(['sbom']);
+    }
+    expect(discover(`${image}@${merge.outputs.digest}`)).toEqual(['application/vnd.in-toto+json']);
+    expect(gated.outputs.attestations).toBeUndefined();
+    expect(gated.stdout).toContain('Attestations: none attached (the size gate failed)');
+  });
+
   it('each leg pushes its one platform by digest, with no tag but its temporary one', () => {
     for (const [i, leg] of legs.entries()) {
       expect(leg.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
@@ -97,7 +110,7 @@ describe('matrix legs and merge with engine: direct and no docker CLI', () => {
     expect(crane(s, 'digest', `${image}:latest`).trim()).toBe(merge.outputs.digest);
     expect(merge.outputs['image-ref']).toBe(`${image}@${merge.outputs.digest}`);
     // The temporary tags are gone; only the requested ones are left.
-    expect(crane(s, 'ls', image).split('\n').filter(Boolean).sort()).toEqual(['latest', 'v1']);
+    expect(crane(s, 'ls', image).split('\n').filter(Boolean).filter((t) => !/^sha256-[0-9a-f]{64}$/.test(t)).sort()).toEqual(['latest', 'v1']);
     // Every manifest, config and layer is there.
     crane(s, 'pull', '--format', 'oci', `${image}:v1`, path.join(os.tmpdir(), `gsi-matrix-direct-pull-${process.pid}`));
   });

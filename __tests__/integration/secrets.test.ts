@@ -27,6 +27,8 @@ describe('no secret in anything the run writes', () => {
   const auth = Buffer.from(`${username}:${password}`).toString('base64');
   const token = `ghs_${randomBytes(18).toString('hex')}`;
   const buildSecret = `npm_${randomBytes(16).toString('hex')}`;
+  // Not a secret to mask, but a value the provenance must not carry (only the build arg's name).
+  const buildArgValue = `arg_${randomBytes(16).toString('hex')}`;
   let s: Stack;
   let registry: ExtraRegistry;
   let api: GitHubApiDouble;
@@ -56,6 +58,7 @@ describe('no secret in anything the run writes', () => {
         'cache-ref': `${uniqueRepository(s, 'secret-cache')}:buildcache`,
         'github-token': token,
         ...(actionInputs.includes('secrets') ? { secrets: `npm_token=${buildSecret}` } : {}),
+        'build-args': `RELEASE_NOTE=${buildArgValue}`,
       },
       env: { ...s.env, ...event, GITHUB_API_URL: api.url, DOCKER_CONFIG: dockerConfig, BUILDX_CONFIG: path.join(os.homedir(), '.docker', 'buildx') },
     });
@@ -115,5 +118,26 @@ describe('no secret in anything the run writes', () => {
       for (const [what, value] of Object.entries(secrets())) if (text.includes(value)) leaks.push(`${what} in ${where}`);
     }
     expect(leaks).toEqual([]);
+  });
+
+  it('attaches SBOM and provenance that hold no secret and no build-arg value, raw, base64 or hex', () => {
+    const entries = JSON.parse(run.outputs.attestations ?? '[]') as { kind: string; digest: string }[];
+    expect(entries.map((e) => e.kind).sort()).toEqual(['provenance', 'sbom']);
+    const craneBin = path.join(s.toolsBin, 'crane');
+    const withLogin = { ...process.env, DOCKER_CONFIG: dockerConfig };
+    const read = (...args: string[]) => spawnSync(craneBin, [...args, '--insecure'], { encoding: 'utf8', env: withLogin, maxBuffer: 64 * 1024 * 1024 }).stdout;
+    const leaks: string[] = [];
+    for (const entry of entries) {
+      const manifest = read('manifest', `${image}@${entry.digest}`);
+      const blob = read('blob', `${image}@${(JSON.parse(manifest) as { layers: { digest: string }[] }).layers[0]!.digest}`);
+      expect(blob.length).toBeGreaterThan(100);
+      for (const [what, value] of Object.entries({ ...secrets(), 'build-arg value': buildArgValue })) {
+        for (const [encoding, encoded] of Object.entries({ raw: value, base64: Buffer.from(value).toString('base64'), hex: Buffer.from(value).toString('hex') })) {
+          if (manifest.includes(encoded) || blob.includes(encoded)) leaks.push(`${what} (${encoding}) in the ${entry.kind}`);
+        }
+      }
+    }
+    expect(leaks).toEqual([]);
+    expect(read('blob', `${image}@${JSON.parse(read('manifest', `${image}@${entries.find((e) => e.kind === 'provenance')!.digest}`)).layers[0].digest}`)).toContain('RELEASE_NOTE');
   });
 });

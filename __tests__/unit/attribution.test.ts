@@ -29,9 +29,10 @@ describe('go version -m', () => {
     expect(info.path).toBe('example.com/hello');
     expect(info.mainModule).toBe('example.com/hello');
     expect(info.deps).toEqual([
-      { path: 'github.com/google/uuid', version: 'v1.6.0' },
-      { path: 'golang.org/x/text', version: 'v0.42.0' },
+      { path: 'github.com/google/uuid', version: 'v1.6.0', sum: 'h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=' },
+      { path: 'golang.org/x/text', version: 'v0.42.0', sum: 'h1:JbOZXgfeCPU9gacVtYliJqOhD+zhrEqK4LfdpmlUZqI=' },
     ]);
+    expect(info.mainVersion).toBe('(devel)');
     expect(info.settings).toMatchObject({ GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '0', '-tags': 'netgo,osusergo' });
   });
 

@@ -165,7 +165,8 @@ describe('renderHelp', () => {
     expect(help).toMatch(/^ {2}--\[no-\]cache\s+default: false \(the action's: true\)$/m);
     expect(help).toMatch(/^ {2}--image <value>\s+required$/m);
     expect(help).toMatch(/^ {2}--tags <value>$/m);
-    expect(help).toMatch(/^ {2}--\[no-\]provenance \[<value>\]\s+default: false; also mode=min, mode=max$/m);
+    expect(help).toMatch(/^ {2}--\[no-\]provenance \[<value>\]\s+default: true; also mode=min, mode=max$/m);
+    expect(help).toMatch(/^ {2}--mode <value>\s+default: build; one of build, merge$/m);
   });
 
   it('says the CLI needs Node and Go, and Docker only for BuildKit', () => {

@@ -84,7 +84,9 @@ describe('directEngineProblems', () => {
     ['a base image', { 'base-image': 'ghcr.io/acme/base:1' }, []],
     ['the defaults with provenance off', {}, []],
     ['zstd (the action compresses for both engines)', { compression: 'zstd' }, []],
-    ['provenance', { provenance: 'true' }, ['provenance']],
+    ['SBOM and provenance as referrers (the default)', { provenance: 'true', sbom: 'true' }, []],
+    ["BuildKit's in-index attestations", { provenance: 'true', attestations: 'buildkit' }, ['attestations']],
+    ['attestations: buildkit with both off', { provenance: 'false', sbom: 'false', attestations: 'buildkit' }, []],
   ])('%s: %j', (_name, inputs, refused) => {
     expect(directEngineProblems(configFrom(inputs)).map((problem) => problem.input)).toEqual(refused);
   });

@@ -134,7 +134,13 @@ describe('runPipeline with recording tools', () => {
     expect(Number(outputs.size)).toBeGreaterThan(0);
 
     // Blobs, then manifests by digest, and only then the tags; both tags on the pushed index.
-    expect(tools.registry.tagWrites).toEqual([`${IMAGE}:main`, `${IMAGE}:sha-9a8b7c6`]);
+    // The SBOMs (one per platform) and the provenance go to the referrers tag schema's indexes first.
+    const referrersTags = tools.registry.tagWrites.filter((t) => /:sha256-[a-f0-9]{64}$/.test(t));
+    expect(referrersTags).toHaveLength(3);
+    expect(tools.registry.tagWrites.filter((t) => !referrersTags.includes(t))).toEqual([`${IMAGE}:main`, `${IMAGE}:sha-9a8b7c6`]);
+    expect(tools.registry.tagWrites.indexOf(`${IMAGE}:main`)).toBeGreaterThan(tools.registry.tagWrites.indexOf(referrersTags[2]!));
+    expect(JSON.parse(outputs.attestations!).map((a: { kind: string; platform?: string }) => `${a.kind} ${a.platform ?? ''}`.trim())).toEqual(['sbom linux/amd64', 'sbom linux/arm64', 'provenance']);
+    expect(outputs['sbom-files']!.split('\n').map((f) => path.basename(f))).toEqual(['linux-amd64.spdx.json', 'linux-arm64.spdx.json']);
     expect(tools.registry.tagDigest(REPO, 'main')).toBe(outputs.digest);
     const pushed = await tools.registry.getManifest(REPO, outputs.digest!);
     expect(isIndex(pushed.manifest)).toBe(true);
@@ -150,10 +156,11 @@ describe('runPipeline with recording tools', () => {
   });
 
   it('a second run compares with the first as its baseline and uploads no blob it already pushed', async () => {
-    await run(tools, {});
+    const noAttestations = { sbom: 'false', provenance: 'false' };
+    await run(tools, noAttestations);
     const uploadsBefore = tools.registry.blobUploads.length;
     world.binaryPadding += 50_000;
-    const second = await run(tools, {});
+    const second = await run(tools, noAttestations);
     expect(second.failure).toBeUndefined();
     expect(JSON.parse(second.outputs.sizes!)[0].delta).toBeDefined();
     expect(Number(second.outputs['size-delta'])).toBeGreaterThan(0);
@@ -197,7 +204,7 @@ describe('runPipeline with recording tools', () => {
   it('a layer the baseline holds in another repository of the registry is mounted, not uploaded', async () => {
     await run(tools, {});
     const uploadsBefore = tools.registry.blobUploads.length;
-    const other = await run(tools, { image: '127.0.0.1:5000/acme/other', baseline: `${IMAGE}:main` });
+    const other = await run(tools, { image: '127.0.0.1:5000/acme/other', baseline: `${IMAGE}:main`, sbom: 'false', provenance: 'false' });
     expect(other.failure).toBeUndefined();
     // The config is new to the repository; the layer comes by a mount.
     expect(tools.registry.blobUploads.length - uploadsBefore).toBe(1);
@@ -247,7 +254,7 @@ describe('runPipeline with recording tools', () => {
 
   it('a feature an input asks for and the builder lacks fails before anything is compiled', async () => {
     world.buildkit = 'v0.10.6';
-    const result = await run(tools, { sbom: 'true' });
+    const result = await run(tools, { sbom: 'true', provenance: 'false', attestations: 'buildkit' });
     expect(String(result.failure)).toMatch(/Input 'sbom' asks for provenance and SBOM attestations/);
     expect(tools.calls.some((c) => c.args[0] === 'build')).toBe(false);
     expect(result.outputs).toEqual({});
@@ -376,6 +383,65 @@ describe('runPipeline in merge mode', () => {
     expect(merger.reporter.summaries[0]).toMatch(/Tags: /);
     // The legs' temporary tags are removed once the index holds them.
     expect(await temporaryTags(registry)).toEqual([]);
+  });
+
+  it('a matrix of two legs plus a merge leaves one SBOM per platform and one provenance for the index; a rerun adds nothing twice', async () => {
+    const { registry, merger } = await legsAndMerger();
+    const referrersOf = async (digest: string) => {
+      const found = await registry.findManifest(REPO, `sha256-${digest.slice('sha256:'.length)}`);
+      return found && isIndex(found.manifest) ? found.manifest.manifests.map((m) => m.artifactType) : [];
+    };
+    const result = await run(merger, { mode: 'merge', platforms: 'linux/amd64,linux/arm64' });
+    expect(result.failure).toBeUndefined();
+    const index = (await registry.getManifest(REPO, result.outputs.digest!)).manifest;
+    expect(isIndex(index) && index.manifests.map((m) => m.platform?.os)).toEqual(['linux', 'linux']);
+    for (const platform of isIndex(index) ? index.manifests : []) expect(await referrersOf(platform.digest)).toEqual(['application/spdx+json']);
+    expect(await referrersOf(result.outputs.digest!)).toEqual(['application/vnd.in-toto+json']);
+    expect(JSON.parse(result.outputs.attestations!).map((a: { kind: string }) => a.kind)).toEqual(['provenance']);
+    expect(merger.reporter.summaries[0]).toMatch(/Attestations: provenance \(SLSA v1\), attached as OCI referrers \(referrers tag schema\), unsigned/);
+
+    const again = await run(merger, { mode: 'merge', platforms: 'linux/amd64,linux/arm64' });
+    expect(again.outputs.digest).toBe(result.outputs.digest);
+    expect(await referrersOf(result.outputs.digest!)).toEqual(['application/vnd.in-toto+json']);
+  });
+
+  it('a registry that refuses the artifact manifests: one warning, the image pushed and tagged, nothing else tried', async () => {
+    const tools = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    let refused = 0;
+    tools.registry.putReferrerManifest = async () => {
+      refused++;
+      throw new Error('PUT …/manifests/sha256:… answered HTTP 400: MANIFEST_INVALID');
+    };
+    const result = await run(tools, { platforms: 'linux/amd64,linux/arm64' });
+    expect(result.failure).toBeUndefined();
+    expect(tools.registry.tagDigest(REPO, 'main')).toBe(result.outputs.digest);
+    expect(refused).toBe(1);
+    expect(tools.reporter.warnings.filter((w) => /could not be attached .*MANIFEST_INVALID.*no further attestation is tried/.test(w))).toHaveLength(1);
+    expect(result.outputs.attestations).toBe('[]');
+  });
+
+  it('signs with the signer when the job may (id-token: write), and goes on unsigned with a warning when signing fails', async () => {
+    const tools = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    tools.signer.available = true;
+    const signed = await run(tools, { 'github-token': 'ghs_faketoken' });
+    expect(signed.failure).toBeUndefined();
+    const entries = JSON.parse(signed.outputs.attestations!) as { kind: string; signed: boolean; artifactType: string; subject: string }[];
+    expect(entries.map((e) => `${e.kind} ${e.signed}`)).toEqual(['sbom true', 'signature true', 'provenance true', 'signature true']);
+    expect(tools.signer.requests.map((r) => r.predicateType)).toEqual(['https://spdx.dev/Document/v2.3', 'https://slsa.dev/provenance/v1']);
+    expect(tools.signer.requests[1]!.subjectDigests).toEqual([signed.outputs.digest]);
+    expect(tools.reporter.summaries.join('\n')).toMatch(/signed \(Sigstore\)/);
+
+    const failing = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    failing.signer.available = true;
+    failing.signer.failure = new Error('the OIDC token request was refused (HTTP 403)');
+    const unsigned = await run(failing, {});
+    expect(unsigned.failure).toBeUndefined();
+    expect(JSON.parse(unsigned.outputs.attestations!).map((e: { kind: string; signed: boolean }) => `${e.kind} ${e.signed}`)).toEqual(['sbom false', 'provenance false']);
+    expect(failing.reporter.warnings.filter((w) => /could not be signed/.test(w))).toHaveLength(1);
+
+    const without = fakeTools(handlers({ buildkit: 'v0.34.2', binaryPadding: 1024 }));
+    await run(without, {});
+    expect(without.reporter.lines.filter((l) => /no OIDC token/.test(l))).toHaveLength(1);
   });
 
   it.each([

@@ -67,9 +67,9 @@ describe('planBuildx: from the inputs to the exact buildx argv', () => {
     ['the defaults', {}, argv()],
     ['platforms', { platforms: 'linux/amd64,linux/arm64,linux/arm/v7' }, argv({ platform: 'linux/amd64,linux/arm64,linux/arm/v7' })],
     ['compression zstd (the action compresses, as for gzip)', { compression: 'zstd' }, argv()],
-    ['zstd with an SBOM (BuildKit compresses: attestations pin the layers)', { compression: 'zstd', 'compression-level': '7', sbom: 'true' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=zstd,compression-level=7,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800', before: ['--sbom=true'] })],
-    ['provenance (gzip in BuildKit: attestations pin the layers)', { provenance: 'mode=max' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800' }).map((a) => (a === '--provenance=false' ? '--provenance=mode=max' : a))],
-    ['sbom', { sbom: 'true' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800', before: ['--sbom=true'] })],
+    ['zstd with a BuildKit SBOM (BuildKit compresses: attestations pin the layers)', { compression: 'zstd', 'compression-level': '7', sbom: 'true', provenance: 'false', attestations: 'buildkit' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=zstd,compression-level=7,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800', before: ['--sbom=true'] })],
+    ['provenance (gzip in BuildKit: attestations pin the layers)', { provenance: 'mode=max', sbom: 'false', attestations: 'buildkit' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800' }).map((a) => (a === '--provenance=false' ? '--provenance=mode=max' : a))],
+    ['sbom', { sbom: 'true', provenance: 'false', attestations: 'buildkit' }, argv({ output: 'type=oci,dest=/tmp/run/oci,tar=false,compression=gzip,compression-level=9,force-compression=true,oci-mediatypes=true,rewrite-timestamp=true,source-date-epoch=946684800', before: ['--sbom=true'] })],
     ['target (with your own Dockerfile, whose steps the layer cache keeps)', { dockerfile: 'Dockerfile', target: 'runtime' }, argv({ before: ['--target', 'runtime'], cache: BOTH_CACHES })],
     ['source mode: the layer cache keeps the compile', SOURCE, argv({ cache: BOTH_CACHES })],
     ['build-args, sorted', { 'build-args': 'B=2\nA=1,x' }, argv({ after: ['--build-arg', 'A=1,x', '--build-arg', 'B=2'] })],
@@ -104,7 +104,9 @@ describe('planBuildx: from the inputs to the exact buildx argv', () => {
   it('compresses the layers itself and stores the report unless attestations pin BuildKit bytes', () => {
     const plain = configFrom({});
     expect(planBuild(plain, facts(plain))).toMatchObject({ compressLayers: true, storeReport: true, binaryPaths: ['usr/local/bin/space'] });
-    const attested = configFrom({ sbom: 'true' });
+    const attested = configFrom({ sbom: 'true', attestations: 'buildkit' });
+    const referrers = configFrom({ sbom: 'true', provenance: 'true' });
+    expect(planBuild(referrers, facts(referrers))).toMatchObject({ compressLayers: true, storeReport: true });
     expect(planBuild(attested, facts(attested))).toMatchObject({ compressLayers: false, storeReport: false });
     const zstd = configFrom({ compression: 'zstd' });
     expect(planBuild(zstd, facts(zstd))).toMatchObject({ compressLayers: true, storeReport: true });
@@ -148,8 +150,8 @@ describe('planBuildx with an old buildx or BuildKit', () => {
   });
 
   it.each<[string, Record<string, string>, { buildx: string; buildkit?: string }, RegExp]>([
-    ['provenance on buildx 0.9', { provenance: 'true' }, { buildx: '0.9.1', buildkit: 'v0.13.0' }, /Input 'provenance' asks for provenance and SBOM attestations.*buildx 0\.10\.0/],
-    ['sbom on BuildKit 0.10', { sbom: 'true' }, { buildx: '0.12.0', buildkit: 'v0.10.6' }, /Input 'sbom' asks for .*BuildKit 0\.11\.0/],
+    ['provenance on buildx 0.9', { provenance: 'true', attestations: 'buildkit' }, { buildx: '0.9.1', buildkit: 'v0.13.0' }, /Input 'provenance' asks for provenance and SBOM attestations.*buildx 0\.10\.0/],
+    ['sbom on BuildKit 0.10', { sbom: 'true', provenance: 'false', attestations: 'buildkit' }, { buildx: '0.12.0', buildkit: 'v0.10.6' }, /Input 'sbom' asks for .*BuildKit 0\.11\.0/],
     ['annotations on buildx 0.11', { annotations: 'a=b' }, { buildx: '0.11.2', buildkit: 'v0.13.0' }, /Input 'annotations' asks for --annotation needs buildx 0\.12\.0/],
     ['gha cache on buildx 0.20', { 'cache-backend': 'gha' }, { buildx: '0.20.1', buildkit: 'v0.20.0' }, /Input 'cache-backend' asks for the GitHub Actions cache backend/],
     ['source mode on buildx 0.7', { 'dockerfile-mode': 'source' }, { buildx: '0.7.1', buildkit: 'v0.13.0' }, /Input 'dockerfile-mode' asks for --build-context/],

@@ -89,9 +89,14 @@ export interface ImageBuildSettings {
   labels: Record<string, string>;
   annotations: string[];
   target: string;
+  /** true, false, mode=min or mode=max (the modes mean something to BuildKit only; with referrers both are `true`). */
   provenance: string;
   sbom: boolean;
+  /** How SBOM and provenance are attached: OCI referrers beside the image (both engines), or BuildKit's entries inside the index. */
+  attestations: AttestationsChoice;
 }
+
+export type AttestationsChoice = 'referrers' | 'buildkit';
 
 /** `./cmd/...`, `all`: go list patterns that match several packages. */
 function isPackagePattern(mainPackage: string): boolean {
@@ -244,7 +249,7 @@ export function parseImageBuildSettings(context: ParseContext, workingDirectory:
     ([key, value]) => `${key}=${value}`,
   );
   const provenance = get('provenance');
-  if (!/^(true|false|mode=(min|max))$/.test(provenance)) throw new InputError(Inputs.provenance.name, provenance, 'false, true, mode=min or mode=max');
+  if (!/^(true|false|mode=(min|max))$/.test(provenance)) throw new InputError(Inputs.provenance.name, provenance, 'true, false, mode=min or mode=max (the modes only with attestations: buildkit)');
   const target = get('target');
   if (target && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) throw new InputError(Inputs.target.name, target, 'the name of a stage of your Dockerfile');
   if (target && !get('dockerfile')) throw new InputError(Inputs.target.name, target, 'empty unless dockerfile names your own Dockerfile (used with dockerfile, whose stages it picks)');
@@ -276,5 +281,6 @@ export function parseImageBuildSettings(context: ParseContext, workingDirectory:
     target,
     provenance,
     sbom: parseBoolean(Inputs.sbom.name, get('sbom')),
+    attestations: parseEnum<AttestationsChoice>(Inputs.attestations.name, get('attestations'), ['referrers', 'buildkit']),
   };
 }

@@ -21,8 +21,7 @@ export function builderFeatureUses(config: Config): FeatureUse[] {
   // BuildKit compresses only when its attestations pin its bytes; otherwise the action does, for both algorithms.
   if (config.compression.algorithm === 'zstd' && buildkitAttestations(config)) uses.push({ feature: 'zstd', input: Inputs.compression.name });
   if (config.cacheBackend === 'gha') uses.push({ feature: 'ghaCache', input: Inputs.cacheBackend.name });
-  if (config.provenance !== 'false') uses.push({ feature: 'attestations', input: Inputs.provenance.name });
-  else if (config.sbom) uses.push({ feature: 'attestations', input: Inputs.sbom.name });
+  if (buildkitAttestations(config)) uses.push({ feature: 'attestations', input: config.provenance !== 'false' ? Inputs.provenance.name : Inputs.sbom.name });
   if (config.annotations.length > 0) uses.push({ feature: 'annotations', input: Inputs.annotations.name });
   return uses;
 }
@@ -80,8 +79,8 @@ export function planBuildx(config: Config, facts: BuildxFacts): BuildxPlan {
     annotations: config.annotations,
     secrets: [...config.secrets.map((secret, i) => ({ id: secret.id, env: secretEnv[i]! })), ...config.secretFiles.map((file) => ({ id: file.id, src: file.path }))],
     target: config.target,
-    provenance: config.provenance,
-    sbom: config.sbom,
+    provenance: buildkitAttestations(config) ? config.provenance : 'false',
+    sbom: buildkitAttestations(config) && config.sbom,
   });
   return { args, secretEnv, ociDest, metadataFile };
 }

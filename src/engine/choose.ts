@@ -104,8 +104,9 @@ export async function inspectCurrentBuilder(exec: Exec): Promise<CurrentBuilder 
 export function directEngineProblems(config: Config): InputError[] {
   const problems: InputError[] = [];
   const needsBuildx = (input: string, value: string, accepted: string) => problems.push(new InputError(input, value, `${accepted} with the direct engine (or engine: buildx with a builder)`));
-  if (config.provenance !== 'false') needsBuildx(Inputs.provenance.name, config.provenance, 'false: provenance attestations are made by BuildKit');
-  if (config.sbom) needsBuildx(Inputs.sbom.name, 'true', 'false: SBOM attestations are made by BuildKit');
+  if (config.attestations === 'buildkit' && (config.provenance !== 'false' || config.sbom)) {
+    needsBuildx(Inputs.attestations.name, config.attestations, "referrers (the default: SBOM and provenance attached beside the image by either engine); BuildKit's in-index attestations need BuildKit");
+  }
   if (config.target) needsBuildx(Inputs.target.name, config.target, 'empty: there is no Dockerfile stage to pick');
   return problems;
 }

@@ -8,7 +8,11 @@ export interface BuildInfo {
   /** Import path of the main package (`path` line). */
   path: string;
   mainModule: string;
-  deps: { path: string; version: string; replacedBy?: string }[];
+  /** The main module's version (`(devel)` unless built from a module version) and go.sum hash, when recorded. */
+  mainVersion?: string;
+  mainSum?: string;
+  /** `sum` is the go.sum hash (`h1:…`) of the module as used (the replacement's, when replaced). */
+  deps: { path: string; version: string; sum?: string; replacedBy?: string; replacementSum?: string }[];
   settings: Record<string, string>;
 }
 
@@ -29,11 +33,18 @@ export function parseBuildInfo(text: string): BuildInfo {
       continue;
     }
     const fields = line.replace(/^\t/, '').split('\t');
-    const [key, a, b] = fields;
+    const [key, a, b, c] = fields;
     if (key === 'path' && a) info.path = a;
-    else if (key === 'mod' && a) info.mainModule = a;
-    else if (key === 'dep' && a) info.deps.push({ path: a, version: b ?? '' });
-    else if (key === '=>' && a && info.deps.length > 0) info.deps[info.deps.length - 1]!.replacedBy = b ? `${a} ${b}` : a;
+    else if (key === 'mod' && a) {
+      info.mainModule = a;
+      if (b) info.mainVersion = b;
+      if (c) info.mainSum = c;
+    } else if (key === 'dep' && a) info.deps.push({ path: a, version: b ?? '', ...(c ? { sum: c } : {}) });
+    else if (key === '=>' && a && info.deps.length > 0) {
+      const dep = info.deps[info.deps.length - 1]!;
+      dep.replacedBy = b ? `${a} ${b}` : a;
+      if (c) dep.replacementSum = c;
+    }
     else if (key === 'build' && a) {
       const equals = a.indexOf('=');
       if (equals > 0) info.settings[a.slice(0, equals)] = a.slice(equals + 1);

@@ -8,7 +8,7 @@ import type { Compression } from '../config/build.js';
 import { createLayerEncoder, type LayerEncoder } from './encoder.js';
 import { EncoderPool } from './encoder-pool.js';
 import { LAYER_COMPRESSION_ANNOTATION, sameEncoder, type ReusableLayers } from './layer-reuse.js';
-import { findManifestIn, isIndex, LoginRejectedError, RegistryHttpError, type Descriptor, type Manifest, type Registry } from './registry.js';
+import { findManifestIn, isIndex, LoginRejectedError, RegistryHttpError, type Descriptor, type ImageIndex, type Manifest, type Registry } from './registry.js';
 
 export const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
 
@@ -338,6 +338,14 @@ export class OciLayoutClient implements Registry {
 
   putManifest(name: ImageName, reference: string, mediaType: string, body: Buffer): Promise<string> {
     return this.inner.putManifest(name, reference, mediaType, body);
+  }
+
+  putReferrerManifest(name: ImageName, digest: string, mediaType: string, body: Buffer): Promise<{ digest: string; subjectProcessed: boolean }> {
+    return this.inner.putReferrerManifest(name, digest, mediaType, body);
+  }
+
+  getReferrers(name: ImageName, digest: string): Promise<ImageIndex | undefined> {
+    return this.inner.getReferrers(name, digest);
   }
 
   deleteManifest(name: ImageName, digest: string): Promise<boolean> {

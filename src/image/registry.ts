@@ -16,6 +16,8 @@ export interface Descriptor {
   mediaType: string;
   digest: string;
   size: number;
+  /** An artifact manifest's type, copied to its descriptor in a referrers index. */
+  artifactType?: string;
   platform?: { os: string; architecture: string; variant?: string };
   annotations?: Record<string, string>;
 }
@@ -54,6 +56,13 @@ export interface Registry {
   putBlob(name: ImageName, digest: string, data: Buffer): Promise<void>;
   /** Returns the digest the registry gives the manifest. */
   putManifest(name: ImageName, reference: string, mediaType: string, body: Buffer): Promise<string>;
+  /**
+   * Pushes a manifest that has a `subject` by its digest. `subjectProcessed`: the registry answered
+   * with `OCI-Subject`, so its referrers API lists it and no referrers tag is needed.
+   */
+  putReferrerManifest(name: ImageName, digest: string, mediaType: string, body: Buffer): Promise<{ digest: string; subjectProcessed: boolean }>;
+  /** The referrers API's index for a digest; undefined when the registry has no referrers API. */
+  getReferrers(name: ImageName, digest: string): Promise<ImageIndex | undefined>;
   deleteManifest(name: ImageName, digest: string): Promise<boolean>;
 }
 
@@ -253,6 +262,24 @@ export class RegistryClient implements Registry {
   async putManifest(name: ImageName, reference: string, mediaType: string, body: Buffer): Promise<string> {
     const response = await this.request(name, `manifests/${reference}`, { method: 'PUT', access: 'pull,push', headers: { 'content-type': mediaType }, body });
     return response.headers.get('docker-content-digest') ?? '';
+  }
+
+  /**
+   * Pushes a manifest that has a `subject` by its digest. `subjectProcessed`: the registry answered
+   * with `OCI-Subject`, so its referrers API lists it and no referrers tag is needed.
+   */
+  async putReferrerManifest(name: ImageName, digest: string, mediaType: string, body: Buffer): Promise<{ digest: string; subjectProcessed: boolean }> {
+    const response = await this.request(name, `manifests/${digest}`, { method: 'PUT', access: 'pull,push', headers: { 'content-type': mediaType }, body });
+    return { digest: response.headers.get('docker-content-digest') ?? digest, subjectProcessed: response.headers.has('oci-subject') };
+  }
+
+  /** The referrers API's index for a digest; undefined when the registry has no referrers API (404). */
+  async getReferrers(name: ImageName, digest: string): Promise<ImageIndex | undefined> {
+    const response = await this.request(name, `referrers/${digest}`, { headers: { accept: 'application/vnd.oci.image.index.v1+json' }, expect: [404] });
+    if (response.status === 404) return undefined;
+    const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    const body = (await response.json().catch(() => undefined)) as ImageIndex | undefined;
+    return type === 'application/vnd.oci.image.index.v1+json' && body && Array.isArray(body.manifests) ? body : undefined;
   }
 
   async deleteManifest(name: ImageName, digest: string): Promise<boolean> {
@@ -464,6 +491,14 @@ export class ReadOnceRegistry implements Registry {
 
   putManifest(name: ImageName, reference: string, mediaType: string, body: Buffer): Promise<string> {
     return this.inner.putManifest(name, reference, mediaType, body);
+  }
+
+  putReferrerManifest(name: ImageName, digest: string, mediaType: string, body: Buffer): Promise<{ digest: string; subjectProcessed: boolean }> {
+    return this.inner.putReferrerManifest(name, digest, mediaType, body);
+  }
+
+  getReferrers(name: ImageName, digest: string): Promise<ImageIndex | undefined> {
+    return this.inner.getReferrers(name, digest);
   }
 
   deleteManifest(name: ImageName, digest: string): Promise<boolean> {

@@ -20,6 +20,8 @@ export interface SizeReport {
   history?: SizeHistory;
   /** The commit the report is for (shown in the comment's footer). */
   commit?: string;
+  /** One line on the SBOM and provenance attached to the image (the comment's; the job summary has its own). */
+  attestations?: string;
 }
 
 /** How many modules the "binary by module" table lists before folding the rest. */
@@ -168,5 +170,5 @@ export function renderSizeReport(report: SizeReport): string {
 /** The sticky PR comment: the marker that finds it again, the report, and which commit it is for. */
 export function renderSizeComment(report: SizeReport): string {
   const footer = report.commit ? `<sub>go-slim-image · updated for ${report.commit.slice(0, 12)}</sub>` : '<sub>go-slim-image</sub>';
-  return `${commentMarker(report.image)}\n${renderSizeReport(report)}\n${footer}\n`;
+  return `${commentMarker(report.image)}\n${renderSizeReport(report)}\n${report.attestations ? `\n${report.attestations}\n\n` : ''}${footer}\n`;
 }

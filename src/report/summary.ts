@@ -19,6 +19,8 @@ export interface RunSummary {
   phases: readonly Phase[];
   /** Where the image's CA bundle comes from, when it has one. */
   caBundle?: string;
+  /** What was attached to the image (SBOM, provenance), one line. */
+  attestations?: string;
 }
 
 /** The top of the job summary: what was pushed, with which Go, where the time went. The size report follows it. */
@@ -33,6 +35,7 @@ export function renderSummary(summary: RunSummary): string {
   if (facts.length > 0) lines.push(facts.join(' · '), '');
   if (summary.phases.length > 0) lines.push(`Time: ${summary.phases.map((p) => `${p.name} ${p.seconds.toFixed(1)} s`).join(' · ')}`, '');
   if (summary.caBundle) lines.push(`CA bundle: ${summary.caBundle}`, '');
+  if (summary.attestations) lines.push(summary.attestations, '');
   return lines.join('\n');
 }
 
