@@ -31613,7 +31613,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5117);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3890);
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 // A timed-out cache upload can leave a socket open that would keep the job waiting.
@@ -31624,7 +31624,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5117:
+/***/ 3890:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31637,6 +31637,26 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
 var core = __nccwpck_require__(3838);
+;// CONCATENATED MODULE: ./src/action-reporter.ts
+
+/** Reports to the Actions runner: log groups, annotations, masking, the job summary, state. */
+const actionReporter = {
+    info: (message) => core/* info */.pq(message),
+    warning: (message) => core/* warning */.$e(message),
+    group: (title, task) => core/* group */.Os(title, task),
+    setSecret: (value) => core/* setSecret */.Pq(value),
+    addSummary: async (markdown) => {
+        if (!process.env.GITHUB_STEP_SUMMARY)
+            return;
+        await core/* summary */.z.addRaw(markdown, true).write();
+    },
+    saveState: (name, value) => core/* saveState */.LZ(name, value),
+    exportVariable: (name, value) => core/* exportVariable */.dN(name, value),
+    addPath: (dir) => core/* addPath */.fM(dir),
+};
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
@@ -31818,6 +31838,68 @@ function withStages(reporter) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/exec.ts
+
+
+/** How many trailing stderr lines a failure message carries. */
+const STDERR_TAIL_LINES = 25;
+function exec_tailLines(text, count = STDERR_TAIL_LINES) {
+    const lines = text.replace(/\s+$/, '').split('\n');
+    return lines.slice(-count).join('\n');
+}
+/**
+ * The one seam through which every external command runs: argv only (no shell),
+ * output captured, and a failure turned into a CommandError with stderr's tail.
+ */
+function execCommand(command, args, options = {}) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+            ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+        });
+        const chunks = { stdout: [], stderr: [] };
+        const partial = { stdout: '', stderr: '' };
+        const collect = (stream) => (data) => {
+            chunks[stream].push(data);
+            if (!options.onLine)
+                return;
+            const text = partial[stream] + data.toString('utf8');
+            const lines = text.split('\n');
+            partial[stream] = lines.pop() ?? '';
+            for (const line of lines)
+                options.onLine(line, stream);
+        };
+        // A command that exits without reading its stdin must not fail the write (EPIPE).
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(options.input);
+        child.stdout.on('data', collect('stdout'));
+        child.stderr.on('data', collect('stderr'));
+        child.on('error', (error) => {
+            const reason = error.code === 'ENOENT' ? `${command} was not found on PATH` : error.message;
+            reject(new errors_CommandError(command, -1, reason));
+        });
+        child.on('close', (code, signal) => {
+            if (options.onLine) {
+                for (const stream of ['stdout', 'stderr'])
+                    if (partial[stream])
+                        options.onLine(partial[stream], stream);
+            }
+            const result = {
+                exitCode: code ?? 128,
+                stdout: Buffer.concat(chunks.stdout).toString('utf8'),
+                stderr: Buffer.concat(chunks.stderr).toString('utf8'),
+            };
+            if (result.exitCode === 0 || options.allowFailure)
+                return resolve(result);
+            const shown = `${command} ${args.slice(0, 2).join(' ')}`.trim();
+            const tail = exec_tailLines(result.stderr || result.stdout) + (signal ? `\n(killed by ${signal})` : '');
+            reject(new errors_CommandError(shown, result.exitCode, tail, options.hint?.(result.stderr), options.headline?.(result.stderr)));
+        });
+    });
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/go/caches.ts
@@ -31938,7 +32020,7 @@ function parseCacheState(text) {
         return undefined;
     }
 }
-const CACHE_SAVE_MODES = (/* unused pure expression or super */ null && (['auto', 'always', 'never']));
+const CACHE_SAVE_MODES = ['auto', 'always', 'never'];
 /** Events whose caches would land in a pull request's own scope, where no later run reads them. */
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 /**
@@ -32203,67 +32285,6 @@ async function saveGoCaches(state, log, context) {
     return result;
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/exec.ts
-
-
-/** How many trailing stderr lines a failure message carries. */
-const STDERR_TAIL_LINES = 25;
-function exec_tailLines(text, count = STDERR_TAIL_LINES) {
-    const lines = text.replace(/\s+$/, '').split('\n');
-    return lines.slice(-count).join('\n');
-}
-/**
- * The one seam through which every external command runs: argv only (no shell),
- * output captured, and a failure turned into a CommandError with stderr's tail.
- */
-function execCommand(command, args, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-            ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
-        });
-        const chunks = { stdout: [], stderr: [] };
-        const partial = { stdout: '', stderr: '' };
-        const collect = (stream) => (data) => {
-            chunks[stream].push(data);
-            if (!options.onLine)
-                return;
-            const text = partial[stream] + data.toString('utf8');
-            const lines = text.split('\n');
-            partial[stream] = lines.pop() ?? '';
-            for (const line of lines)
-                options.onLine(line, stream);
-        };
-        child.stdout.on('data', collect('stdout'));
-        child.stderr.on('data', collect('stderr'));
-        child.on('error', (error) => {
-            const reason = error.code === 'ENOENT' ? `${command} was not found on PATH` : error.message;
-            reject(new errors_CommandError(command, -1, reason));
-        });
-        child.on('close', (code, signal) => {
-            if (options.onLine) {
-                for (const stream of ['stdout', 'stderr'])
-                    if (partial[stream])
-                        options.onLine(partial[stream], stream);
-            }
-            const result = {
-                exitCode: code ?? 128,
-                stdout: Buffer.concat(chunks.stdout).toString('utf8'),
-                stderr: Buffer.concat(chunks.stderr).toString('utf8'),
-            };
-            if (result.exitCode === 0 || options.allowFailure)
-                return resolve(result);
-            const shown = `${command} ${args.slice(0, 2).join(' ')}`.trim();
-            const tail = exec_tailLines(result.stderr || result.stdout) + (signal ? `\n(killed by ${signal})` : '');
-            reject(new errors_CommandError(shown, result.exitCode, tail, options.hint?.(result.stderr), options.headline?.(result.stderr)));
-        });
-    });
-}
-
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -32366,7 +32387,7 @@ function decideBuilder(request, inspected) {
         }
         return {
             kind: 'create-container',
-            note: `${label} uses the docker driver, which cannot export a registry cache: creating a docker-container builder for this run (removed in the post step).`,
+            note: `${label} uses the docker driver, which cannot export the OCI layout the action pushes from (unless the daemon uses the containerd image store): creating a docker-container builder for this run (removed in the post step).`,
         };
     }
     if (nodeError && inspected.nodes.every((n) => n.error))
@@ -32398,7 +32419,7 @@ const FEATURES = {
     annotations: { label: '--annotation', buildx: '0.12.0', buildkit: '0.11.0' },
     cacheImageManifest: { label: 'registry cache as an image manifest (image-manifest=true)', buildkit: '0.12.0' },
     imagetoolsAnnotations: { label: 'imagetools create --annotation', buildx: '0.12.0' },
-    rewriteTimestamp: { label: 'rewrite-timestamp=true (layer times from SOURCE_DATE_EPOCH)', buildkit: '0.13.0' },
+    rewriteTimestamp: { label: 'rewrite-timestamp=true (constant layer times)', buildkit: '0.13.0' },
     ghaCache: { label: 'the GitHub Actions cache backend (cache service API v2)', buildx: '0.21.0', buildkit: '0.20.0' },
 };
 /**
@@ -32481,7 +32502,8 @@ async function prepareBuilder(options, exec, log = silentLog) {
     }
     const inspecting = options.buildkitEndpoint
         ? Promise.resolve(undefined)
-        : exec('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+        : // No docker at all: buildxVersion's "install the buildx plugin" is the message to give, not this spawn error.
+            exec('docker', ['buildx', 'inspect', ...(options.builder ? [options.builder] : [])], { allowFailure: true, timeoutMs: BOOTSTRAP_TIMEOUT_MS }).catch(() => undefined);
     const [version, result] = await Promise.all([buildxVersion(exec), inspecting]);
     let inspected;
     if (result) {
@@ -32529,66 +32551,70 @@ function isRunning(info) {
 }
 function builderOf(name, created, version, booted, inspected) {
     const buildkitVersion = builderBuildkitVersion(booted);
-    return { name, created, buildxVersion: version, driver: booted.driver || inspected?.driver || '', ...(buildkitVersion ? { buildkitVersion } : {}) };
+    const platforms = [...new Set(booted.nodes.flatMap((node) => node.platforms))];
+    return { name, created, buildxVersion: version, driver: booted.driver || inspected?.driver || '', platforms, ...(buildkitVersion ? { buildkitVersion } : {}) };
 }
 async function removeBuilder(name, exec) {
     await exec('docker', ['buildx', 'rm', '--force', name], { allowFailure: true });
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * Every input, output and state key of the action, named once. Defaults here must equal
- * action.yml's (a unit test compares them): the runner applies action.yml's, the CLI and
- * direct `node` runs rely on these.
- */
+/** Whether an input takes true and false (alone, or among other values such as auto or mode=max). */
+function takesTrueFalse(type) {
+    return type === 'boolean' || (Array.isArray(type) && type.includes('true') && type.includes('false'));
+}
 const Inputs = {
-    image: { name: 'image', default: '' },
-    platforms: { name: 'platforms', default: 'linux/amd64' },
-    workingDirectory: { name: 'working-directory', default: '.' },
-    main: { name: 'main', default: '.' },
-    binaryName: { name: 'binary-name', default: '' },
-    tags: { name: 'tags', default: '' },
-    push: { name: 'push', default: '' },
-    load: { name: 'load', default: 'false' },
-    pushByDigest: { name: 'push-by-digest', default: 'false' },
-    mode: { name: 'mode', default: 'build' },
-    cacheWrite: { name: 'cache-write', default: 'auto' },
-    cacheBackend: { name: 'cache-backend', default: 'auto' },
-    cacheRef: { name: 'cache-ref', default: '' },
-    builder: { name: 'builder', default: '' },
-    buildkitEndpoint: { name: 'buildkit-endpoint', default: '' },
-    engine: { name: 'engine', default: 'auto' },
-    ldflags: { name: 'ldflags', default: '' },
-    goBuildTags: { name: 'go-build-tags', default: 'netgo,osusergo' },
-    expose: { name: 'expose', default: '' },
-    cgo: { name: 'cgo', default: 'false' },
-    dockerfileMode: { name: 'dockerfile-mode', default: 'prebuilt' },
-    dockerfile: { name: 'dockerfile', default: '' },
-    baseImage: { name: 'base-image', default: 'scratch' },
-    goImage: { name: 'go-image', default: '' },
-    caCertificates: { name: 'ca-certificates', default: 'auto' },
-    timezoneData: { name: 'timezone-data', default: 'auto' },
-    compression: { name: 'compression', default: 'gzip' },
-    compressionLevel: { name: 'compression-level', default: '' },
-    goVersion: { name: 'go-version', default: '' },
-    goVersionFile: { name: 'go-version-file', default: '' },
-    checkLatest: { name: 'check-latest', default: 'false' },
-    goDownloadBaseUrl: { name: 'go-download-base-url', default: '' },
-    cache: { name: 'cache', default: 'true' },
-    cacheSave: { name: 'cache-save', default: 'auto' },
-    buildArgs: { name: 'build-args', default: '' },
-    labels: { name: 'labels', default: '' },
-    annotations: { name: 'annotations', default: '' },
-    secrets: { name: 'secrets', default: '' },
-    secretFiles: { name: 'secret-files', default: '' },
-    target: { name: 'target', default: '' },
-    provenance: { name: 'provenance', default: 'false' },
-    sbom: { name: 'sbom', default: 'false' },
-    baseline: { name: 'baseline', default: '' },
-    comment: { name: 'comment', default: 'auto' },
-    githubToken: { name: 'github-token', default: '' },
-    sizeBudget: { name: 'size-budget', default: '' },
-    maxIncrease: { name: 'max-increase', default: '' },
+    image: { name: 'image', default: '', type: 'reference' },
+    platforms: { name: 'platforms', default: 'linux/amd64', type: 'list' },
+    workingDirectory: { name: 'working-directory', default: '.', type: 'path' },
+    main: { name: 'main', default: '.', type: 'path' },
+    binaryName: { name: 'binary-name', default: '', type: 'string' },
+    tags: { name: 'tags', default: '', type: 'list' },
+    push: { name: 'push', default: '', type: 'boolean' },
+    load: { name: 'load', default: 'false', type: 'boolean' },
+    output: { name: 'output', default: '', type: 'string' },
+    pushByDigest: { name: 'push-by-digest', default: 'false', type: 'boolean' },
+    mode: { name: 'mode', default: 'build', type: ['build', 'merge'] },
+    cacheWrite: { name: 'cache-write', default: 'auto', type: ['auto', 'always', 'never'] },
+    cacheBackend: { name: 'cache-backend', default: 'auto', type: ['auto', 'registry', 'gha', 'none'] },
+    cacheRef: { name: 'cache-ref', default: '', type: 'reference' },
+    builder: { name: 'builder', default: '', type: 'string' },
+    buildkitEndpoint: { name: 'buildkit-endpoint', default: '', type: 'string' },
+    setupQemu: { name: 'setup-qemu', default: 'false', type: ['false', 'auto'] },
+    engine: { name: 'engine', default: 'auto', type: ['auto', 'buildx', 'direct'] },
+    ldflags: { name: 'ldflags', default: '', type: 'string' },
+    goBuildTags: { name: 'go-build-tags', default: 'netgo,osusergo', type: 'list' },
+    expose: { name: 'expose', default: '', type: 'list' },
+    cgo: { name: 'cgo', default: 'false', type: 'boolean' },
+    dockerfileMode: { name: 'dockerfile-mode', default: 'prebuilt', type: ['prebuilt', 'source'] },
+    dockerfile: { name: 'dockerfile', default: '', type: 'path' },
+    baseImage: { name: 'base-image', default: 'scratch', type: 'reference' },
+    goImage: { name: 'go-image', default: '', type: 'reference' },
+    caCertificates: { name: 'ca-certificates', default: 'auto', type: ['auto', 'true', 'false'] },
+    timezoneData: { name: 'timezone-data', default: 'auto', type: ['auto', 'true', 'false'] },
+    compression: { name: 'compression', default: 'gzip', type: ['gzip', 'zstd'] },
+    compressionLevel: { name: 'compression-level', default: '', type: 'integer' },
+    goVersion: { name: 'go-version', default: '', type: 'string' },
+    goVersionFile: { name: 'go-version-file', default: '', type: 'path' },
+    checkLatest: { name: 'check-latest', default: 'false', type: 'boolean' },
+    goDownloadBaseUrl: { name: 'go-download-base-url', default: '', type: 'url' },
+    cache: { name: 'cache', default: 'true', type: 'boolean' },
+    cacheSave: { name: 'cache-save', default: 'auto', type: ['auto', 'always', 'never'] },
+    buildArgs: { name: 'build-args', default: '', type: 'lines' },
+    labels: { name: 'labels', default: '', type: 'lines' },
+    annotations: { name: 'annotations', default: '', type: 'lines' },
+    secrets: { name: 'secrets', default: '', type: 'lines' },
+    secretFiles: { name: 'secret-files', default: '', type: 'lines' },
+    target: { name: 'target', default: '', type: 'string' },
+    provenance: { name: 'provenance', default: 'true', type: ['true', 'false', 'mode=min', 'mode=max'] },
+    sbom: { name: 'sbom', default: 'true', type: 'boolean' },
+    attestations: { name: 'attestations', default: 'referrers', type: ['referrers', 'buildkit'] },
+    baseline: { name: 'baseline', default: '', type: 'reference' },
+    comment: { name: 'comment', default: 'auto', type: ['auto', 'always', 'never'] },
+    githubToken: { name: 'github-token', default: '', type: 'secret' },
+    sizeBudget: { name: 'size-budget', default: '', type: 'size' },
+    maxIncrease: { name: 'max-increase', default: '', type: 'size' },
+    history: { name: 'history', default: '30', type: 'integer' },
 };
 const Outputs = {
     digest: 'digest',
@@ -32602,6 +32628,9 @@ const Outputs = {
     sizes: 'sizes',
     sizeDelta: 'size-delta',
     sizeReport: 'size-report',
+    dockerfile: 'dockerfile',
+    sbomFiles: 'sbom-files',
+    attestations: 'attestations',
 };
 const State = {
     isPost: 'isPost',
@@ -32612,9 +32641,7 @@ const State = {
     workDir: 'work-dir',
 };
 
-;// CONCATENATED MODULE: ./src/post.ts
-
-
+;// CONCATENATED MODULE: ./src/post-step.ts
 
 
 
@@ -32623,6 +32650,51 @@ const State = {
 
 /** The folder main writes the build context, the OCI layout and the metadata to (see main.ts). */
 const WORK_DIR_PREFIX = 'go-slim-image-';
+/** Reads the saved state (pure but for `warn`): an unknown cache-save value warns and skips the save, never guessed. */
+function parsePostState(read, warn) {
+    const state = {};
+    const caches = parseCacheState(read(State.goCaches));
+    const saveMode = read(State.cacheSave) || 'auto';
+    if (caches && CACHE_SAVE_MODES.includes(saveMode))
+        state.caches = { state: caches, saveMode: saveMode };
+    else if (caches)
+        warn(`Go caches: not saved, the saved ${Inputs.cacheSave.name} value ${JSON.stringify(saveMode)} is not one of ${CACHE_SAVE_MODES.join(', ')}.`);
+    const builder = read(State.builderToRemove);
+    if (builder)
+        state.builder = builder;
+    const workDir = read(State.workDir);
+    if (workDir)
+        state.workDir = workDir;
+    return state;
+}
+/**
+ * The post step, shared by the action's post and the CLI's end of run: save the Go caches, remove
+ * the builder main created and its work folder. Each part runs whatever happened to the others; it
+ * never throws.
+ */
+async function runPostStep(read, env, tools) {
+    const { reporter } = tools;
+    const state = parsePostState(read, (message) => reporter.warning(message));
+    const step = async (what, task) => task().catch((error) => reporter.warning(`Post step: ${what}: ${errors_errorMessage(error)}`));
+    if (state.caches) {
+        const { state: caches, saveMode } = state.caches;
+        await step('saving the Go caches', () => reporter.group('Saving Go caches', async () => void (await saveGoCaches(caches, reporter, { eventName: env.GITHUB_EVENT_NAME ?? '', saveMode }))));
+    }
+    const builder = state.builder;
+    if (builder) {
+        await step(`the builder ${builder} was not removed (remove it with docker buildx rm ${builder})`, async () => {
+            await removeBuilder(builder, tools.exec);
+            reporter.info(`Removed the builder ${builder}`);
+        });
+    }
+    const workDir = state.workDir;
+    if (workDir) {
+        await step('the work folder was not removed', async () => {
+            if (await removeWorkDir(workDir))
+                reporter.info(`Removed the work folder ${workDir}`);
+        });
+    }
+}
 /**
  * Deletes main's work folder. Only a folder named like one main makes is touched, whatever the
  * state says; one left read-only (a copied module cache) is made writable first.
@@ -32652,39 +32724,20 @@ async function makeWritable(dir) {
             await makeWritable(external_node_path_default().join(dir, entry.name));
     }
 }
+
+;// CONCATENATED MODULE: ./src/post.ts
+
+
+
+
+
 /**
- * The post step: save the Go caches, clean up what main left behind (the builder it created, its
- * work folder). Each part runs whatever happened to the others; it never fails the job. Exported
- * as `run`, like main, for runners that import the module and call it (@github/local-action).
+ * The action's post step: the shared routine (post-step.ts) with the runner's saved state, the
+ * action reporter and real commands. Never fails the job. Exported as `run`, like main, for
+ * runners that import the module and call it (@github/local-action).
  */
 async function run() {
-    try {
-        const caches = parseCacheState(core.getState(State.goCaches));
-        if (caches) {
-            await core.group('Saving Go caches', () => saveGoCaches(caches, core, { eventName: process.env.GITHUB_EVENT_NAME ?? '', saveMode: (core.getState(State.cacheSave) || 'auto') }));
-        }
-    }
-    catch (error) {
-        core.warning(`Post step: ${errors_errorMessage(error)}`);
-    }
-    try {
-        const builder = core.getState(State.builderToRemove);
-        if (builder) {
-            await removeBuilder(builder, execCommand);
-            core.info(`Removed the builder ${builder}`);
-        }
-    }
-    catch (error) {
-        core.warning(`Post step: ${errors_errorMessage(error)}`);
-    }
-    try {
-        const workDir = core.getState(State.workDir);
-        if (workDir && (await removeWorkDir(workDir)))
-            core.info(`Removed the work folder ${workDir}`);
-    }
-    catch (error) {
-        core.warning(`Post step: the work folder was not removed: ${errors_errorMessage(error)}`);
-    }
+    await runPostStep((name) => core/* getState */.Gu(name), process.env, { reporter: actionReporter, exec: execCommand });
 }
 
 
@@ -32987,52 +33040,24 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ 3838:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-// ESM COMPAT FLAG
-__nccwpck_require__.r(__webpack_exports__);
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  ExitCode: () => (/* binding */ ExitCode),
-  addPath: () => (/* binding */ addPath),
-  debug: () => (/* binding */ debug),
-  endGroup: () => (/* binding */ endGroup),
-  error: () => (/* binding */ error),
-  exportVariable: () => (/* binding */ exportVariable),
-  getBooleanInput: () => (/* binding */ getBooleanInput),
-  getIDToken: () => (/* binding */ getIDToken),
-  getInput: () => (/* binding */ getInput),
-  getMultilineInput: () => (/* binding */ getMultilineInput),
-  getState: () => (/* binding */ getState),
-  group: () => (/* binding */ group),
-  info: () => (/* binding */ info),
-  isDebug: () => (/* binding */ isDebug),
-  markdownSummary: () => (/* reexport */ markdownSummary),
-  notice: () => (/* binding */ notice),
-  platform: () => (/* reexport */ platform_namespaceObject),
-  saveState: () => (/* binding */ saveState),
-  setCommandEcho: () => (/* binding */ setCommandEcho),
-  setFailed: () => (/* binding */ setFailed),
-  setOutput: () => (/* binding */ setOutput),
-  setSecret: () => (/* binding */ setSecret),
-  startGroup: () => (/* binding */ startGroup),
-  summary: () => (/* reexport */ summary),
-  toPlatformPath: () => (/* reexport */ toPlatformPath),
-  toPosixPath: () => (/* reexport */ toPosixPath),
-  toWin32Path: () => (/* reexport */ toWin32Path),
-  warning: () => (/* binding */ warning)
+  fM: () => (/* binding */ addPath),
+  Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
+  dN: () => (/* binding */ exportVariable),
+  Gu: () => (/* binding */ getState),
+  Os: () => (/* binding */ group),
+  pq: () => (/* binding */ info),
+  _o: () => (/* binding */ isDebug),
+  LZ: () => (/* binding */ saveState),
+  Pq: () => (/* binding */ core_setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
 });
 
-// NAMESPACE OBJECT: ./node_modules/@actions/core/lib/platform.js
-var platform_namespaceObject = {};
-__nccwpck_require__.r(platform_namespaceObject);
-__nccwpck_require__.d(platform_namespaceObject, {
-  arch: () => (arch),
-  getDetails: () => (getDetails),
-  isLinux: () => (isLinux),
-  isMacOS: () => (isMacOS),
-  isWindows: () => (isWindows),
-  platform: () => (platform)
-});
+// UNUSED EXPORTS: ExitCode, endGroup, getBooleanInput, getIDToken, getInput, getMultilineInput, markdownSummary, notice, platform, setCommandEcho, setFailed, setOutput, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -33043,7 +33068,7 @@ var external_os_ = __nccwpck_require__(857);
  * Sanitizes an input into a string so it can be passed into issueCommand safely
  * @param input input to sanitize into a string
  */
-function toCommandValue(input) {
+function utils_toCommandValue(input) {
     if (input === null || input === undefined) {
         return '';
     }
@@ -33058,7 +33083,7 @@ function toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function toCommandProperties(annotationProperties) {
+function utils_toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -33108,12 +33133,12 @@ function toCommandProperties(annotationProperties) {
  * This is an internal utility function that powers the public API functions
  * such as setSecret, warning, error, and exportVariable.
  */
-function issueCommand(command, properties, message) {
+function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
     process.stdout.write(cmd.toString() + external_os_.EOL);
 }
-function issue(name, message = '') {
-    issueCommand(name, {}, message);
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
 }
 const CMD_STRING = '::';
 class Command {
@@ -33150,13 +33175,13 @@ class Command {
     }
 }
 function escapeData(s) {
-    return toCommandValue(s)
+    return utils_toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A');
 }
 function escapeProperty(s) {
-    return toCommandValue(s)
+    return utils_toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A')
@@ -33176,7 +33201,7 @@ var external_fs_ = __nccwpck_require__(9896);
 
 
 
-function issueFileCommand(command, message) {
+function file_command_issueFileCommand(command, message) {
     const filePath = process.env[`GITHUB_${command}`];
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
@@ -33184,13 +33209,13 @@ function issueFileCommand(command, message) {
     if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
-function prepareKeyValueMessage(key, value) {
+function file_command_prepareKeyValueMessage(key, value) {
     const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
+    const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -33222,13 +33247,13 @@ var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _argume
 
 
 
-class OidcClient {
+class oidc_utils_OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new lib/* HttpClient */.Qq('actions/oidc-client', [new auth/* BearerCredentialHandler */.tZ(OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -33247,7 +33272,7 @@ class OidcClient {
     static getCall(id_token_url) {
         return __awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = OidcClient.createHttpClient();
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -33266,13 +33291,13 @@ class OidcClient {
         return __awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = OidcClient.getIDTokenUrl();
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield OidcClient.getCall(id_token_url);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -33561,7 +33586,7 @@ const _summary = new Summary();
 /**
  * @deprecated use `core.summary`
  */
-const markdownSummary = _summary;
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
@@ -33595,11 +33620,11 @@ function toWin32Path(pth) {
  * @return string The platform-specific path.
  */
 function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, external_path_.sep);
+    return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
 // EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 3 modules
-var exec = __nccwpck_require__(7187);
+var lib_exec = __nccwpck_require__(7187);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -33613,10 +33638,10 @@ var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, 
 
 
 const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec/* getExecOutput */.H('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
         silent: true
     });
-    const { stdout: name } = yield exec/* getExecOutput */.H('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
         silent: true
     });
     return {
@@ -33626,7 +33651,7 @@ const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* 
 });
 const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
     var _a, _b, _c, _d;
-    const { stdout } = yield exec/* getExecOutput */.H('sw_vers', undefined, {
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
         silent: true
     });
     const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
@@ -33637,7 +33662,7 @@ const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
     };
 });
 const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec/* getExecOutput */.H('lsb_release', ['-i', '-r', '-s'], {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
         silent: true
     });
     const [name, version] = stdout.trim().split('\n');
@@ -33705,13 +33730,13 @@ var ExitCode;
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
+    const convertedVal = utils_toCommandValue(val);
     process.env[name] = convertedVal;
     const filePath = process.env['GITHUB_ENV'] || '';
     if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+        return file_command_issueFileCommand('ENV', file_command_prepareKeyValueMessage(name, val));
     }
-    issueCommand('set-env', { name }, convertedVal);
+    command_issueCommand('set-env', { name }, convertedVal);
 }
 /**
  * Registers a secret which will get masked from logs
@@ -33742,8 +33767,8 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -33752,10 +33777,10 @@ function setSecret(secret) {
 function addPath(inputPath) {
     const filePath = process.env['GITHUB_PATH'] || '';
     if (filePath) {
-        issueFileCommand('PATH', inputPath);
+        file_command_issueFileCommand('PATH', inputPath);
     }
     else {
-        issueCommand('add-path', {}, inputPath);
+        command_issueCommand('add-path', {}, inputPath);
     }
     process.env['PATH'] = `${inputPath}${external_path_.delimiter}${process.env['PATH']}`;
 }
@@ -33828,7 +33853,7 @@ function setOutput(name, value) {
     if (filePath) {
         return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(external_os_.EOL);
+    process.stdout.write(os.EOL);
     issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
@@ -33864,8 +33889,8 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function debug(message) {
-    issueCommand('debug', {}, message);
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
 }
 /**
  * Adds an error issue
@@ -33873,7 +33898,7 @@ function debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -33881,7 +33906,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -33906,13 +33931,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -33948,9 +33973,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -33992,9 +34017,10 @@ function getIDToken(aud) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ exec),
-  H: () => (/* binding */ getExecOutput)
+  m: () => (/* binding */ exec)
 });
+
+// UNUSED EXPORTS: getExecOutput
 
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(3193);
@@ -34651,8 +34677,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
