@@ -9,15 +9,14 @@
 // from a one-file bundle. Times are wall-clock milliseconds (median of --reps); the machine's
 // other load counts, so compare rows of the same run only.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import pako from 'pako';
+import { actionEncoder, layerTar } from './encoder.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const i = args.indexOf(name);
@@ -34,8 +33,8 @@ if (args.length === 0) {
 }
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gsi-bench-gzip-'));
-execFileSync(process.execPath, [path.join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js'), 'build', 'src/image/gzip.ts', '-o', tmp, '--quiet'], { cwd: root, stdio: 'inherit' });
-const { gzip } = await import(pathToFileURL(path.join(tmp, 'index.js')).href);
+const encoder = await actionEncoder();
+const { gzip } = encoder;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 /** Wall and CPU milliseconds (CPU of this process, worker threads included; a child's is not counted). */
@@ -58,8 +57,7 @@ const rows = [];
 for (const binary of args) {
   const name = path.basename(binary);
   const tarFile = path.join(tmp, `${name}.tar`);
-  execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-cf', tarFile, '-C', path.dirname(path.resolve(binary)), name]);
-  const tar = readFileSync(tarFile);
+  const tar = await layerTar(binary, tarFile);
   const mb = tar.length / 1e6;
   const gnu = await timed(() => execFileSync('gzip', ['-9', '-n', '-c', tarFile], { maxBuffer: 1 << 30 }));
   const old = await timed(() => pako.gzip(tar, { level: 9 }));
@@ -74,6 +72,7 @@ for (const binary of args) {
   }
 }
 rmSync(tmp, { recursive: true, force: true });
+await encoder.dispose();
 
 console.log(`${os.cpus().length} CPUs, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, median of ${reps}`);
 console.log('| layer (tar) | encoder | bytes | vs gzip -9 -n | wall ms/MB | wall vs pako -9 | CPU ms/MB | CPU vs pako -9 |');
