@@ -8,7 +8,7 @@ import { stack } from '../helpers/stack.js';
 /** The parts of bench/results/*.json this test reads. */
 interface BenchResult {
   contenders: Record<string, string>;
-  runs: { workload: string; contender: string; scenario: string; seconds?: number; sizes?: Record<string, number>; error?: string }[];
+  runs: { workload: string; contender: string; scenario: string; seconds?: number; sizes?: Record<string, number>; error?: string; engine?: string; compressSeconds?: number }[];
 }
 
 /** Runs the benchmark in smoke mode (examples/hello, one repetition) into its own folder. */
@@ -30,7 +30,7 @@ describe('npm run bench -- --smoke', () => {
     const result = JSON.parse(await fs.readFile(jsonFile, 'utf8')) as BenchResult;
     const markdown = await fs.readFile(jsonFile.replace(/\.json$/, '.md'), 'utf8');
 
-    expect(Object.keys(result.contenders).sort()).toEqual(['article', 'dockerfile-cross', 'floor', 'go-slim-image', 'go-slim-image-direct', 'ko']);
+    expect(Object.keys(result.contenders).sort()).toEqual(['article', 'dockerfile-cross', 'floor', 'go-slim-image', 'go-slim-image-buildx', 'ko', 'ko-size']);
     for (const contender of Object.keys(result.contenders)) {
       const cold = result.runs.find((r) => r.workload === 'hello' && r.contender === contender && r.scenario === 'cold');
       expect({ contender, error: cold?.error }).toEqual({ contender, error: undefined });
@@ -38,6 +38,11 @@ describe('npm run bench -- --smoke', () => {
       expect(cold?.sizes?.['linux/amd64']).toBeGreaterThan(0);
       expect(markdown).toContain(result.contenders[contender]!);
     }
+    // The default contender names the engine auto picked; the floor times the changed layer's
+    // compression alone, and the report holds the one-line change against its target.
+    expect(result.runs.find((r) => r.contender === 'go-slim-image' && r.scenario === 'cold')?.engine).toMatch(/^(direct|buildx)$/);
+    expect(result.runs.find((r) => r.contender === 'floor' && r.scenario === 'change')?.compressSeconds).toBeGreaterThan(0);
+    expect(markdown).toContain('One-line change against its target');
     await fs.rm(out, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-interface Run { workload: string; contender: string; scenario: string; rep: number; seconds?: number; sizes?: Record<string, number>; pushed?: number; skipped?: string }
+interface Run { workload: string; contender: string; scenario: string; rep: number; seconds?: number; sizes?: Record<string, number>; pushed?: number; skipped?: string; compressSeconds?: number; compressLevel?: number; engine?: string }
 interface Cell { workload: string; contender: string; scenario: string; seconds?: { median: number; min: number; max: number; n: number }; timeRatio?: number; sizeRatio?: Record<string, number> }
 interface Result {
   date: string; durationSeconds: number; complete?: boolean; command: string;
@@ -12,7 +12,11 @@ interface Result {
 }
 
 // @ts-expect-error: a plain .mjs script with no type declarations
-const report = (await import('../../scripts/bench/report.mjs')) as { summarize: (r: Result) => Cell[]; renderMarkdown: (r: Result) => string };
+const report = (await import('../../scripts/bench/report.mjs')) as {
+  summarize: (r: Result) => Cell[];
+  renderMarkdown: (r: Result) => string;
+  changeTarget: (r: Result, workload: string) => { seconds: number; goBuild: number; compress: number; level?: number; over: number; met: boolean } | undefined;
+};
 // @ts-expect-error: a plain .mjs script with no type declarations
 const merge = (await import('../../scripts/bench/merge.mjs')) as { poolResults: (r: Result[]) => Result };
 
@@ -49,6 +53,34 @@ describe('bench report', () => {
     const md = report.renderMarkdown(result('2026-11-27T10:00:00Z', 'caddy', [30], { complete: false }));
     expect(md).toContain('stopped early');
     expect(md).toContain('Reproduce: `npm run bench -- --workloads caddy --reps 1`');
+  });
+});
+
+/** A one-line change: the floor's go build and compression alone, and the default contender (direct). */
+function changeRun(oursSeconds: number[], floorSeconds: number[], compressSeconds: number[]): Result {
+  const runs: Run[] = oursSeconds.flatMap((seconds, i) => [
+    { workload: 'hello', contender: 'floor', scenario: 'change', rep: i + 1, seconds: floorSeconds[i], compressSeconds: compressSeconds[i], compressLevel: 10, sizes: { 'linux/amd64': 1000 } },
+    { workload: 'hello', contender: 'go-slim-image', scenario: 'change', rep: i + 1, seconds, engine: 'direct', sizes: { 'linux/amd64': 1050 }, pushed: 2000 },
+  ]);
+  const r = result('2026-12-06T00:00:00Z', 'hello', [], { runs, options: { workloads: ['hello'], scenarios: ['change'], reps: { hello: runs.length / 2 }, smoke: false } });
+  r.summary = report.summarize(r);
+  return r;
+}
+
+describe('one-line change target', () => {
+  it('is the default contender minus the median go build and compression measured alone', () => {
+    const r = changeRun([2.0, 2.2, 2.1], [1.5, 1.4, 1.6], [0.2, 0.3, 0.25]);
+    const target = report.changeTarget(r, 'hello')!;
+    expect(target).toMatchObject({ seconds: 2.1, goBuild: 1.5, compress: 0.25, level: 10, met: false });
+    expect(target.over).toBeCloseTo(0.35, 5);
+    const md = report.renderMarkdown(r);
+    expect(md).toContain('2.10 s − (go build 1.50 s + compression at level 10 0.25 s) = **0.35 s** over, target not met');
+    expect(md).toContain('(used direct)');
+  });
+
+  it('is met at 0.3 s or less and absent without the floor\'s compression', () => {
+    expect(report.changeTarget(changeRun([1.9], [1.5], [0.2]), 'hello')).toMatchObject({ met: true });
+    expect(report.changeTarget(result('2026-12-06T00:00:00Z', 'hello', [3]), 'hello')).toBeUndefined();
   });
 });
 

@@ -9,9 +9,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { contenders as defaultContenders, floor, layerCacheContenders } from './contenders.mjs';
+import { contenders as defaultContenders, extraContenders, floor, layerCacheContenders } from './contenders.mjs';
 import { baseImages } from './bases.mjs';
 import { imageSizes, log, measurePush, openLog, pruneBuildkit, repoRoot, rmrf, run, stackEnv, duBytes } from './lib.mjs';
+import { actionEncoder } from './encoder.mjs';
 import { renderMarkdown, summarize } from './report.mjs';
 import { defaultWorkloads, fetchSource, makeWorkspace, oneLineChange, workloads } from './workloads.mjs';
 
@@ -54,7 +55,7 @@ function options(argv) {
   for (const [id, n] of Object.entries(reps)) if (!Number.isInteger(n) || n < 1) throw new Error(`--reps: "${spec}" gives ${id} ${n} repetitions; expected a whole number ≥ 1`);
   // A set by name, or contender ids from either set (a run short of time can skip what did not change).
   const sets = { default: defaultContenders, 'layer-cache': layerCacheContenders };
-  const known = [...defaultContenders, ...layerCacheContenders];
+  const known = [...defaultContenders, ...extraContenders, ...layerCacheContenders];
   const chosen = values.contenders ?? 'default';
   const contenders = sets[chosen] ?? chosen.split(',').map((id) => known.find((c) => c.id === id) ?? id);
   const unknown = contenders.filter((c) => typeof c === 'string');
@@ -117,6 +118,8 @@ async function main() {
     throw new Error('dist/main/index.js is missing: run `npm run build` first');
   });
   await ensureKo(stack);
+  // The action's encoder, bundled once before the clock starts (the floor times compression with it).
+  const encoder = await actionEncoder();
   const bases = await baseImages(stack);
   const goVersion = (await run('go', ['env', 'GOVERSION'])).stdout.trim().replace(/^go/, '');
   const runs = [];
@@ -135,8 +138,10 @@ async function main() {
         record.seconds = r.seconds;
         record.pushed = r.pushed;
         record.sizes = await imageSizes(stack, r.ref);
+        if (r.engine) record.engine = r.engine;
       }
-      log(`${ctx.workload} · ${c.id} · ${scenario} #${rep}: ${record.seconds.toFixed(1)} s, sizes ${JSON.stringify(record.sizes)}, pushed ${record.pushed ?? '-'} B`);
+      const parts = [record.engine && `engine ${record.engine}`, record.compressSeconds !== undefined && `compression alone ${record.compressSeconds.toFixed(2)} s`].filter(Boolean);
+      log(`${ctx.workload} · ${c.id} · ${scenario} #${rep}: ${record.seconds.toFixed(1)} s${parts.length ? ` (${parts.join(', ')})` : ''}, sizes ${JSON.stringify(record.sizes)}, pushed ${record.pushed ?? '-'} B`);
     } catch (error) {
       record.error = String(error.message ?? error).slice(0, 2000);
       log(`${ctx.workload} · ${c.id} · ${scenario} #${rep} FAILED: ${record.error}`);
@@ -225,6 +230,7 @@ async function main() {
   }
 
   const result = await writeResult(true);
+  await encoder.dispose();
   log(`wrote ${base}.md and ${base}.json (${result.durationSeconds} s); command log: ${logFile}`);
   process.stdout.write(`${base}.json\n`);
   if (runs.some((r) => r.error)) process.exitCode = 1;

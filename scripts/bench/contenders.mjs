@@ -4,7 +4,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { repoRoot, run } from './lib.mjs';
+import { actionEncoder, layerTar } from './encoder.mjs';
+import { DEFAULT_CONTENDER, repoRoot, run } from './lib.mjs';
 
 const buildFlags = ['-trimpath', '-ldflags=-s -w -buildid=', '-tags', 'netgo,osusergo'];
 
@@ -130,13 +131,14 @@ function parseOutputs(text) {
 /**
  * The action's step as the runner starts it (`node` on action.yml's main with INPUT_* and the
  * command files), for the action at `root` (this checkout, or an older one unpacked elsewhere).
- * `engine` picks buildx (with the stack's builder) or direct (no Docker).
+ * `engine` picks buildx (with the stack's builder) or direct (no Docker); undefined leaves the
+ * input at its default (auto), as a user who does not set it does.
  */
 export async function actionStep(ctx, engine, root = repoRoot, extra = {}) {
   const { env, files } = await runnerEnv(
     ctx,
     {
-      engine,
+      ...(engine ? { engine } : {}),
       image: ctx.repo,
       tags: 'latest',
       'working-directory': 'src',
@@ -157,7 +159,11 @@ export async function actionStep(ctx, engine, root = repoRoot, extra = {}) {
   return { env, files, entry: path.join(root, main) };
 }
 
-/** `extra(ctx)`: inputs of a variant (another Dockerfile mode, no layer cache). */
+/**
+ * The action with `engine` (undefined: the input's default) and `extra(ctx)`: inputs of a variant
+ * (another Dockerfile mode, no layer cache). The result names the engine the action used, from
+ * its "Engine: …" log line.
+ */
 function goSlimImage(id, label, engine, extra = async () => ({})) {
   return {
     id,
@@ -165,29 +171,46 @@ function goSlimImage(id, label, engine, extra = async () => ({})) {
     unsupported: () => null,
     async build(ctx) {
       const { env, files, entry } = await actionStep(ctx, engine, repoRoot, await extra(ctx));
-      const { seconds } = await run(process.execPath, [entry], { cwd: ctx.workspace, env });
+      const { seconds, stdout } = await run(process.execPath, [entry], { cwd: ctx.workspace, env });
       const outputs = parseOutputs(await fs.readFile(files.output, 'utf8'));
       if (!outputs['image-ref']) throw new Error('go-slim-image set no image-ref output');
-      return { seconds, ref: `${ctx.repo}:latest` };
+      const used = /^Engine: (\w+)/m.exec(stdout)?.[1];
+      return { seconds, ref: `${ctx.repo}:latest`, ...(used ? { engine: used } : {}) };
     },
   };
 }
 
-const ko = {
-  id: 'ko',
-  label: 'ko (static base)',
-  unsupported: () => null,
-  async build(ctx) {
-    const env = { ...goEnv(ctx), KO_DOCKER_REPO: ctx.repo, KO_DEFAULTBASEIMAGE: ctx.bases.static };
-    delete env.CGO_ENABLED; // ko sets CGO_ENABLED=0 itself unless told otherwise
-    const { seconds } = await run(
-      path.join(ctx.stack.toolsBin, 'ko'),
-      ['build', '--bare', '--tags', 'latest', '--platform', ctx.platforms.join(','), ctx.main],
-      { cwd: path.join(ctx.workspace, 'src'), env },
-    );
-    return { seconds, ref: `${ctx.repo}:latest` };
-  },
-};
+/**
+ * ko's `builds` entry as a team tuning for size writes it in .ko.yaml: its default `-trimpath`
+ * (a `flags` list replaces ko's defaults, so it is repeated) and `-s -w` in ldflags (ko.build/configuration).
+ */
+export function koSizeConfig(main) {
+  return YAML.stringify({ builds: [{ id: 'app', main, flags: ['-trimpath'], ldflags: ['-s -w'] }] });
+}
+
+/** `ko build --bare` on the static base; `tuned`: with koSizeConfig through KO_CONFIG_PATH (the module's tree stays untouched). */
+function koContender(id, label, tuned) {
+  return {
+    id,
+    label,
+    unsupported: () => null,
+    async build(ctx) {
+      const env = { ...goEnv(ctx), KO_DOCKER_REPO: ctx.repo, KO_DEFAULTBASEIMAGE: ctx.bases.static };
+      delete env.CGO_ENABLED; // ko sets CGO_ENABLED=0 itself unless told otherwise
+      if (tuned) {
+        env.KO_CONFIG_PATH = path.join(ctx.scratch, 'ko-config');
+        await fs.mkdir(env.KO_CONFIG_PATH, { recursive: true });
+        await fs.writeFile(path.join(env.KO_CONFIG_PATH, '.ko.yaml'), koSizeConfig(ctx.main));
+      }
+      const { seconds } = await run(
+        path.join(ctx.stack.toolsBin, 'ko'),
+        ['build', '--bare', '--tags', 'latest', '--platform', ctx.platforms.join(','), ctx.main],
+        { cwd: path.join(ctx.workspace, 'src'), env },
+      );
+      return { seconds, ref: `${ctx.repo}:latest` };
+    },
+  };
+}
 
 const noLayerCache = { 'cache-backend': 'none' };
 // Source mode and a user's Dockerfile use the registry layer cache by default (cache-backend: auto).
@@ -212,32 +235,45 @@ export const layerCacheContenders = [
 ];
 
 export const contenders = [
-  goSlimImage('go-slim-image', 'go-slim-image (prebuilt)', 'buildx'),
-  goSlimImage('go-slim-image-direct', 'go-slim-image (direct)', 'direct'),
+  goSlimImage(DEFAULT_CONTENDER, 'go-slim-image (default engine)', undefined),
+  goSlimImage('go-slim-image-buildx', 'go-slim-image (engine: buildx)', 'buildx'),
   dockerfileContender('article', 'article Dockerfile', articleDockerfile, false),
   dockerfileContender('dockerfile-cross', 'Dockerfile, cross + cache mounts', crossDockerfile, true),
-  ko,
+  koContender('ko', 'ko (static base)', false),
+  koContender('ko-size', 'ko, .ko.yaml -s -w', true),
 ];
 
+/** Not in the default set (the default engine is direct on Linux without a buildx builder set up on purpose); by id. */
+export const extraContenders = [goSlimImage('go-slim-image-direct', 'go-slim-image (engine: direct)', 'direct')];
+
 /**
- * The floor: `go build` of the same binary per platform with the same flags, nothing else. Its
+ * The floor: `go build` of the same binary per platform with the action's flags, nothing else. Its
  * size is `gzip -9 -n` of each binary: what the smallest possible image layer would weigh.
+ * `compressSeconds`, timed apart: the binary's one-file layer through the action's encoder at the
+ * default level and thread count. On the one-line change, `seconds + compressSeconds` is the
+ * work the action cannot skip; report.mjs holds the default contender's time against it.
  */
 export const floor = {
   id: 'floor',
   label: 'floor: go build + gzip -9',
   unsupported: () => null,
   async build(ctx) {
+    const encoder = await actionEncoder();
     let seconds = 0;
+    let compressSeconds = 0;
     const sizes = {};
     for (const platform of ctx.platforms) {
       const [goos, goarch] = platform.split('/');
       const out = path.join(ctx.scratch, 'floor', goos, goarch, 'app');
       const r = await run('go', ['build', ...buildFlags, '-o', out, ctx.main], { cwd: path.join(ctx.workspace, 'src'), env: { ...goEnv(ctx), GOOS: goos, GOARCH: goarch } });
       seconds += r.seconds;
+      const tar = await layerTar(out, `${out}.tar`);
+      const started = process.hrtime.bigint();
+      await encoder.gzip(tar, encoder.defaultLevel);
+      compressSeconds += Number(process.hrtime.bigint() - started) / 1e9;
       const { stdout } = await run('bash', ['-c', 'gzip -9 -n -c "$1" | wc -c', 'gzip', out]);
       sizes[platform] = Number(stdout.trim());
     }
-    return { seconds, sizes };
+    return { seconds, compressSeconds, compressLevel: encoder.defaultLevel, sizes };
   },
 };

@@ -5,6 +5,11 @@ import path from 'node:path';
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
+/** The contender that is the action as a user runs it (no `engine` input: whatever `auto` picks). */
+export const DEFAULT_CONTENDER = 'go-slim-image';
+/** The one-line change may take at most this much more than `go build` plus the changed layer's compression (#22). */
+export const CHANGE_TARGET_SECONDS = 0.3;
+
 export function log(message) {
   process.stderr.write(`[bench] ${message}\n`);
 }
