@@ -5,12 +5,14 @@ import { parseArgs } from 'node:util';
 import packageJson from '../package.json' with { type: 'json' };
 import { TerminalReporter, formatOutputs, terminalSummary, type TextSink } from './cli-reporter.js';
 import { announceConfig, parseConfig, type InputReader } from './config.js';
-import { failureMessage, InputError, withStages } from './errors.js';
+import { InputError, withStages } from './errors.js';
+import { failureMessage } from './failure.js';
 import { Inputs, Outputs, takesTrueFalse, type InputKey, type InputType } from './inputs.js';
 import { writeOutputs } from './outputs.js';
 import { runPipeline } from './pipeline.js';
 import { runPostStep } from './post-step.js';
-import { defaultTools, type Tools } from './tools.js';
+import { defaultTools } from './default-tools.js';
+import type { Tools } from './tools.js';
 
 export const CLI_NAME = 'go-slim-image';
 export const CLI_VERSION: string = packageJson.version;

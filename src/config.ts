@@ -10,8 +10,8 @@ import { parseReportSettings, type ReportSettings } from './config/report.js';
 import { parseSecretSettings, type SecretSettings } from './config/secrets.js';
 import { inputGetter, type ConfigFs, type InputReader, type ParseContext } from './config/text.js';
 
-export type { BuildMode, Compression, Tristate } from './config/build.js';
-export { DEFAULT_COMPRESSION_LEVEL } from './config/build.js';
+export type { BuildMode, Tristate } from './config/build.js';
+export { DEFAULT_COMPRESSION_LEVEL, type Compression } from './image/compression.js';
 export type { CacheWrite } from './config/cache.js';
 export type { GoRequest } from './config/go.js';
 export { parseBoolean, type ConfigFs, type InputReader } from './config/text.js';

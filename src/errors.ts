@@ -1,6 +1,5 @@
 import { statfsSync } from 'node:fs';
 import path from 'node:path';
-import { explainCgoFailure } from './go/cgo.js';
 import { formatBytes } from './format-bytes.js';
 import type { Reporter } from './reporter.js';
 
@@ -50,13 +49,6 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** What a run was doing when it failed, for messages that need it (see withStages). */
-export interface FailureContext {
-  /** The log group that was running, or `after <the last one>` between groups. */
-  stage?: string;
-  /** main's work folder: where the action's own writes go when an error names no path. */
-  workDir?: string;
-}
 
 /** The free space of the file system holding a path (statfs). */
 export interface FreeSpace {
@@ -119,18 +111,6 @@ export function freeSpace(target: string): FreeSpace | undefined {
       if (dir === path.dirname(dir)) return undefined;
     }
   }
-}
-
-/** The message a failed step ends with, plus what to do about the causes that have one obvious fix. */
-export function failureMessage(error: unknown, context: FailureContext = {}): string {
-  const message = errorMessage(error);
-  if (isDiskFull(error)) {
-    const file = diskFullPath(error);
-    const measured = file ?? context.workDir;
-    const free = measured ? freeSpace(measured) : undefined;
-    return diskFullMessage({ detail: message, ...(context.stage ? { stage: context.stage } : {}), ...(file ? { path: file } : {}), ...(free ? { free } : {}) });
-  }
-  return explainCgoFailure(message) ?? message;
 }
 
 /**

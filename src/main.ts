@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { actionReporter } from './action-reporter.js';
 import { announceConfig, parseConfig } from './config.js';
-import { failureMessage, withStages } from './errors.js';
+import { withStages } from './errors.js';
+import { failureMessage } from './failure.js';
 import { Inputs, State } from './inputs.js';
 import { writeOutputs } from './outputs.js';
 import { runPipeline } from './pipeline.js';
-import { defaultTools } from './tools.js';
+import { defaultTools } from './default-tools.js';
 
 /** The action's main step: parse every input once, run the pipeline, set its outputs, fail the step on any error. */
 export async function run(): Promise<void> {

@@ -12,7 +12,7 @@ import { checkStaticBinaries } from './go/elf.js';
 import { listDependencies, type DependencyPackage } from './go/deps.js';
 import { distList, requireGoModule, requireMainPackage, type GoTool } from './go/gotool.js';
 import { setupGo } from './go/setup.js';
-import { attributeBinaryBytes } from './go/binary-attribution.js';
+import { attributeBinaryBytes } from './report/binary-attribution.js';
 import { readRunContext, type RunContext } from './github/event.js';
 import { dockerfileDetails, writePrebuiltContext, writeSourceContext } from './image/context.js';
 import { BINARY_DIR, type FinalStageSpec } from './image/dockerfile.js';
@@ -31,7 +31,7 @@ import { formatPlatform, goEnv, knownLinuxPlatforms, unsupportedPlatforms } from
 import { formatImageName, repositoryRef } from './reference.js';
 import type { Attribution } from './report/attribution.js';
 import { localLayerReader, reportToStore, measureImage, publishReport, readBaselineReport, type BaselineRead, type MeasuredImage } from './report/publish.js';
-import { formatBytes } from './report/size.js';
+import { formatBytes } from './format-bytes.js';
 import { recordsHistory, type HistorySettings } from './report/history.js';
 import { mergeStoredReports, SIZE_REPORT_ANNOTATION } from './report/stored.js';
 import { PhaseTimer, renderSummary } from './report/summary.js';

@@ -1,9 +1,6 @@
-import { execCommand, type ExecOptions, type ExecResult } from './exec.js';
-import { upsertComment } from './github/comments.js';
-import { actionsAttestSigner, type Signer } from './attest/signer.js';
-import { credentialChain } from './image/credentials.js';
-import { RegistryClient, type Registry } from './image/registry.js';
-import { idleTimeoutFromEnv } from './timed-fetch.js';
+import type { ExecOptions, ExecResult } from './exec.js';
+import type { upsertComment } from './github/comments.js';
+import type { Registry } from './image/registry.js';
 import type { Reporter } from './reporter.js';
 
 /** Runs an external command (argv, no shell); src/exec.ts is the real one. */
@@ -12,6 +9,24 @@ export type Exec = (command: string, args: readonly string[], options?: ExecOpti
 /** The GitHub REST calls the run makes. */
 export interface GitHubApi {
   upsertComment: typeof upsertComment;
+}
+
+/** What a signer is asked to sign: an in-toto statement over the subjects. */
+export interface SignRequest {
+  /** registry/repository, the subject's name. */
+  subjectName: string;
+  /** sha256:… digests the statement is about. */
+  subjectDigests: string[];
+  predicateType: string;
+  predicate: unknown;
+}
+
+/** Signs attestations (Sigstore through @actions/attest, src/attest/signer.ts), when the job may. */
+export interface Signer {
+  /** Why nothing will be signed (no id-token permission): one line for the log, or undefined when it can sign. */
+  unavailable(): string | undefined;
+  /** A Sigstore bundle (JSON) of an in-toto statement over the subjects. */
+  sign(request: SignRequest, githubToken: string): Promise<Buffer>;
 }
 
 /**
@@ -27,31 +42,4 @@ export interface Tools {
   clock: () => number;
   /** Signs attestations when the job may (id-token: write). */
   signer: Signer;
-}
-
-export interface ToolOptions {
-  /** The `github-token` input: the registry login of last resort for ghcr.io on GitHub Actions. */
-  githubToken?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
-/** The real tools: commands, the registry and GitHub, with every credential masked through the reporter. */
-export function defaultTools(reporter: Reporter, options: ToolOptions = {}): Tools {
-  const env = options.env ?? process.env;
-  const mask = (value: string) => reporter.setSecret(value);
-  const credentials = credentialChain({
-    run: execCommand,
-    env,
-    mask,
-    warn: (message) => reporter.warning(message),
-    ...(options.githubToken ? { githubToken: options.githubToken } : {}),
-  });
-  return {
-    reporter,
-    exec: execCommand,
-    registry: new RegistryClient({ credentials, maskSecret: mask, log: (message) => reporter.info(message), idleTimeoutMs: idleTimeoutFromEnv(env) }),
-    github: { upsertComment },
-    clock: Date.now,
-    signer: actionsAttestSigner(process.env),
-  };
 }

@@ -8,7 +8,7 @@ import { findManifestIn, isIndex, RegistryHttpError, type ImageIndex, type Manif
 import { repositoryRef, type ImageName } from '../../src/reference.js';
 import type { Reporter } from '../../src/reporter.js';
 import type { Exec, Tools } from '../../src/tools.js';
-import type { SignRequest, Signer } from '../../src/attest/signer.js';
+import type { SignRequest, Signer } from '../../src/tools.js';
 
 /**
  * Small recording fakes of the Tools object, for unit tests of the orchestration. The integration

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { attributeBinaryFile } from '../../src/go/binary-attribution.js';
+import { attributeBinaryFile } from '../../src/report/binary-attribution.js';
 import { compareAttributions, modulesThatGrew, STD, type Attribution } from '../../src/report/attribution.js';
 import { repoRoot } from '../helpers/action.js';
 import { nmAttribution, sharesOfNamed } from '../helpers/nm-attribution.js';

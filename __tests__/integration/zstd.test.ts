@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_COMPRESSION_LEVEL } from '../../src/config/build.js';
+import { DEFAULT_COMPRESSION_LEVEL } from '../../src/image/compression.js';
 import { encoderSettings } from '../../src/image/encoder.js';
 import { LAYER_COMPRESSION_ANNOTATION } from '../../src/image/layer-reuse.js';
 import { errorAnnotations, runStep, type ActionRun } from '../helpers/action.js';

@@ -4,7 +4,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { attributeBinaryBytes, attributeBinaryFile } from '../../src/go/binary-attribution.js';
+import { attributeBinaryBytes, attributeBinaryFile } from '../../src/report/binary-attribution.js';
 import { BuildInfoError, readBuildInfo } from '../../src/go/buildinfo.js';
 import { readElfSections, sectionBytes, SHF_EXECINSTR } from '../../src/go/elf-sections.js';
 import { PclntabError, pcvalueLength, readFunctionTable } from '../../src/go/pclntab.js';

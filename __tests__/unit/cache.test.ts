@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RunContext } from '../../src/github/event.js';
-import { cacheRefs, cacheWriteDecision, registryCachePlan, type CacheWrite } from '../../src/image/cache.js';
+import type { CacheWrite } from '../../src/config/cache.js';
+import { cacheRefs, cacheWriteDecision, registryCachePlan } from '../../src/image/cache.js';
 import { parsePlatformList } from '../../src/platform.js';
 import { parseImageName } from '../../src/reference.js';
 import { contexts } from '../fixtures/run-context.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import os from 'node:os';
 import path from 'node:path';
-import { CommandError, diskFullMessage, diskFullPath, failureMessage, freeSpace, isDiskFull, withStages } from '../../src/errors.js';
+import { CommandError, diskFullMessage, diskFullPath, freeSpace, isDiskFull, withStages } from '../../src/errors.js';
+import { failureMessage } from '../../src/failure.js';
 import type { Reporter } from '../../src/reporter.js';
 
 /** Node's own error for a write(2) that did not fit (fs.writeSync on a full tmpfs): no path in it. */

@@ -3,7 +3,6 @@ import {
   classifyLayer,
   compareWithBaseline,
   compressedSize,
-  formatBytes,
   formatChange,
   formatPercent,
   imageDescriptors,
@@ -14,9 +13,10 @@ import {
   platformSize,
   sizesOutput,
   withLayerDetails,
-  type LayerEntry,
   type PlatformSize,
 } from '../../src/report/size.js';
+import type { LayerEntry } from '../../src/image/tar.js';
+import { formatBytes } from '../../src/format-bytes.js';
 import { indexWithAttestations, singleManifest } from '../fixtures/manifests.js';
 
 const file = (name: string, size: number, mode = 0o644): LayerEntry => ({ name, size, type: 'file', mode });

@@ -16,9 +16,9 @@ export function actionEncoder() {
     const { encodeLayer } = await import(pathToFileURL(path.join(dir, 'index.js')).href);
     const gzip = (data, level, threads) => encodeLayer({ algorithm: 'gzip', level }, data, threads);
     // The default of the compression-level input, from the one place the action keeps it.
-    const config = await fs.readFile(path.join(repoRoot, 'src/config/build.ts'), 'utf8');
+    const config = await fs.readFile(path.join(repoRoot, 'src/image/compression.ts'), 'utf8');
     const level = /DEFAULT_COMPRESSION_LEVEL = \{ gzip: (\d+)/.exec(config)?.[1];
-    if (!level) throw new Error('src/config/build.ts: DEFAULT_COMPRESSION_LEVEL.gzip not found');
+    if (!level) throw new Error('src/image/compression.ts: DEFAULT_COMPRESSION_LEVEL.gzip not found');
     return { gzip, defaultLevel: Number(level), dispose: () => fs.rm(dir, { recursive: true, force: true }) };
   })();
   return loaded;

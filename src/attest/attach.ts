@@ -16,11 +16,11 @@ import { Outputs } from '../inputs.js';
 import type { RunOutputs } from '../outputs.js';
 import { parsePlatform } from '../platform.js';
 import { parseImageName, repositoryRef, type ImageName } from '../reference.js';
-import type { Tools } from '../tools.js';
+import type { SignRequest, Tools } from '../tools.js';
 import { platformImages, readPlatformFacts, type PlatformImage } from './image-facts.js';
 import { IN_TOTO_MEDIA_TYPE, provenanceStatement, serializeStatement, workflowRunFromEnv, type ProvenanceFacts } from './provenance.js';
 import { ReferrersWriter, type Attached } from './referrers.js';
-import { SIGSTORE_BUNDLE_MEDIA_TYPE, type SignRequest } from './signer.js';
+import { SIGSTORE_BUNDLE_MEDIA_TYPE } from './signer.js';
 import { serializeSpdx, spdxDocument, SPDX_MEDIA_TYPE } from './spdx.js';
 
 export const SPDX_PREDICATE_TYPE = 'https://spdx.dev/Document/v2.3';

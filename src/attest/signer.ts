@@ -4,23 +4,9 @@
  * It needs the job's OIDC token (`permissions: id-token: write`); without it nothing is signed.
  */
 
+import type { Signer } from '../tools.js';
+
 export const SIGSTORE_BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-
-export interface SignRequest {
-  /** registry/repository, the subject's name. */
-  subjectName: string;
-  /** sha256:… digests the statement is about. */
-  subjectDigests: string[];
-  predicateType: string;
-  predicate: unknown;
-}
-
-export interface Signer {
-  /** Why nothing will be signed (no id-token permission): one line for the log, or undefined when it can sign. */
-  unavailable(): string | undefined;
-  /** A Sigstore bundle (JSON) of an in-toto statement over the subjects. */
-  sign(request: SignRequest, githubToken: string): Promise<Buffer>;
-}
 
 export const ENABLE_SIGNING_HINT =
   'Attestations are attached unsigned: the job has no OIDC token. To sign them (gh attestation verify, cosign verify-attestation), give the job `permissions: id-token: write, attestations: write`.';

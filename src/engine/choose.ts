@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { ENGINES, type EngineChoice } from '../config/build.js';
+import type { EngineChoice } from '../config/build.js';
 import { ActionError, InputError } from '../errors.js';
 import { buildxVersion, isRunning, parseBuildxInspect } from '../image/builder.js';
 import { Inputs } from '../inputs.js';
@@ -8,7 +8,6 @@ import { buildxEngine, planFeatures } from './buildx.js';
 import { directEngine } from './direct.js';
 import type { EngineName, ImageEngine } from './engine.js';
 
-export { ENGINES, type EngineChoice };
 
 /** The current buildx builder as a quick `docker buildx inspect` shows it. */
 export interface CurrentBuilder {

@@ -2,10 +2,7 @@ import type { RunContext } from '../github/event.js';
 import { formatImageName, type ImageName } from '../reference.js';
 import type { Platform } from '../platform.js';
 import { sanitizeTag } from './tags.js';
-
 import type { CacheWrite } from '../config/cache.js';
-
-export { CACHE_WRITE_MODES, type CacheWrite } from '../config/cache.js';
 
 const DEFAULT_CACHE_TAG = 'buildcache';
 

@@ -1,6 +1,6 @@
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { COMPRESSION_LEVELS, type Compression, type CompressionAlgorithm } from '../config/build.js';
+import { COMPRESSION_LEVELS, type Compression, type CompressionAlgorithm } from './compression.js';
 import { CHUNK_BYTES, EncoderPool, type WasmCodec, type WasmModule } from './encoder-pool.js';
 import { LIBDEFLATE_WASM_BASE64 } from './libdeflate-wasm.js';
 import { createZstdDecompress, zstdDecompressSync } from './zstd-decoder.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ActionError, errorMessage } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
 import { parseImageName, repositoryRef, type ImageName } from '../reference.js';
-import type { Compression } from '../config/build.js';
+import type { Compression } from './compression.js';
 import { createLayerEncoder, type LayerEncoder } from './encoder.js';
 import { EncoderPool } from './encoder-pool.js';
 import { LAYER_COMPRESSION_ANNOTATION, sameEncoder, type ReusableLayers } from './layer-reuse.js';

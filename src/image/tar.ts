@@ -1,4 +1,12 @@
-import type { LayerEntry } from '../report/size.js';
+/** One entry of a layer's tar stream (regular files carry their size; folders and links 0). */
+export interface LayerEntry {
+  /** Path inside the image, without a leading `/` or `./`. */
+  name: string;
+  size: number;
+  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+  /** Permission bits (e.g. 0o755). */
+  mode: number;
+}
 
 const BLOCK = 512;
 

@@ -1,7 +1,7 @@
 /**
  * What in a Go binary takes the bytes, by module.
  *
- * Method: read from the shipped, stripped binary itself (src/go/binary-attribution.ts). Its function
+ * Method: read from the shipped, stripped binary itself (src/report/binary-attribution.ts). Its function
  * table (pclntab, which `-s -w` keeps) names every function and gives the length of its code; each
  * name maps to its package (`<import path>.<name>`, dots in the last path element escaped as %2e),
  * then each package to the module that provides it by the longest module-path prefix among the

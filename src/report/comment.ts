@@ -2,7 +2,8 @@ import type { Attribution, ModuleChange, ModuleShare, PackageChange } from './at
 import { modulesThatGrew, topModules } from './attribution.js';
 import type { GateCheck } from './gate.js';
 import { historySection, type SizeHistory } from './history.js';
-import { formatBytes, formatChange, formatPercent, type Baseline, type PlatformDelta, type PlatformSize } from './size.js';
+import { formatBytes } from '../format-bytes.js';
+import { formatChange, formatPercent, type Baseline, type PlatformDelta, type PlatformSize } from './size.js';
 
 /** Everything the size report shows: one image, all its platforms. */
 export interface SizeReport {

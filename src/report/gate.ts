@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
-import { formatBytes, formatPercent, type PlatformDelta, type PlatformSize } from './size.js';
+import { formatBytes } from '../format-bytes.js';
+import { formatPercent, type PlatformDelta, type PlatformSize } from './size.js';
 
 /**
  * Unit multipliers accepted in size inputs. IEC (powers of 1024) is the convention the reports

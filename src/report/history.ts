@@ -5,7 +5,8 @@
  */
 import type { RunContext } from '../github/event.js';
 import type { Attribution } from './attribution.js';
-import { formatBytes, formatChange, formatPercent } from './size.js';
+import { formatBytes } from '../format-bytes.js';
+import { formatChange, formatPercent } from './size.js';
 
 /** One build as the history keeps it. */
 export interface HistoryEntry {

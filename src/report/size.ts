@@ -1,18 +1,9 @@
 import { formatBytes } from '../format-bytes.js';
 import type { Descriptor, ImageIndex, ImageManifest } from '../image/registry.js';
+import type { LayerEntry } from '../image/tar.js';
 
 /** What a layer holds, judged by the files in it. */
 export type LayerContent = 'binary' | 'certificates' | 'zoneinfo' | 'passwd' | 'base' | 'other';
-
-/** One entry of a layer's tar stream (regular files carry their size; folders and links 0). */
-export interface LayerEntry {
-  /** Path inside the image, without a leading `/` or `./`. */
-  name: string;
-  size: number;
-  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
-  /** Permission bits (e.g. 0o755). */
-  mode: number;
-}
 
 /** One layer of a platform's image. `uncompressed` and `holds` are known once the blob was streamed. */
 export interface LayerSize {
@@ -260,4 +251,3 @@ export function formatPercent(percent: number | undefined): string {
   return `${percent > 0 ? '+' : ''}${percent.toFixed(2)}%`;
 }
 
-export { formatBytes };

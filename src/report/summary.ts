@@ -1,4 +1,4 @@
-import { formatBytes } from './size.js';
+import { formatBytes } from '../format-bytes.js';
 
 /** One timed part of the run, as the summary shows it. */
 export interface Phase {

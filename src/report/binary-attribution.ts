@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
-import { attributeCode, SECTIONS, type Attribution } from '../report/attribution.js';
-import { readBuildInfo } from './buildinfo.js';
-import { readElfSections, sectionBytes, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, type ElfSections } from './elf-sections.js';
-import { readFunctionTable } from './pclntab.js';
+import { attributeCode, SECTIONS, type Attribution } from './attribution.js';
+import { readBuildInfo } from '../go/buildinfo.js';
+import { readElfSections, sectionBytes, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, type ElfSections } from '../go/elf-sections.js';
+import { readFunctionTable } from '../go/pclntab.js';
 
 /**
  * The bytes of the file that no function holds, by kind (pure): code sections minus the functions'
