@@ -31613,7 +31613,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3890);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6806);
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 // A timed-out cache upload can leave a socket open that would keep the job waiting.
@@ -31624,7 +31624,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3890:
+/***/ 6806:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31662,59 +31662,7 @@ var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-;// CONCATENATED MODULE: ./src/go/cgo.ts
-
-
-/**
- * Go's answer when every file of a package is excluded by build constraints. With CGO_ENABLED=0
- * (how the action builds) a package whose files all `import "C"` ends up so.
- */
-const EXCLUDED = /build constraints exclude all Go files in (\S+)/g;
-/** The folders a `build constraints exclude all Go files in <dir>` error names (pure). */
-function excludedPackageDirs(text) {
-    // The folder may end a sentence another message wraps it in (`… in /src/app).`).
-    return [...new Set([...text.matchAll(EXCLUDED)].map((match) => match[1].replace(/[).,;:]+$/, '')))];
-}
-/** Whether Go source imports "C", alone (`import "C"`) or in an import block (pure). */
-function importsC(source) {
-    const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
-    return /^\s*import\s+"C"/m.test(code) || /^\s*import\s*\([^)]*^\s*"C"\s*$/m.test(code);
-}
-/** The files of `dir` that import "C" (tests excluded); empty when there are none or it cannot be read. */
-function cgoFilesIn(dir, readDir = (d) => readdirSync(d), readFile = (f) => readFileSync(f, 'utf8')) {
-    try {
-        return readDir(dir)
-            .filter((name) => name.endsWith('.go') && !name.endsWith('_test.go'))
-            .filter((name) => importsC(readFile(path.join(dir, name))))
-            .sort();
-    }
-    catch {
-        return [];
-    }
-}
-/** The message for a program that needs cgo (pure). */
-function cgoMessage(packages, detail) {
-    const listed = packages.map((p) => `${p.dir} (${p.cgoFiles.join(', ')})`).join('; ');
-    return (`The program needs cgo: every Go file of ${listed} has import "C", and this action builds static binaries with CGO_ENABLED=0, ` +
-        'which leaves such a package with no files.\n' +
-        'What to do: use a pure-Go package instead (for example modernc.org/sqlite for github.com/mattn/go-sqlite3), ' +
-        'give the package a version without cgo (a file with //go:build !cgo), ' +
-        'or build with your own Dockerfile (dockerfile: input) that installs a C toolchain and a libc for each platform.\n' +
-        detail);
-}
-/**
- * The cgo explanation of a Go error, or undefined when it is not one: each folder Go says has no
- * buildable files is checked for files that import "C".
- */
-function cgo_explainCgoFailure(errorText) {
-    const packages = excludedPackageDirs(errorText)
-        .map((dir) => ({ dir, cgoFiles: cgoFilesIn(dir) }))
-        .filter((p) => p.cgoFiles.length > 0);
-    return packages.length > 0 ? cgoMessage(packages, errorText) : undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/errors.ts
-
 
 
 
@@ -31800,17 +31748,6 @@ function freeSpace(target) {
                 return undefined;
         }
     }
-}
-/** The message a failed step ends with, plus what to do about the causes that have one obvious fix. */
-function failureMessage(error, context = {}) {
-    const message = errors_errorMessage(error);
-    if (isDiskFull(error)) {
-        const file = diskFullPath(error);
-        const measured = file ?? context.workDir;
-        const free = measured ? freeSpace(measured) : undefined;
-        return diskFullMessage({ detail: message, ...(context.stage ? { stage: context.stage } : {}), ...(file ? { path: file } : {}), ...(free ? { free } : {}) });
-    }
-    return explainCgoFailure(message) ?? message;
 }
 /**
  * A reporter that remembers which log group is running, so a failure can say at what stage it
