@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { CA_BUNDLE_PEM, CA_BUNDLE_SOURCE } from './ca-bundle.generated.js';
@@ -43,13 +44,29 @@ function caBundleSource(spec: RootfsSpec): Pick<BuildContext, 'caBundle'> {
   return spec.caCertificates ? { caBundle: CA_BUNDLE_SOURCE } : {};
 }
 
+/** Ten years of seconds: the span content-derived file times are spread over, after IMAGE_EPOCH. */
+const CONTENT_TIME_SPAN = 10 * 365 * 24 * 3600;
+
 /**
- * Gives every file and folder IMAGE_EPOCH as its time, the time they have in the image, so layers
- * do not depend on when (or for which commit) they were written.
+ * A file's time in the build context, derived from its content and always after IMAGE_EPOCH.
+ * BuildKit re-sends a context file only when its size or time changed, so a time that did not
+ * follow the content would let a new binary of the same size be taken for the one it already has;
+ * the exporter (`rewrite-timestamp` with `source-date-epoch=IMAGE_EPOCH`) then lowers every later
+ * time to IMAGE_EPOCH, so the image holds IMAGE_EPOCH, as the direct engine writes it.
+ */
+export function contentTime(content: Uint8Array): number {
+  return IMAGE_EPOCH + 1 + (createHash('sha256').update(content).digest().readUInt32BE(0) % CONTENT_TIME_SPAN);
+}
+
+/**
+ * Folders get IMAGE_EPOCH, files a time derived from their content (contentTime), so the context
+ * does not depend on when, or for which commit, it was written.
  */
 async function pinTimes(dir: string): Promise<void> {
   for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
-    await fs.utimes(path.join(entry.parentPath, entry.name), IMAGE_EPOCH, IMAGE_EPOCH);
+    const file = path.join(entry.parentPath, entry.name);
+    const time = entry.isFile() ? contentTime(await fs.readFile(file)) : IMAGE_EPOCH;
+    await fs.utimes(file, time, time);
   }
   await fs.utimes(dir, IMAGE_EPOCH, IMAGE_EPOCH);
 }
