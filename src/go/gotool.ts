@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ActionError, CommandError, InputError } from '../errors.js';
+import { ActionError, CommandError, errorMessage, InputError } from '../errors.js';
+import { explainCgoFailure } from './cgo.js';
 import type { Exec } from '../tools.js';
 import { Inputs } from '../inputs.js';
 import { listDependencies, type DependencyPackage } from './deps.js';
@@ -124,6 +125,8 @@ export async function requireMainPackage(
     const file = /\bgo\.work requires go/.test(error.stderrTail) ? 'go.work' : 'go.mod';
     const tooOld = goTooOldError(error.stderrTail, await fs.readFile(path.join(workingDirectory, file), 'utf8').catch(() => undefined));
     if (tooOld) throw tooOld;
+    // A package of the program that has only cgo files: not a wrong `main`; the failure message explains it (go/cgo.ts).
+    if (explainCgoFailure(errorMessage(error))) throw error;
     problem = error.stderrTail.split('\n')[0] ?? '';
   }
   const hint = mainPackagesHint(await listMainPackages(exec, tool, workingDirectory));
